@@ -1,0 +1,1 @@
+"""Runtime wiring: settings, Bot/Dispatcher factory, middlewares, errors, i18n, servers."""

@@ -1,0 +1,64 @@
+"""The one place where failures become messages: translated domain errors, polite apologies."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Dispatcher
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent, Update
+from aiogram.utils.i18n import gettext as _
+
+from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def render_domain_error(error: DomainError) -> str:
+    """Translate the message and any text parameters (e.g. a field name) into the locale."""
+    params = {k: _(v) if isinstance(v, str) else v for k, v in error.params.items()}
+    return _(error.message).format(**params)
+
+
+async def tell(update: Update, text: str) -> None:
+    """Answer whatever kind of update failed, so the person is never left in silence."""
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        elif update.message is not None:
+            await update.message.answer(text)
+        elif update.pre_checkout_query is not None:
+            await update.pre_checkout_query.answer(ok=False, error_message=text)
+        elif update.shipping_query is not None:
+            await update.shipping_query.answer(ok=False, error_message=text)
+        elif update.inline_query is not None:
+            await update.inline_query.answer([], cache_time=1, is_personal=True)
+    except (TelegramBadRequest, TelegramForbiddenError) as exc:
+        log.warning("could not tell update %s about its error: %s", update.update_id, exc)
+
+
+async def on_domain_error(event: ErrorEvent) -> None:
+    assert isinstance(event.exception, DomainError)
+    await tell(event.update, render_domain_error(event.exception))
+
+
+async def on_forbidden(event: ErrorEvent) -> None:
+    log.info("update %s: user has blocked the bot (%s)", event.update.update_id, event.exception)
+
+
+async def on_unexpected(event: ErrorEvent) -> None:
+    log.error(
+        "update %s failed: %r",
+        event.update.update_id,
+        event.exception,
+        exc_info=event.exception,
+    )
+    await tell(event.update, _("Sorry, something went wrong on our side. Please try again."))
+
+
+def register_error_handlers(dp: Dispatcher) -> None:
+    """Errors bubble up from every router to the dispatcher, so they are caught here once."""
+    dp.errors.register(on_domain_error, ExceptionTypeFilter(DomainError))
+    dp.errors.register(on_forbidden, ExceptionTypeFilter(TelegramForbiddenError))
+    dp.errors.register(on_unexpected)

@@ -1,0 +1,153 @@
+"""One Settings object, read from the environment and `.env`.
+
+Flat names for the few everybody sets (BOT_TOKEN, ADMIN_IDS, DATABASE_URL, REDIS_URL) and
+nested sections for the rest, e.g. PAYMENTS__CURRENCY=EUR or WEBHOOK__URL=https://...
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{5,}$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class PaymentSettings(BaseModel):
+    currency: str = "USD"
+    provider_token: SecretStr | None = None
+    use_stars: bool = False  # Telegram Stars (XTR): no provider token, one price per invoice
+    invoice_secret: SecretStr | None = None  # HMAC key for invoice payloads; defaults to token
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError("must be a 3-letter ISO 4217 code such as USD or EUR")
+        return value
+
+
+class WebhookSettings(BaseModel):
+    url: str | None = None  # public https URL Telegram posts to; unset means long polling
+    secret: SecretStr | None = None
+    host: str = "0.0.0.0"
+    port: int = Field(default=8080, ge=1, le=65535)
+    path: str = "/telegram/webhook"
+    max_connections: int = Field(default=40, ge=1, le=100)
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+
+class ShopSettings(BaseModel):
+    name: str = "Kiosk"
+    default_locale: Literal["en", "zh"] = "en"
+    timezone: str = "UTC"
+
+
+class ThrottleSettings(BaseModel):
+    rate: float = Field(default=4.0, gt=0)  # updates per second per user, sustained
+    burst: int = Field(default=10, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    bot_token: SecretStr | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    database_url: str = "sqlite://data/kiosk.sqlite3"
+    redis_url: str | None = None
+    bot_api_base_url: str | None = None  # self-hosted telegram-bot-api server, or the sandbox
+    mode: Literal["polling", "webhook"] | None = None  # default: webhook when WEBHOOK__URL set
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    payments: PaymentSettings = PaymentSettings()
+    webhook: WebhookSettings = WebhookSettings()
+    shop: ShopSettings = ShopSettings()
+    throttle: ThrottleSettings = ThrottleSettings()
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or value.get_secret_value() == "":
+            return None
+        if not _TOKEN_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("must look like 123456789:AA... (as BotFather gives it)")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            if not all(re.fullmatch(r"\d{1,15}", p) for p in parts):
+                raise ValueError("must be Telegram user ids separated by commas, e.g. 1234,5678")
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not re.match(r"^(sqlite|postgres|postgresql|asyncpg)://", value):
+            raise ValueError("must start with sqlite:// or postgres://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not re.match(r"^(redis|rediss|unix)://", value):
+            raise ValueError("must start with redis:// or rediss://")
+        return value
+
+    @model_validator(mode="after")
+    def _consistency(self) -> Settings:
+        if self.run_mode == "webhook" and not self.webhook.url:
+            raise ValueError("WEBHOOK__URL is required in webhook mode")
+        if self.webhook.url and not self.webhook.secret:
+            raise ValueError("WEBHOOK__SECRET is required when WEBHOOK__URL is set")
+        return self
+
+    @property
+    def run_mode(self) -> str:
+        return self.mode or ("webhook" if self.webhook.url else "polling")
+
+    @property
+    def invoice_secret(self) -> bytes:
+        secret = self.payments.invoice_secret or self.bot_token
+        return secret.get_secret_value().encode() if secret else b"kiosk-demo"
+
+
+class ConfigError(Exception):
+    """Start-up configuration is wrong; the message names the variable, one line."""
+
+
+def _env_name(loc: tuple[object, ...]) -> str:
+    parts = [str(p) for p in loc if not isinstance(p, int)]
+    return "__".join(parts).upper() if parts else "configuration"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise ConfigError with one readable line when something is wrong."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:
+            raise ConfigError(message) from None
+        raise ConfigError(f"{_env_name(first['loc'])}: {message}") from None

@@ -1,0 +1,1 @@
+"""Profile: name, phone (shared by button), language, promotions opt-in, addresses."""

@@ -1,0 +1,97 @@
+"""/start (with deep links), /help, /cancel and the home menu."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.utils.i18n import gettext as _
+
+from domain.users import Registration, User, UserService, parse_start_payload
+from domain.i18n import N_
+from handlers.common import MenuCb, esc, main_menu, show
+
+router = Router(name=__name__)
+
+_REFERRAL_NOTES = {
+    "recorded": N_("You joined with an invitation from a friend. Welcome aboard!"),
+    "self": N_("That is your own invitation link; share it with friends instead."),
+    "unknown": N_("That invitation link isn't valid, but you're welcome all the same."),
+}
+
+
+def welcome_text(registration: Registration, shop_name: str) -> str:
+    user = registration.user
+    if registration.is_new:
+        text = _("👋 Welcome to {shop}, {name}!").format(shop=esc(shop_name), name=esc(user.name))
+    else:
+        text = _("👋 Welcome back, {name}!").format(name=esc(user.name))
+    note = _REFERRAL_NOTES.get(registration.referral or "")
+    if note:
+        text += "\n\n" + _(note)
+    return text + "\n\n" + _("What would you like to do?")
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message,
+    command: CommandObject,
+    users: UserService,
+    user: User,
+    user_is_new: bool,
+    state: FSMContext,
+    shop_name: str,
+) -> None:
+    await state.clear()
+    payload = parse_start_payload(command.args)
+    registration = await users.register(user, user_is_new, payload)
+    await message.answer(welcome_text(registration, shop_name), reply_markup=main_menu())
+    if payload.kind == "invalid":
+        await message.answer(_("That link isn't valid. Here is the shop's main menu instead."))
+    elif payload.kind == "product":
+        await message.answer(_("That product isn't available."))
+
+
+def help_text() -> str:
+    return "\n".join(
+        [
+            _("<b>What I can do</b>"),
+            "",
+            _("/start — main menu"),
+            _("/profile — your name, phone, addresses and settings"),
+            _("/language — choose English or Chinese"),
+            _("/cancel — stop what you're doing"),
+            _("/help — this message"),
+        ]
+    )
+
+
+@router.message(Command("help"))
+async def help_command(message: Message) -> None:
+    await message.answer(help_text(), reply_markup=main_menu())
+
+
+@router.callback_query(MenuCb.filter(F.to == "help"))
+async def help_button(query: CallbackQuery) -> None:
+    await show(query, help_text(), main_menu())
+
+
+@router.callback_query(MenuCb.filter(F.to == "home"))
+async def home_button(query: CallbackQuery, user: User) -> None:
+    await show(query, _("What would you like to do?"), main_menu())
+
+
+@router.message(Command("cancel"))
+async def cancel_command(message: Message, state: FSMContext) -> None:
+    had_state = await state.get_state() is not None
+    await state.clear()
+    text = _("Cancelled.") if had_state else _("There's nothing to cancel.")
+    await message.answer(text, reply_markup=ReplyKeyboardRemove())
+    await message.answer(_("What would you like to do?"), reply_markup=main_menu())
+
+
+@router.callback_query(MenuCb.filter(F.to == "cancel"))
+async def cancel_button(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await show(query, _("Cancelled.") + "\n\n" + _("What would you like to do?"), main_menu())

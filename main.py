@@ -1,0 +1,74 @@
+"""Kiosk entry point.
+
+    python main.py            run the bot (BOT_TOKEN set) or, without a token, the offline demo
+    python main.py run        run the bot; polling by default, webhook when WEBHOOK__URL is set
+    python main.py demo       offline demo: sandbox Telegram + bot + a scripted shopper
+    python main.py migrate    apply database migrations and exit
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bot.settings import ConfigError, Settings, load_settings
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [settings.bot_token, settings.payments.provider_token, settings.webhook.secret]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+async def _run(settings: Settings) -> None:
+    from bot.app import create_app
+
+    app = await create_app(settings)
+    try:
+        await app.run_forever()
+    finally:
+        await app.close()
+
+
+async def _migrate(settings: Settings) -> None:
+    from storage.db import apply_migrations, close_db
+
+    await apply_migrations(settings.database_url)
+    await close_db()
+    print("migrations applied")
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else None
+    if command not in (None, "run", "demo", "migrate"):
+        print(__doc__)
+        return 2
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"Kiosk can't start: {exc}", file=sys.stderr)
+        return 2
+    from bot.logs import setup_logging
+
+    setup_logging(settings.log_level, _secrets(settings))
+    if command is None:
+        command = "run" if settings.bot_token else "demo"
+    if command == "demo":
+        from bot.demo import run_demo
+
+        return asyncio.run(run_demo(settings))
+    if command == "migrate":
+        asyncio.run(_migrate(settings))
+        return 0
+    if settings.bot_token is None:
+        print("Kiosk can't start: BOT_TOKEN: is not set (or run `python main.py demo`)",
+              file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(_run(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

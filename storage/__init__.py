@@ -1,0 +1,1 @@
+"""Persistence: Tortoise models, migrations, repositories implementing domain Protocols, Redis."""

@@ -1,0 +1,73 @@
+"""Database start-up: Tortoise config from a URL, migrations, shutdown."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.migrations.api.migrate import migrate
+
+log = logging.getLogger(__name__)
+
+MODELS = ["storage.models"]
+MIGRATIONS = "storage.migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the common spellings (postgresql://, sqlite:///abs) and make SQLite dirs exist."""
+    if url.startswith("postgresql+asyncpg://"):
+        url = "postgres://" + url.split("://", 1)[1]
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://") and not url.startswith("sqlite://:memory:"):
+        path = url.split("://", 1)[1].split("?", 1)[0]
+        if path:
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def backend_of(url: str) -> str:
+    scheme = urlsplit(normalise_url(url)).scheme
+    return "sqlite" if scheme == "sqlite" else "postgres"
+
+
+def tortoise_config(url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": normalise_url(url)},
+        "apps": {
+            "models": {
+                "models": MODELS,
+                "default_connection": "default",
+                "migrations": MIGRATIONS,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def apply_migrations(url: str) -> None:
+    """Bring the schema up to date with the migrations in storage/migrations."""
+    await migrate(config=tortoise_config(url))
+
+
+async def init_db(url: str, *, run_migrations: bool = True) -> str:
+    """Connect (and migrate); returns the backend name ('sqlite' or 'postgres')."""
+    if run_migrations:
+        await apply_migrations(url)
+        await Tortoise.close_connections()
+    # Tortoise caches compiled INSERTs per connection *name*; a process that re-inits onto
+    # another backend (tests, the demo) must not reuse SQLite's SQL on PostgreSQL.
+    EXECUTOR_CACHE.clear()
+    await Tortoise.init(config=tortoise_config(url))
+    backend = backend_of(url)
+    log.info("database ready (%s)", backend)
+    return backend
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
