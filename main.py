@@ -1,9 +1,9 @@
 """Kiosk entry point.
 
-    python main.py            run the bot (BOT_TOKEN set) or, without a token, the offline demo
-    python main.py run        run the bot; polling by default, webhook when WEBHOOK__URL is set
-    python main.py demo       offline demo: sandbox Telegram + bot + a scripted shopper
-    python main.py migrate    apply database migrations and exit
+python main.py            run the bot (BOT_TOKEN set) or, without a token, the offline demo
+python main.py run        run the bot; polling by default, webhook when WEBHOOK__URL is set
+python main.py demo       offline demo: sandbox Telegram + bot + a scripted shopper
+python main.py migrate    apply database migrations and exit
 """
 
 from __future__ import annotations
@@ -60,8 +60,10 @@ def main(argv: list[str]) -> int:
         asyncio.run(_migrate(settings))
         return 0
     if settings.bot_token is None:
-        print("Kiosk can't start: BOT_TOKEN: is not set (or run `python main.py demo`)",
-              file=sys.stderr)
+        print(
+            "Kiosk can't start: BOT_TOKEN: is not set (or run `python main.py demo`)",
+            file=sys.stderr,
+        )
         return 2
     try:
         asyncio.run(_run(settings))

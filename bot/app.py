@@ -86,7 +86,9 @@ class KioskApp:
         settings = self.settings.webhook
         self._runner = web.AppRunner(self.webhook_app(), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host or settings.host, settings.port if port is None else port)
+        site = web.TCPSite(
+            self._runner, host or settings.host, settings.port if port is None else port
+        )
         await site.start()
         bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         assert settings.url is not None
@@ -110,12 +112,12 @@ class KioskApp:
             await (await self.start_polling())
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await task
-        with suppress(Exception):
-            await self.dp.stop_polling()
+        if self._tasks:
+            with suppress(RuntimeError):  # polling may already have stopped
+                await self.dp.stop_polling()
+            for task in self._tasks:
+                with suppress(asyncio.CancelledError, asyncio.TimeoutError, Exception):
+                    await asyncio.wait_for(task, timeout=5)
         if self._runner is not None:
             await self._runner.cleanup()
         await self.dp.storage.close()

@@ -5,6 +5,6 @@ so that Babel's extractor collects them into the catalogues. The error router tr
 """
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name
+def N_(message: str) -> str:
     """Return the message unchanged; exists so `pybabel extract -k N_` finds it."""
     return message

@@ -96,7 +96,9 @@ class UserRepository(Protocol):
 
     async def get(self, user_id: int) -> User | None: ...
 
-    async def upsert_seen(self, identity: TelegramIdentity, referral_code: str) -> tuple[User, bool]:
+    async def upsert_seen(
+        self, identity: TelegramIdentity, referral_code: str
+    ) -> tuple[User, bool]:
         """Create the user if absent (returns is_new True) else refresh names and last seen."""
         ...
 
@@ -173,9 +175,7 @@ class UserService:
         """Upsert the user behind an update; returns (user, is_new)."""
         return await self.repo.upsert_seen(identity, new_referral_code())
 
-    async def register(
-        self, user: User, is_new: bool, payload: StartPayload
-    ) -> Registration:
+    async def register(self, user: User, is_new: bool, payload: StartPayload) -> Registration:
         """Handle /start for a user just upserted by `seen`: record a referrer once, if new.
 
         Only a brand-new user can be referred, so an existing customer can't be "claimed" by

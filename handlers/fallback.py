@@ -20,9 +20,7 @@ async def unknown_command(message: Message) -> None:
 @router.message()
 async def anything_else(message: Message, state: FSMContext) -> None:
     if await state.get_state() is not None:
-        await message.answer(
-            _("Please answer the question above, or send /cancel to stop.")
-        )
+        await message.answer(_("Please answer the question above, or send /cancel to stop."))
         return
     if message.chat.type != "private":
         return  # never chat back in groups we were added to

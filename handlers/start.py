@@ -8,8 +8,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
-from domain.users import Registration, User, UserService, parse_start_payload
 from domain.i18n import N_
+from domain.users import Registration, User, UserService, parse_start_payload
 from handlers.common import MenuCb, esc, main_menu, show
 
 router = Router(name=__name__)

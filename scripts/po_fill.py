@@ -1,6 +1,6 @@
 """Fill untranslated entries of a .po catalogue from a Python dict file (msgid -> msgstr).
 
-    python scripts/po_fill.py locales/zh/LC_MESSAGES/kiosk.po translations.py
+python scripts/po_fill.py locales/zh/LC_MESSAGES/kiosk.po translations.py
 """
 
 import runpy

@@ -13,8 +13,12 @@ from tortoise.migrations.api.migrate import migrate
 
 log = logging.getLogger(__name__)
 
-MODELS = ["storage.models"]
-MIGRATIONS = "storage.migrations"
+# One Tortoise app per feature area, each with its own migrations package, so features can
+# add tables without touching each other's migration history. Cross-app foreign keys are fine
+# ("models.UserRow"). Add new apps at the end: migrations run in this order.
+APPS: dict[str, tuple[list[str], str]] = {
+    "models": (["storage.models"], "storage.migrations"),
+}
 
 
 def normalise_url(url: str) -> str:
@@ -39,11 +43,8 @@ def tortoise_config(url: str) -> dict[str, Any]:
     return {
         "connections": {"default": normalise_url(url)},
         "apps": {
-            "models": {
-                "models": MODELS,
-                "default_connection": "default",
-                "migrations": MIGRATIONS,
-            }
+            label: {"models": models, "default_connection": "default", "migrations": migrations}
+            for label, (models, migrations) in APPS.items()
         },
         "use_tz": True,
         "timezone": "UTC",

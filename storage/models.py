@@ -43,4 +43,3 @@ class AddressRow(Model):
     class Meta:
         table = "addresses"
         indexes = (("user_id", "id"),)
-

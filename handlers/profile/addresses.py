@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -12,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from domain.i18n import N_
 from domain.users import (
     ADDRESS_FIELDS,
     MAX_ADDRESSES,
@@ -21,7 +23,6 @@ from domain.users import (
     UserService,
     validate_address_field,
 )
-from domain.i18n import N_
 from handlers.common import MenuCb, esc, show
 from handlers.profile.profile import ProfileCb
 
@@ -121,8 +122,9 @@ async def delete_address(
     await users.delete_address(user.id, callback_data.id)
     addresses = await users.addresses(user.id)
     header = _("Address deleted.") + "\n\n" + _("📍 <b>Your addresses</b> ({count}/{limit})")
-    await show(query, header.format(count=len(addresses), limit=MAX_ADDRESSES),
-               list_keyboard(addresses))
+    await show(
+        query, header.format(count=len(addresses), limit=MAX_ADDRESSES), list_keyboard(addresses)
+    )
 
 
 @router.callback_query(AddrCb.filter(F.action == "default"))
@@ -159,7 +161,10 @@ async def start_add(
 
 @router.callback_query(AddrCb.filter(F.action == "edit"))
 async def start_edit(
-    query: CallbackQuery, callback_data: AddrCb, state: FSMContext, user: User,
+    query: CallbackQuery,
+    callback_data: AddrCb,
+    state: FSMContext,
+    user: User,
     users: UserService,
 ) -> None:
     address = await users.address(user.id, callback_data.id)
@@ -175,7 +180,9 @@ def step_keyboard(field: str, current: dict[str, Any], user: User) -> InlineKeyb
         shown = str(current[field])[:30]
         kb.button(text=_("Keep: {value}").format(value=shown), callback_data=AddrCb(action="keep"))
     if field == "phone" and user.phone and current.get("phone") != user.phone:
-        kb.button(text=_("Use {phone}").format(phone=user.phone), callback_data=AddrCb(action="myphone"))
+        kb.button(
+            text=_("Use {phone}").format(phone=user.phone), callback_data=AddrCb(action="myphone")
+        )
     if field == "postcode":
         kb.button(text=_("Skip"), callback_data=AddrCb(action="skip"))
     kb.button(text=_("✖️ Cancel"), callback_data=MenuCb(to="cancel"))
@@ -216,11 +223,16 @@ async def accept(
     await show(target, _("Save this address?") + "\n" + address_text(draft), kb.as_markup())
 
 
-@router.message(
-    F.text, ~F.text.startswith("/"),
-    AddressForm.recipient, AddressForm.phone, AddressForm.city, AddressForm.street,
+TYPED_STEPS = StateFilter(
+    AddressForm.recipient,
+    AddressForm.phone,
+    AddressForm.city,
+    AddressForm.street,
     AddressForm.postcode,
 )
+
+
+@router.message(TYPED_STEPS, F.text, ~F.text.startswith("/"))
 async def typed_answer(message: Message, state: FSMContext, user: User) -> None:
     await accept(message, state, user, message.text)
 

@@ -88,14 +88,15 @@ async def profile_button(query: CallbackQuery, user: User, users: UserService) -
 @router.callback_query(ProfileCb.filter(F.action == "name"))
 async def ask_name(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(ProfileForm.name)
-    await show(query, _("What name should we use for your orders? (up to 64 characters)"),
-               cancel_keyboard())
+    await show(
+        query,
+        _("What name should we use for your orders? (up to 64 characters)"),
+        cancel_keyboard(),
+    )
 
 
 @router.message(ProfileForm.name, F.text, ~F.text.startswith("/"))
-async def save_name(
-    message: Message, state: FSMContext, user: User, users: UserService
-) -> None:
+async def save_name(message: Message, state: FSMContext, user: User, users: UserService) -> None:
     assert message.text is not None
     updated = await users.rename(user.id, message.text)
     await state.clear()

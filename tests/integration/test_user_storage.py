@@ -7,14 +7,30 @@ import asyncio
 import pytest
 
 from domain.errors import LimitReached
-from domain.users import MAX_ADDRESSES, AddressDraft, TelegramIdentity, UserService, parse_start_payload
+from domain.users import (
+    MAX_ADDRESSES,
+    AddressDraft,
+    TelegramIdentity,
+    UserService,
+    parse_start_payload,
+)
 from storage.models import AddressRow, UserRow
 from storage.users import TortoiseUserRepository
 
-ALICE = TelegramIdentity(telegram_id=5_000_000_001, first_name="Alice", last_name="Liddell",
-                         username="alice", language_code="zh-hans")
-HOME = AddressDraft(recipient="Alice 🌸", phone="+15551234567", city="Oxford",
-                    street="Christ Church, St Aldates", postcode="OX1 1DP")
+ALICE = TelegramIdentity(
+    telegram_id=5_000_000_001,
+    first_name="Alice",
+    last_name="Liddell",
+    username="alice",
+    language_code="zh-hans",
+)
+HOME = AddressDraft(
+    recipient="Alice 🌸",
+    phone="+15551234567",
+    city="Oxford",
+    street="Christ Church, St Aldates",
+    postcode="OX1 1DP",
+)
 
 
 @pytest.fixture
@@ -25,8 +41,9 @@ def users(db: str) -> UserService:
 async def test_upsert_creates_once_and_refreshes(users: UserService) -> None:
     first, is_new = await users.seen(ALICE)
     assert is_new and first.locale == "zh" and first.telegram_id == ALICE.telegram_id
-    renamed = TelegramIdentity(telegram_id=ALICE.telegram_id, first_name="Alicia",
-                               language_code="zh-hans")
+    renamed = TelegramIdentity(
+        telegram_id=ALICE.telegram_id, first_name="Alicia", language_code="zh-hans"
+    )
     again, is_new = await users.seen(renamed)
     assert not is_new and again.id == first.id and again.first_name == "Alicia"
     assert await UserRow.all().count() == 1
@@ -43,8 +60,10 @@ async def test_referrer_is_recorded_once(users: UserService) -> None:
     bob, _ = await users.seen(TelegramIdentity(telegram_id=42, first_name="Bob"))
     carol, _ = await users.seen(TelegramIdentity(telegram_id=43, first_name="Carol"))
     alice, is_new = await users.seen(ALICE)
-    payloads = [parse_start_payload(f"ref_{bob.referral_code}"),
-                parse_start_payload(f"ref_{carol.referral_code}")]
+    payloads = [
+        parse_start_payload(f"ref_{bob.referral_code}"),
+        parse_start_payload(f"ref_{carol.referral_code}"),
+    ]
     results = await asyncio.gather(*(users.register(alice, is_new, p) for p in payloads))
     assert sorted(r.referral or "" for r in results) == ["ignored", "recorded"]
     stored = await UserRow.get(telegram_id=ALICE.telegram_id)
@@ -59,7 +78,11 @@ async def test_profile_changes_persist(users: UserService) -> None:
     await users.set_marketing(alice.id, True)
     stored = await users.get(alice.id)
     assert (stored.name, stored.phone, stored.locale, stored.marketing_opt_in) == (
-        "أليس 🌸", "+442079460958", "en", True)
+        "أليس 🌸",
+        "+442079460958",
+        "en",
+        True,
+    )
 
 
 async def test_address_limit_holds_under_concurrency(users: UserService) -> None:

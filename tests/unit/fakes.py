@@ -24,7 +24,9 @@ class InMemoryUserRepository:
     async def get_by_referral_code(self, code: str) -> User | None:
         return next((u for u in self.users.values() if u.referral_code == code), None)
 
-    async def upsert_seen(self, identity: TelegramIdentity, referral_code: str) -> tuple[User, bool]:
+    async def upsert_seen(
+        self, identity: TelegramIdentity, referral_code: str
+    ) -> tuple[User, bool]:
         now = datetime.now(UTC)
         existing = await self.get_by_telegram_id(identity.telegram_id)
         if existing is not None:
@@ -32,12 +34,21 @@ class InMemoryUserRepository:
             self.users[existing.id] = updated
             return updated, False
         user = User(
-            id=self._next_user, telegram_id=identity.telegram_id,
-            first_name=identity.first_name, last_name=identity.last_name,
-            username=identity.username, language=None,
-            telegram_language=identity.language_code, phone=None, display_name=None,
-            marketing_opt_in=False, is_blocked=False, referral_code=referral_code,
-            referrer_id=None, created_at=now, last_seen_at=now,
+            id=self._next_user,
+            telegram_id=identity.telegram_id,
+            first_name=identity.first_name,
+            last_name=identity.last_name,
+            username=identity.username,
+            language=None,
+            telegram_language=identity.language_code,
+            phone=None,
+            display_name=None,
+            marketing_opt_in=False,
+            is_blocked=False,
+            referral_code=referral_code,
+            referrer_id=None,
+            created_at=now,
+            last_seen_at=now,
         )
         self.users[user.id] = user
         self._next_user += 1
@@ -65,8 +76,9 @@ class InMemoryUserRepository:
         count = len(await self.list_addresses(user_id))
         if count >= limit:
             return None
-        address = Address(**asdict(draft), id=self._next_address, user_id=user_id,
-                          is_default=count == 0)
+        address = Address(
+            **asdict(draft), id=self._next_address, user_id=user_id, is_default=count == 0
+        )
         self.addresses[address.id] = address
         self._next_address += 1
         return address

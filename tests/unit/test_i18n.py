@@ -21,17 +21,39 @@ TAG = re.compile(r"</?[a-z]+>")
 def code_msgids(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     pot = tmp_path_factory.mktemp("pot") / "kiosk.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_", "-k", "N_", "--no-location", "-o", str(pot), "bot", "handlers", "domain"],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_",
+            "-k",
+            "N_",
+            "--no-location",
+            "-o",
+            str(pot),
+            "bot",
+            "handlers",
+            "domain",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as fp:
         return {m.id for m in read_po(fp) if m.id}
 
 
 def _catalog(lang: str) -> dict[str, str]:
-    with (LOCALES_DIR / lang / "LC_MESSAGES" / "kiosk.po").open("rb") as fp:
-        return {m.id: m.string for m in read_po(fp) if m.id}
+    """All .po files of a language merged, as the bot loads them."""
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fp:
+            merged.update({m.id: m.string for m in read_po(fp) if m.id and m.string})
+    return merged
 
 
 def test_every_text_in_the_code_is_translated_to_chinese(code_msgids: set[str]) -> None:

@@ -17,8 +17,16 @@ TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("BOT_TOKEN", "ADMIN_IDS", "DATABASE_URL", "REDIS_URL", "WEBHOOK__URL",
-                 "WEBHOOK__SECRET", "PAYMENTS__CURRENCY", "MODE"):
+    for name in (
+        "BOT_TOKEN",
+        "ADMIN_IDS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "WEBHOOK__URL",
+        "WEBHOOK__SECRET",
+        "PAYMENTS__CURRENCY",
+        "MODE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -89,9 +97,15 @@ def test_fit_counts_utf16_units_like_telegram() -> None:
 
 def test_log_formatter_masks_tokens() -> None:
     formatter = RedactingFormatter("%(message)s", [TOKEN, "provider-secret"])
-    record = logging.LogRecord("x", logging.ERROR, __file__, 1,
-                               "POST https://api.telegram.org/bot%s/sendMessage key=%s",
-                               (TOKEN, "provider-secret"), None)
+    record = logging.LogRecord(
+        "x",
+        logging.ERROR,
+        __file__,
+        1,
+        "POST https://api.telegram.org/bot%s/sendMessage key=%s",
+        (TOKEN, "provider-secret"),
+        None,
+    )
     text = formatter.format(record)
     assert TOKEN not in text and "provider-secret" not in text
     other = "987654321:ZZHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"

@@ -18,8 +18,13 @@ from tests.unit.fakes import InMemoryUserRepository
 
 ALICE = TelegramIdentity(telegram_id=1001, first_name="Alice", language_code="en")
 BOB = TelegramIdentity(telegram_id=1002, first_name="Bob", language_code="zh-hans")
-HOME = AddressDraft(recipient="Alice A", phone="+1 555 123 4567", city="Springfield",
-                    street="742 Evergreen Terrace", postcode="49007")
+HOME = AddressDraft(
+    recipient="Alice A",
+    phone="+1 555 123 4567",
+    city="Springfield",
+    street="742 Evergreen Terrace",
+    postcode="49007",
+)
 
 
 @pytest.fixture
@@ -64,7 +69,9 @@ async def test_new_user_referral_is_recorded_once(users: UserService) -> None:
 
 async def test_self_and_unknown_referrals_are_refused(users: UserService) -> None:
     alice, is_new = await users.seen(ALICE)
-    self_ref = await users.register(alice, is_new, parse_start_payload(f"ref_{alice.referral_code}"))
+    self_ref = await users.register(
+        alice, is_new, parse_start_payload(f"ref_{alice.referral_code}")
+    )
     assert self_ref.referral == "self"
     unknown = await users.register(alice, is_new, parse_start_payload("ref_zzzzzzzz"))
     assert unknown.referral == "unknown"
@@ -95,8 +102,11 @@ async def test_bad_names_are_refused_and_nothing_changes(users: UserService, nam
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("+1 555 123 4567", "+15551234567"), ("8613800138000", "+8613800138000"),
-     ("(020) 7946-0958", "+02079460958")],
+    [
+        ("+1 555 123 4567", "+15551234567"),
+        ("8613800138000", "+8613800138000"),
+        ("(020) 7946-0958", "+02079460958"),
+    ],
 )
 def test_phone_normalisation(raw: str, expected: str) -> None:
     assert normalise_phone(raw) == expected
