@@ -9,6 +9,7 @@ python main.py migrate    apply database migrations and exit
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from bot.settings import ConfigError, Settings, load_settings
@@ -49,9 +50,11 @@ def main(argv: list[str]) -> int:
         return 2
     from bot.logs import setup_logging
 
-    setup_logging(settings.log_level, _secrets(settings))
     if command is None:
         command = "run" if settings.bot_token else "demo"
+    # The demo's output is its transcript; keep routine INFO lines out unless asked for.
+    quiet = command == "demo" and "LOG_LEVEL" not in os.environ
+    setup_logging("WARNING" if quiet else settings.log_level, _secrets(settings))
     if command == "demo":
         from bot.demo import run_demo
 

@@ -121,10 +121,22 @@ class KioskApp:
         if self._runner is not None:
             await self._runner.cleanup()
         await self.dp.storage.close()
+        detach_routers(self.dp)
         await self.bot.session.close()
         if self.redis is not None:
             await self.redis.aclose()
         await close_db()
+
+
+def detach_routers(dp: Dispatcher) -> None:
+    """Free the module-level routers so another Dispatcher in this process can include them.
+
+    Only tests and the demo build several dispatchers in one process; aiogram has no public
+    way to detach a router, hence the private attribute.
+    """
+    for router in dp.sub_routers:
+        router._parent_router = None
+    dp.sub_routers.clear()
 
 
 async def create_app(settings: Settings) -> KioskApp:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, ExitStack, nullcontext
+from typing import Any
 
 from aiogram import Dispatcher
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Update
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from domain.errors import DomainError
@@ -38,23 +41,37 @@ async def tell(update: Update, text: str) -> None:
         log.warning("could not tell update %s about its error: %s", update.update_id, exc)
 
 
-async def on_domain_error(event: ErrorEvent) -> None:
+def _in_locale(data: dict[str, Any]) -> AbstractContextManager[object]:
+    """Error handlers run outside the per-update middlewares, so restore the reader's locale."""
+    i18n: I18n | None = data.get("i18n_core")
+    if i18n is None:
+        return nullcontext()
+    locale = data.get("locale") or i18n.default_locale
+    stack = ExitStack()
+    stack.enter_context(i18n.context())
+    stack.enter_context(i18n.use_locale(locale))
+    return stack
+
+
+async def on_domain_error(event: ErrorEvent, **data: Any) -> None:
     assert isinstance(event.exception, DomainError)
-    await tell(event.update, render_domain_error(event.exception))
+    with _in_locale(data):
+        await tell(event.update, render_domain_error(event.exception))
 
 
 async def on_forbidden(event: ErrorEvent) -> None:
     log.info("update %s: user has blocked the bot (%s)", event.update.update_id, event.exception)
 
 
-async def on_unexpected(event: ErrorEvent) -> None:
+async def on_unexpected(event: ErrorEvent, **data: Any) -> None:
     log.error(
         "update %s failed: %r",
         event.update.update_id,
         event.exception,
         exc_info=event.exception,
     )
-    await tell(event.update, _("Sorry, something went wrong on our side. Please try again."))
+    with _in_locale(data):
+        await tell(event.update, _("Sorry, something went wrong on our side. Please try again."))
 
 
 def register_error_handlers(dp: Dispatcher) -> None:

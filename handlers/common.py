@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Annotated
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
@@ -11,10 +12,15 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
 from domain.users import TelegramIdentity
 
 MESSAGE_LIMIT = 4096
+
+# Ids that come back in callback data are forgeable: anything outside a database integer's range
+# fails to parse, so the button falls through to the "no longer active" answer.
+DbId = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 class MenuCb(CallbackData, prefix="m"):

@@ -23,7 +23,7 @@ from domain.users import (
     UserService,
     validate_address_field,
 )
-from handlers.common import MenuCb, esc, show
+from handlers.common import DbId, MenuCb, esc, show
 from handlers.profile.profile import ProfileCb
 
 router = Router(name=__name__)
@@ -39,7 +39,7 @@ PROMPTS = {
 
 class AddrCb(CallbackData, prefix="ad"):
     action: str
-    id: int = 0
+    id: DbId = 0
 
 
 class AddressForm(StatesGroup):
