@@ -1,0 +1,132 @@
+"""Compact running totals of all interactions, so a rebuild only reads new events.
+
+The ledger keeps one row per (user, item) pair and a time-decayed score per item. Folding a
+batch of new events into it is a vectorised group-by; the similarity build then works from the
+ledger alone. It is plain NumPy arrays, so it pickles to a worker process and saves to .npz.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from domain.recommend.events import BASKET_KINDS, Interaction, InteractionKind
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+_ITEM_BITS = 32  # pair key = user << 32 | item; ids are database ids, well below 2**31
+
+
+def _empty_int() -> IntArray:
+    return np.zeros(0, dtype=np.int64)
+
+
+def _empty_float() -> FloatArray:
+    return np.zeros(0, dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionLedger:
+    """Totals per (user, item) pair (sorted by user, then item) and decayed totals per item."""
+
+    pair_user: IntArray
+    pair_item: IntArray
+    pair_strength: FloatArray  # sum of event strengths
+    pair_basket: FloatArray  # sum of cart/purchase strengths
+    pair_bought: BoolArray  # at least one purchase
+    pair_last: FloatArray  # epoch seconds of the latest event
+    trend_item: IntArray  # sorted item ids
+    trend_score: FloatArray  # sum of strength * 2^-(age / half-life), as of trend_at
+    trend_at: float  # epoch seconds the trend scores are decayed to
+    watermark: int  # id of the last event folded in
+
+    @classmethod
+    def empty(cls) -> InteractionLedger:
+        return cls(
+            _empty_int(), _empty_int(), _empty_float(), _empty_float(),
+            np.zeros(0, dtype=np.bool_), _empty_float(), _empty_int(), _empty_float(), 0.0, 0,
+        )  # fmt: skip
+
+    @property
+    def pairs(self) -> int:
+        return int(self.pair_user.size)
+
+    def trend_scores_at(self, now: float, half_life_hours: float) -> tuple[IntArray, FloatArray]:
+        """Item ids and their trend scores decayed to `now`."""
+        age = max(0.0, now - self.trend_at)
+        factor = math.pow(0.5, age / (half_life_hours * 3600.0))
+        return self.trend_item, self.trend_score * factor
+
+
+def fold_events(
+    ledger: InteractionLedger,
+    events: Sequence[Interaction],
+    *,
+    watermark: int,
+    kind_weights: Mapping[str, float],
+    half_life_hours: float,
+) -> InteractionLedger:
+    """A new ledger with `events` added (the old one is left as it was)."""
+    if not events:
+        return replace(ledger, watermark=watermark)
+    strength = np.array([e.strength(kind_weights) for e in events], dtype=np.float64)
+    items = np.array([e.item_id for e in events], dtype=np.int64)
+    at = np.array([e.at.timestamp() for e in events], dtype=np.float64)
+    basket = np.array([e.kind in BASKET_KINDS for e in events], dtype=np.bool_)
+    bought = np.array([e.kind == InteractionKind.PURCHASE for e in events], dtype=np.bool_)
+    known = np.array([e.user_id is not None for e in events], dtype=np.bool_)
+    users = np.array([e.user_id or 0 for e in events], dtype=np.int64)
+
+    trend_item, trend_score, trend_at = _fold_trend(ledger, items, strength, at, half_life_hours)
+    # Anonymous events cannot be paired with anything else of the same person: trend only.
+    new_keys = (users[known] << _ITEM_BITS) | items[known]
+    old_keys = (ledger.pair_user << _ITEM_BITS) | ledger.pair_item
+    keys = np.concatenate([old_keys, new_keys])
+    unique, inverse = np.unique(keys, return_inverse=True)
+    n = unique.size
+    all_strength = np.concatenate([ledger.pair_strength, strength[known]])
+    all_basket = np.concatenate([ledger.pair_basket, np.where(basket, strength, 0.0)[known]])
+    all_bought = np.concatenate([ledger.pair_bought, bought[known]])
+    all_last = np.concatenate([ledger.pair_last, at[known]])
+    last = np.full(n, -np.inf)
+    np.maximum.at(last, inverse, all_last)
+    return InteractionLedger(
+        pair_user=unique >> _ITEM_BITS,
+        pair_item=unique & ((1 << _ITEM_BITS) - 1),
+        pair_strength=_sum_by(inverse, all_strength, n),
+        pair_basket=_sum_by(inverse, all_basket, n),
+        pair_bought=np.bincount(inverse, weights=all_bought.astype(np.float64), minlength=n) > 0,
+        pair_last=last,
+        trend_item=trend_item,
+        trend_score=trend_score,
+        trend_at=trend_at,
+        watermark=watermark,
+    )
+
+
+def _fold_trend(
+    ledger: InteractionLedger,
+    items: IntArray,
+    strength: FloatArray,
+    at: FloatArray,
+    half_life_hours: float,
+) -> tuple[IntArray, FloatArray, float]:
+    # Decay everything to the newest moment seen, then add each event decayed by its own age.
+    trend_at = max(ledger.trend_at, float(at.max()))
+    half_life = half_life_hours * 3600.0
+    old_ids, old_scores = ledger.trend_scores_at(trend_at, half_life_hours)
+    new_scores = strength * np.power(0.5, (trend_at - at) / half_life)
+    all_ids = np.concatenate([old_ids, items])
+    unique, inverse = np.unique(all_ids, return_inverse=True)
+    scores = _sum_by(inverse, np.concatenate([old_scores, new_scores]), unique.size)
+    return unique.astype(np.int64), scores, trend_at
+
+
+def _sum_by(groups: IntArray, weights: FloatArray, n: int) -> FloatArray:
+    return np.bincount(groups, weights=weights, minlength=n).astype(np.float64)

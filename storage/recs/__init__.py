@@ -1,0 +1,1 @@
+"""Storage of the recommender: recorded interactions and model snapshots."""
