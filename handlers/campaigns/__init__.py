@@ -1,0 +1,1 @@
+"""Promotion campaigns: the admin's /campaign and the shopper's side (/settings, promo buttons)."""

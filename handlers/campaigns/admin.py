@@ -1,0 +1,177 @@
+"""/campaign for shop owners: list, open, preview, send now or schedule, pause/resume/cancel.
+
+Every handler here (messages and callbacks) passes `IsAdmin` first; anybody else falls through
+to handlers/fallback.py and gets exactly the answer an unknown command or stale button gets.
+Composing a new campaign lives in compose.py.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from domain.campaigns import STATE_LABELS, Campaign, CampaignService
+from handlers.campaigns.render import (
+    CampCb,
+    campaign_card,
+    card_keyboard,
+    progress_keyboard,
+    report_text,
+    send_promotion,
+)
+from handlers.campaigns.security import IsAdmin
+from handlers.campaigns.states import CampaignForm
+from handlers.common import cancel_keyboard, esc, show
+
+if TYPE_CHECKING:
+    from bot.settings import Settings  # workflow data, injected by name
+
+router = Router(name=__name__)
+router.message.filter(IsAdmin())
+router.callback_query.filter(IsAdmin())
+
+
+def list_keyboard(campaigns: list[Campaign]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("➕ New campaign"), callback_data=CampCb(action="new"))
+    for c in campaigns:
+        label = _("#{id} · {state}").format(id=c.id, state=_(STATE_LABELS[c.state]))
+        kb.button(text=label, callback_data=CampCb(action="open", id=c.id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+async def open_campaigns(target: Message | CallbackQuery, campaigns: CampaignService) -> None:
+    """Entry point (also for the admin menu): recent campaigns and "new campaign"."""
+    recent = await campaigns.recent(10)
+    text = _("📣 <b>Campaigns</b>") + "\n\n"
+    text += _("Your latest campaigns are below.") if recent else _("No campaigns yet.")
+    await show(target, text, list_keyboard(recent))
+
+
+async def show_card(
+    target: Message | CallbackQuery, campaign: Campaign, campaigns: CampaignService, tz: str
+) -> None:
+    size = None
+    if campaign.state in ("draft", "scheduled"):
+        size = await campaigns.audience_size(campaign.draft.audience)
+    await show(target, campaign_card(campaign, size, tz), card_keyboard(campaign))
+
+
+async def show_report(query: CallbackQuery, campaign_id: int, campaigns: CampaignService) -> None:
+    report = await campaigns.report(campaign_id)
+    markup = progress_keyboard(report.campaign) or card_keyboard(report.campaign)
+    await show(query, report_text(report.campaign, report.counts), markup)
+
+
+@router.message(Command("campaign"))
+async def campaign_command(
+    message: Message, state: FSMContext, campaigns: CampaignService
+) -> None:
+    await state.clear()
+    await open_campaigns(message, campaigns)
+
+
+@router.callback_query(CampCb.filter(F.action == "list"))
+async def list_button(query: CallbackQuery, state: FSMContext, campaigns: CampaignService) -> None:
+    await state.clear()
+    await open_campaigns(query, campaigns)
+
+
+@router.callback_query(CampCb.filter(F.action == "open"))
+async def open_button(
+    query: CallbackQuery, callback_data: CampCb, campaigns: CampaignService, settings: Settings
+) -> None:
+    campaign = await campaigns.get(callback_data.id)
+    await show_card(query, campaign, campaigns, settings.shop.timezone)
+
+
+@router.callback_query(CampCb.filter(F.action == "preview"))
+async def preview_button(
+    query: CallbackQuery, callback_data: CampCb, campaigns: CampaignService, bot: Bot
+) -> None:
+    campaign = await campaigns.get(callback_data.id)
+    await send_promotion(bot, query.from_user.id, campaign.id, campaign.draft)
+    await query.answer(_("Preview sent: this is exactly what recipients get."))
+
+
+@router.callback_query(CampCb.filter(F.action == "confirm"))
+async def confirm_button(
+    query: CallbackQuery, callback_data: CampCb, campaigns: CampaignService
+) -> None:
+    campaign = await campaigns.get(callback_data.id)
+    size = await campaigns.audience_size(campaign.draft.audience)
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("✅ Yes, send now"), callback_data=CampCb(action="send", id=campaign.id))
+    kb.button(text=_("⬅️ Back"), callback_data=CampCb(action="open", id=campaign.id))
+    kb.adjust(1)
+    text = _("Send campaign #{id} to {count} people now?").format(id=campaign.id, count=size)
+    await show(query, text, kb.as_markup())
+
+
+@router.callback_query(CampCb.filter(F.action == "send"))
+async def send_button(
+    query: CallbackQuery, callback_data: CampCb, campaigns: CampaignService
+) -> None:
+    campaign = await campaigns.send_now(callback_data.id)
+    await show_report(query, campaign.id, campaigns)
+    if isinstance(query.message, Message):  # this message now shows the live progress
+        await campaigns.follow_progress(
+            campaign.id, query.message.chat.id, query.message.message_id
+        )
+
+
+@router.callback_query(CampCb.filter(F.action == "schedule"))
+async def schedule_button(
+    query: CallbackQuery,
+    callback_data: CampCb,
+    state: FSMContext,
+    campaigns: CampaignService,
+    settings: Settings,
+) -> None:
+    campaign = await campaigns.get(callback_data.id)
+    await state.set_state(CampaignForm.schedule_time)
+    await state.update_data(campaign_id=campaign.id)
+    zone = ZoneInfo(settings.shop.timezone)
+    now_local = datetime.now(UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    text = _(
+        "When should campaign #{id} go out? Send YYYY-MM-DD HH:MM or HH:MM in the shop's "
+        "time zone ({tz}; it is now {now} there)."
+    ).format(id=campaign.id, tz=esc(settings.shop.timezone), now=now_local)
+    await show(query, text, cancel_keyboard())
+
+
+@router.message(CampaignForm.schedule_time, F.text)
+async def schedule_time(
+    message: Message, state: FSMContext, campaigns: CampaignService, settings: Settings
+) -> None:
+    data = await state.get_data()
+    campaign = await campaigns.schedule(
+        int(data["campaign_id"]), message.text or "", settings.shop.timezone, datetime.now(UTC)
+    )
+    await state.clear()
+    await show_card(message, campaign, campaigns, settings.shop.timezone)
+
+
+@router.callback_query(CampCb.filter(F.action.in_({"pause", "resume", "cancel"})))
+async def control_button(
+    query: CallbackQuery, callback_data: CampCb, campaigns: CampaignService
+) -> None:
+    actions = {"pause": campaigns.pause, "resume": campaigns.resume, "cancel": campaigns.cancel}
+    await actions[callback_data.action](callback_data.id)
+    await show_report(query, callback_data.id, campaigns)
+
+
+@router.callback_query(CampCb.filter(F.action == "report"))
+async def report_button(
+    query: CallbackQuery, callback_data: CampCb, campaigns: CampaignService
+) -> None:
+    await show_report(query, callback_data.id, campaigns)

@@ -1,0 +1,1 @@
+"""Storage for campaigns, their per-recipient delivery rows and scheduled-job bookkeeping."""
