@@ -1,0 +1,263 @@
+"""Invoices, shipping/pre-checkout queries, successful payments and Stars refunds.
+
+The user-side flow (``pay_invoice``) lives here too so the whole payment protocol — including
+the 10-second pre-checkout deadline and at-least-once delivery of successful_payment — is in
+one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+from .messages import add_message, bot_says, open_chat, reply_target
+from .models import PaymentResult, SandboxError, SandboxMessage, bad
+from .state import BotState, new_id
+from .validation import Params, check_invoice, check_reply_markup
+
+if TYPE_CHECKING:
+    from .core import Sandbox
+    from .users import SandboxUser
+
+DEFAULT_ADDRESS = {
+    "country_code": "US",
+    "state": "CA",
+    "city": "San Francisco",
+    "street_line1": "1 Market St",
+    "street_line2": "",
+    "post_code": "94105",
+}
+
+
+async def send_invoice(sb: Sandbox, bot: BotState, p: Params) -> Any:
+    chat = open_chat(sb, bot, p.chat_id())
+    inv = check_invoice(p)
+    markup = check_reply_markup(p)
+    invoice = {
+        "title": inv["title"],
+        "description": inv["description"],
+        "start_parameter": inv["start_parameter"],
+        "currency": inv["currency"],
+        "total_amount": inv["total_amount"],
+    }
+    reply = reply_target(chat, p)
+    return bot_says(
+        sb,
+        bot,
+        chat,
+        invoice=invoice,
+        reply_markup=markup,
+        invoice_params=inv,
+        reply_to_message_id=reply,
+    ).raw
+
+
+async def create_invoice_link(sb: Sandbox, bot: BotState, p: Params) -> Any:
+    inv = check_invoice(p)
+    slug = new_id("", 12)
+    bot.invoice_links[slug] = inv
+    return f"https://t.me/${slug}"
+
+
+async def answer_shipping_query(sb: Sandbox, bot: BotState, p: Params) -> Any:
+    q = bot.take_query(p.string("shipping_query_id") or "", "shipping", sb.reply_timeout * 2)
+    ok = p.flag("ok")
+    if not ok:
+        error = p.string("error_message")
+        if not error:
+            raise bad("ERROR_MESSAGE_EMPTY: error_message is required when ok is false")
+        q.answer.set_result({"ok": False, "error_message": error})
+        return True
+    options = p.json("shipping_options")
+    if not isinstance(options, list) or not options:
+        raise bad("SHIPPING_OPTIONS_EMPTY: shipping_options are required when ok is true")
+    for opt in options:
+        if not (
+            isinstance(opt, dict)
+            and opt.get("id")
+            and opt.get("title")
+            and isinstance(opt.get("prices"), list)
+        ):
+            raise bad("can't parse shipping option JSON object")
+    q.answer.set_result({"ok": True, "shipping_options": options})
+    return True
+
+
+async def answer_pre_checkout_query(sb: Sandbox, bot: BotState, p: Params) -> Any:
+    q = bot.take_query(
+        p.string("pre_checkout_query_id") or "", "precheckout", sb.precheckout_timeout
+    )
+    ok = p.flag("ok")
+    error = p.string("error_message")
+    if not ok and not error:
+        raise bad("ERROR_MESSAGE_EMPTY: error_message is required when ok is false")
+    q.answer.set_result({"ok": ok, "error_message": error})
+    return True
+
+
+async def refund_star_payment(sb: Sandbox, bot: BotState, p: Params) -> Any:
+    user_id = p.integer("user_id", required=True)
+    charge_id = p.string("telegram_payment_charge_id") or ""
+    charge = sb.charges.get(charge_id)
+    if charge is None or charge["bot_token"] != bot.token:
+        raise bad("CHARGE_ID_INVALID")
+    if charge["currency"] != "XTR":
+        raise bad("CHARGE_ID_INVALID: only Telegram Stars payments can be refunded")
+    if charge["user_id"] != user_id:
+        raise bad("USER_ID_INVALID")
+    if charge["refunded"]:
+        raise bad("CHARGE_ALREADY_REFUNDED")
+    charge["refunded"] = True
+    sb.refunds.append(
+        {
+            "user_id": user_id,
+            "telegram_payment_charge_id": charge_id,
+            "total_amount": charge["total_amount"],
+            "currency": "XTR",
+            "time": time.time(),
+        }
+    )
+    return True
+
+
+def _order_info(
+    user: SandboxUser,
+    inv: dict[str, Any],
+    given: dict[str, Any] | None,
+    address: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """What the payment form collected: the user's data for each need_* flag, then ``given``."""
+    info: dict[str, Any] = {}
+    if inv.get("need_name"):
+        info["name"] = " ".join(filter(None, (user.first_name, user.last_name)))
+    if inv.get("need_phone_number"):
+        info["phone_number"] = "15551234567"
+    if inv.get("need_email"):
+        info["email"] = f"user{user.user_id}@example.com"
+    if inv.get("need_shipping_address") or inv.get("is_flexible"):
+        info["shipping_address"] = dict(address or DEFAULT_ADDRESS)
+    info.update(given or {})
+    return info or None
+
+
+def _find_invoice(user: SandboxUser, message_id: int | None) -> SandboxMessage:
+    chat = user.chat
+    if message_id is not None:
+        msg = chat.messages.get(message_id)
+        if msg is None or msg.invoice_params is None or msg.deleted:
+            raise SandboxError(f"message {message_id} is not an invoice")
+        return msg
+    for msg in reversed(list(chat.messages.values())):
+        if msg.from_bot and not msg.deleted and msg.invoice_params is not None:
+            return msg
+    raise SandboxError("no invoice in the chat\n" + user.transcript())
+
+
+async def _ask(
+    user: SandboxUser, kind: str, payload: dict[str, Any], wait_s: float
+) -> tuple[Any, dict[str, Any] | None]:
+    """Send a query update and wait for its answer (None when the deadline passes)."""
+    q = user.bot.query(kind, user.user_id)
+    payload = {"id": q.query_id, "from": user.user_dict, **payload}
+    user.bot.enqueue(
+        f"{kind}_query" if kind == "shipping" else "pre_checkout_query", payload, user.user_id
+    )
+    try:
+        return q, await asyncio.wait_for(asyncio.shield(q.answer), wait_s)
+    except TimeoutError:
+        q.expired = True
+        return q, None
+
+
+async def pay_invoice(
+    user: SandboxUser,
+    message_id: int | None = None,
+    shipping_option_id: str | None = None,
+    shipping_address: dict[str, Any] | None = None,
+    order_info: dict[str, Any] | None = None,
+    deliver_times: int = 1,
+) -> PaymentResult:
+    """Walk Telegram's payment protocol as the user paying the newest (or given) invoice."""
+    sb, bot = user.sb, user.bot
+    inv = _find_invoice(user, message_id).invoice_params
+    assert inv is not None
+    seq0 = sb._seq
+    total = int(inv["total_amount"])
+    currency = str(inv["currency"])
+    extra: dict[str, Any] = {}
+    if inv["is_flexible"]:
+        _, ans = await _ask(
+            user,
+            "shipping",
+            {
+                "invoice_payload": inv["payload"],
+                "shipping_address": shipping_address or DEFAULT_ADDRESS,
+            },
+            sb.reply_timeout,
+        )
+        if ans is None:
+            return PaymentResult(
+                ok=False,
+                error="shipping query was not answered",
+                messages=user.changed_since(seq0),
+            )
+        if not ans["ok"]:
+            return PaymentResult(
+                ok=False, error=ans["error_message"], messages=user.changed_since(seq0)
+            )
+        options = ans["shipping_options"]
+        chosen = next((o for o in options if o["id"] == shipping_option_id), None)
+        if chosen is None and shipping_option_id is not None:
+            raise SandboxError(f"bot offered no shipping option {shipping_option_id!r}")
+        chosen = chosen or options[0]
+        total += sum(int(x["amount"]) for x in chosen["prices"])
+        extra["shipping_option_id"] = chosen["id"]
+    order_info = _order_info(user, inv, order_info, shipping_address)
+    if order_info:
+        extra["order_info"] = order_info
+    _, ans = await _ask(
+        user,
+        "precheckout",
+        {"currency": currency, "total_amount": total, "invoice_payload": inv["payload"], **extra},
+        sb.precheckout_timeout,
+    )
+    if ans is None or not ans["ok"]:
+        error = (
+            "pre-checkout query was not answered in time"
+            if ans is None
+            else (ans["error_message"])
+        )
+        return PaymentResult(ok=False, error=error, messages=user.changed_since(seq0))
+    charge_id = new_id("stx", 30) if currency == "XTR" else f"tg_charge_{secrets.token_hex(12)}"
+    sb.charges[charge_id] = {
+        "user_id": user.user_id,
+        "currency": currency,
+        "total_amount": total,
+        "refunded": False,
+        "bot_token": bot.token,
+        "invoice_payload": inv["payload"],
+    }
+    payment = {
+        "currency": currency,
+        "total_amount": total,
+        "invoice_payload": inv["payload"],
+        "telegram_payment_charge_id": charge_id,
+        "provider_payment_charge_id": "" if currency == "XTR" else f"prov_{secrets.token_hex(8)}",
+        **extra,
+    }
+    msg = add_message(sb, bot, user.chat, False, user.user_dict, successful_payment=payment)
+    replies0 = user.replies
+    recs = [bot.enqueue("message", msg.raw, user.user_id) for _ in range(max(1, deliver_times))]
+    try:
+        await user.wait_reaction(recs, replies0, expect_reply=True)
+    except SandboxError:
+        pass  # a silent bot after payment is the test's business: messages will be empty
+    return PaymentResult(
+        ok=True,
+        telegram_payment_charge_id=charge_id,
+        total_amount=total,
+        currency=currency,
+        messages=user.changed_since(seq0),
+    )
