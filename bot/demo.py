@@ -29,7 +29,7 @@ async def shopper_registers(k: Sandboxed) -> list[SandboxUser]:
     assert code is not None
     alice = k.sandbox.user(2001, "Alice", username="alice", language_code="en")
     await alice.send(f"/start ref_{code.referral_code}")
-    await alice.press("👤 Profile")
+    await alice.send("/profile")
     await alice.press("✏️ Name")
     await alice.send("Alice Liddell 🌸")
     await alice.press("📱 Phone")
@@ -60,15 +60,17 @@ def print_transcript(title: str, users: list[SandboxUser]) -> None:
     print(f"\n=== {title} ===")
     for user in users:
         print(f"--- chat with {user.first_name} ---")
-        print(user.transcript())
+        print(user.transcript(history=True))
 
 
 async def run_demo(settings: Settings) -> int:
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp:
         database_url = f"sqlite://{Path(tmp) / 'demo.sqlite3'}"
         async with run_sandboxed(database_url, shop={"name": settings.shop.name}) as running:
-            print(f"Kiosk demo: sandbox Telegram at {running.sandbox.base_url}, "
-                  f"database {database_url}")
+            print(
+                f"Kiosk demo: sandbox Telegram at {running.sandbox.base_url}, "
+                f"database {database_url}"
+            )
             for title, scene in SCENES:
                 print_transcript(title, await scene(running))
             refused = running.sandbox.errors

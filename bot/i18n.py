@@ -37,23 +37,62 @@ class PoI18n(I18n):
             I18n.reset_current(token)
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
-        translations: dict[str, gettext.GNUTranslations] = {}
+        loaded: dict[str, gettext.GNUTranslations] = {}
         for folder in sorted(p for p in self.path.iterdir() if p.is_dir()):
-            po_paths = sorted((folder / "LC_MESSAGES").glob("*.po"))
-            if not po_paths:
-                continue
             catalog = Catalog(locale=folder.name, domain=self.domain)
-            for po_path in po_paths:
-                with po_path.open("rb") as fp:
-                    for message in read_po(fp, locale=folder.name):
-                        if message.id and message.string:
-                            catalog[message.id] = message
+            for msgid, msgstr in translations(folder.name, self.path).items():
+                catalog.add(msgid, msgstr)
             buffer = BytesIO()
             write_mo(buffer, catalog, use_fuzzy=False)
             buffer.seek(0)
-            translations[folder.name] = gettext.GNUTranslations(buffer)
-        return translations
+            loaded[folder.name] = gettext.GNUTranslations(buffer)
+        return loaded
 
 
 def build_i18n(default_locale: str = "en") -> PoI18n:
     return PoI18n(path=LOCALES_DIR, default_locale=default_locale, domain=DOMAIN)
+
+
+def code_msgids(root: Path = LOCALES_DIR.parent) -> list[str]:
+    """Every translatable text in the code (`_()` and `N_()` calls), as Babel extracts them."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = Path(tmp) / "kiosk.pot"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "babel.messages.frontend",
+                "extract",
+                "-F",
+                "babel.cfg",
+                "-k",
+                "_",
+                "-k",
+                "N_",
+                "--no-location",
+                "--sort-output",
+                "-o",
+                str(pot),
+                "bot",
+                "handlers",
+                "domain",
+            ],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+        with pot.open("rb") as fp:
+            return [m.id for m in read_po(fp) if m.id]
+
+
+def translations(lang: str, locales_dir: Path = LOCALES_DIR) -> dict[str, str]:
+    """All .po files of a language merged (untranslated entries left out)."""
+    merged: dict[str, str] = {}
+    for path in sorted((locales_dir / lang / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fp:
+            merged.update({m.id: m.string for m in read_po(fp) if m.id and m.string})
+    return merged

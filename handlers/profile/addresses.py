@@ -73,13 +73,22 @@ def list_keyboard(addresses: list[Address]) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-async def render_list(target: Message | CallbackQuery, user: User, users: UserService) -> None:
+async def render_list(
+    target: Message | CallbackQuery,
+    user: User,
+    users: UserService,
+    done: str | None = None,
+) -> None:
+    """The address list; `done` says what just happened, above it and as a toast."""
     addresses = await users.addresses(user.id)
-    header = _("📍 <b>Your addresses</b> ({count}/{limit})").format(
+    text = _("📍 <b>Your addresses</b> ({count}/{limit})").format(
         count=len(addresses), limit=MAX_ADDRESSES
     )
-    body = "" if addresses else "\n\n" + _("No addresses yet.")
-    await show(target, header + body, list_keyboard(addresses))
+    if not addresses:
+        text += "\n\n" + _("No addresses yet.")
+    if done:
+        text = done + "\n\n" + text
+    await show(target, text, list_keyboard(addresses), notice=done)
 
 
 @router.callback_query(ProfileCb.filter(F.action == "addresses"))
@@ -120,11 +129,7 @@ async def delete_address(
     query: CallbackQuery, callback_data: AddrCb, user: User, users: UserService
 ) -> None:
     await users.delete_address(user.id, callback_data.id)
-    addresses = await users.addresses(user.id)
-    header = _("Address deleted.") + "\n\n" + _("📍 <b>Your addresses</b> ({count}/{limit})")
-    await show(
-        query, header.format(count=len(addresses), limit=MAX_ADDRESSES), list_keyboard(addresses)
-    )
+    await render_list(query, user, users, done=_("Address deleted."))
 
 
 @router.callback_query(AddrCb.filter(F.action == "default"))
@@ -132,11 +137,7 @@ async def make_default(
     query: CallbackQuery, callback_data: AddrCb, user: User, users: UserService
 ) -> None:
     await users.make_default_address(user.id, callback_data.id)
-    addresses = await users.addresses(user.id)
-    header = _("📍 <b>Your addresses</b> ({count}/{limit})").format(
-        count=len(addresses), limit=MAX_ADDRESSES
-    )
-    await show(query, header, list_keyboard(addresses), notice=_("Default address changed."))
+    await render_list(query, user, users, done=_("Default address changed."))
 
 
 # ---- the add/edit dialog ----
@@ -270,8 +271,4 @@ async def save(query: CallbackQuery, state: FSMContext, user: User, users: UserS
         await users.add_address(user.id, draft)
         notice = _("Address saved.")
     await state.clear()
-    addresses = await users.addresses(user.id)
-    header = _("📍 <b>Your addresses</b> ({count}/{limit})").format(
-        count=len(addresses), limit=MAX_ADDRESSES
-    )
-    await show(query, notice + "\n\n" + header, list_keyboard(addresses), notice=notice)
+    await render_list(query, user, users, done=notice)
