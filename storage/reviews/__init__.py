@@ -1,0 +1,1 @@
+"""Product reviews (Tortoise app "reviews")."""
