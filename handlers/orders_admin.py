@@ -1,0 +1,61 @@
+"""Merchant commands on orders (admins only): /process, /ship, /deliver, /refunded, /returned.
+
+`/ship 12 TRACK123` ships order 12 with a tracking number; `/refunded 12` confirms a card
+refund (recording who and when) or gives Stars back through Telegram; `/refunded 12 500`
+refunds part of it; `/returned 12` puts the goods back in stock. The buyer is told each time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from domain.order_states import Action
+from domain.orders import OrderService
+from domain.users import User, UserService
+from handlers.campaigns.security import IsAdmin
+from handlers.order_texts import notify_buyer, order_text, settle_stars_refund, status_name
+
+router = Router(name=__name__)
+router.message.filter(IsAdmin())
+
+COMMANDS = {
+    "process": Action.PROCESS,
+    "ship": Action.SHIP,
+    "deliver": Action.DELIVER,
+    "refunded": Action.REFUND,
+    "returned": Action.RETURN,
+}
+
+
+@router.message(Command(*COMMANDS))
+async def merchant_action(
+    message: Message, command: CommandObject, bot: Bot, user: User, users: UserService,
+    orders: OrderService, i18n_core: I18n,
+) -> None:  # fmt: skip
+    args = (command.args or "").split()
+    if not args or not args[0].isdigit() or len(args[0]) > 9:
+        await message.answer(_("Usage: /{command} <order number> [tracking number or amount]")
+                             .format(command=command.command))  # fmt: skip
+        return
+    order_id, rest = int(args[0]), " ".join(args[1:])
+    action = COMMANDS[command.command]
+    amount = int(rest) if action is Action.REFUND and rest.isdigit() else None
+    if amount is not None:
+        action = Action.PARTIAL_REFUND
+    now = datetime.now(UTC)
+    change = await orders.merchant_action(
+        order_id, action, message.chat.id, now, tracking=rest or None, amount=amount
+    )
+    change = await settle_stars_refund(bot, orders, change, now)
+    await notify_buyer(bot, users, i18n_core, change)
+    status = status_name(change.order.status)
+    await message.answer(
+        _("Order #{id} is now: {status}").format(id=order_id, status=status)
+        + "\n\n" + order_text(change.order, user.locale)
+    )  # fmt: skip

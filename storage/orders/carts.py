@@ -1,0 +1,158 @@
+"""CartRepository and the coupon reader on Tortoise."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from domain.cart import CartItem
+from domain.pricing import Coupon, CouponKind
+from storage.orders.models import CartLineRow, CartRow, CouponRow, CouponUseRow
+
+
+def _item(row: CartLineRow) -> CartItem:
+    return CartItem(
+        id=row.id,
+        product_id=row.product_id,
+        variant_id=row.variant_id or None,
+        quantity=row.quantity,
+        price_seen=row.price_seen,
+        currency=row.currency,
+    )
+
+
+def coupon_from_row(row: CouponRow) -> Coupon:
+    return Coupon(
+        id=row.id,
+        code=row.code,
+        kind=CouponKind(row.kind),
+        value=row.value,
+        currency=row.currency,
+        min_order=row.min_order,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        usage_limit=row.usage_limit,
+        used=row.used,
+        once_per_customer=row.once_per_customer,
+        category_id=row.category_id,
+        active=row.active,
+    )
+
+
+class TortoiseCartRepository:
+    async def _cart(self, user_id: int) -> CartRow:
+        row = await CartRow.get_or_none(user_id=user_id)
+        if row is not None:
+            return row
+        try:
+            return await CartRow.create(user_id=user_id)
+        except IntegrityError:  # two first adds at once: the other one created it
+            return await CartRow.get(user_id=user_id)
+
+    async def items(self, user_id: int) -> list[CartItem]:
+        rows = await CartLineRow.filter(cart__user_id=user_id).order_by("added_at", "id")
+        return [_item(r) for r in rows]
+
+    async def add(
+        self, user_id: int, product_id: int, variant_id: int | None, quantity: int,
+        price_seen: int, currency: str, max_quantity: int, max_lines: int,
+    ) -> CartItem | None:  # fmt: skip
+        cart = await self._cart(user_id)
+        key = {"cart_id": cart.id, "product_id": product_id, "variant_id": variant_id or 0}
+        for _attempt in range(2):
+            row = await CartLineRow.get_or_none(**key)
+            if row is not None:
+                row.quantity = max(1, min(row.quantity + quantity, max_quantity))
+                await row.save(update_fields=["quantity"])
+                return _item(row)
+            if await CartLineRow.filter(cart_id=cart.id).count() >= max_lines:
+                return None
+            try:
+                row = await CartLineRow.create(
+                    **key, quantity=min(quantity, max_quantity), price_seen=price_seen,
+                    currency=currency,
+                )  # fmt: skip
+                return _item(row)
+            except IntegrityError:
+                continue  # added at the same moment by another update: add to that line
+        return None
+
+    async def set_quantity(self, user_id: int, line_id: int, quantity: int) -> bool:
+        updated = await CartLineRow.filter(id=line_id, cart__user_id=user_id).update(
+            quantity=quantity
+        )
+        return updated == 1
+
+    async def set_price_seen(self, user_id: int, line_id: int, price: int) -> bool:
+        updated = await CartLineRow.filter(id=line_id, cart__user_id=user_id).update(
+            price_seen=price
+        )
+        return updated == 1
+
+    async def remove(self, user_id: int, line_id: int) -> bool:
+        return await CartLineRow.filter(id=line_id, cart__user_id=user_id).delete() == 1
+
+    async def clear(self, user_id: int) -> None:
+        await CartLineRow.filter(cart__user_id=user_id).delete()
+
+    async def remove_units(self, user_id: int, units: list[tuple[int, int | None]]) -> None:
+        cart = await CartRow.get_or_none(user_id=user_id)
+        if cart is None:
+            return
+        for product_id, variant_id in units:
+            await CartLineRow.filter(
+                cart_id=cart.id, product_id=product_id, variant_id=variant_id or 0
+            ).delete()
+
+    async def coupon_code(self, user_id: int) -> str | None:
+        row = await CartRow.get_or_none(user_id=user_id).only("id", "coupon_code")
+        return row.coupon_code if row else None
+
+    async def set_coupon_code(self, user_id: int, code: str | None) -> None:
+        if code is None:
+            await CartRow.filter(user_id=user_id).update(coupon_code=None)
+            return
+        cart = await self._cart(user_id)
+        await CartRow.filter(id=cart.id).update(coupon_code=code)
+
+
+class TortoiseCouponRepository:
+    async def get_coupon(self, code: str) -> Coupon | None:
+        row = await CouponRow.get_or_none(code=code)
+        return coupon_from_row(row) if row else None
+
+    async def has_used(self, coupon_id: int, user_id: int) -> bool:
+        return await CouponUseRow.filter(coupon_id=coupon_id, user_id=user_id).exists()
+
+    async def create_coupon(
+        self,
+        code: str,
+        kind: CouponKind,
+        value: int,
+        currency: str,
+        *,
+        min_order: int = 0,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+        usage_limit: int | None = None,
+        once_per_customer: bool = False,
+        category_id: int | None = None,
+    ) -> Coupon:
+        """For the merchant side (admin tools, seeds and tests)."""
+        row = await CouponRow.create(
+            code=code.upper(), kind=kind.value, value=value, currency=currency,
+            min_order=min_order, starts_at=starts_at, ends_at=ends_at, usage_limit=usage_limit,
+            once_per_customer=once_per_customer, category_id=category_id,
+        )  # fmt: skip
+        return coupon_from_row(row)
+
+    async def used(self, coupon_id: int) -> int:
+        row = await CouponRow.get(id=coupon_id)
+        return row.used
+
+    async def release(self, coupon_id: int) -> bool:
+        """Give one use back (never below zero)."""
+        updated = await CouponRow.filter(id=coupon_id, used__gt=0).update(used=F("used") - 1)
+        return updated == 1

@@ -1,0 +1,352 @@
+"""OrderRepository on Tortoise: placing orders and applying transitions atomically.
+
+Each write is one transaction. Stock rows are always touched in the same order (products
+before variants, by id) and before the coupon row, so two transactions on PostgreSQL never
+wait for each other in a circle. On SQLite Tortoise serialises transactions on its connection.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from domain.cart import OutOfStock
+from domain.catalog_types import Localized
+from domain.i18n import N_
+from domain.order_states import (
+    RECEIVED_STATUSES,
+    Action,
+    FulfilmentStatus,
+    OrderStatus,
+    PaymentStatus,
+    StockMove,
+)
+from domain.orders import (
+    Apply,
+    DuplicatePayment,
+    Order,
+    OrderDraft,
+    OrderEvent,
+    OrderLine,
+    PaymentRecord,
+    PayMethod,
+)
+from domain.pricing import CouponInvalid
+from storage.catalog.repository import TortoiseCatalogRepository
+from storage.orders.models import (
+    CouponRow,
+    CouponUseRow,
+    OrderEventRow,
+    OrderLineRow,
+    OrderRow,
+    PaymentRow,
+    RefundRow,
+)
+
+log = logging.getLogger(__name__)
+
+Unit = tuple[int, int | None]
+# Columns a transition may set besides the three statuses.
+_CHANGEABLE = {
+    "paid_at", "delivered_at", "tracking_number", "refund_reason", "shipping_option_id",
+    "shipping_title_en", "shipping_title_zh", "shipping", "address", "pay_amount",
+}  # fmt: skip
+
+
+class _NotInSourceStatus(Exception):
+    """Rolls the transaction back: the order had already moved on."""
+
+
+def _unit_order(unit: Unit) -> tuple[int, int, int]:
+    product_id, variant_id = unit
+    return (0 if variant_id is None else 1, variant_id or product_id, product_id)
+
+
+def summed_units(lines: list[tuple[int, int | None, int]]) -> list[tuple[Unit, int]]:
+    """Quantities of one sellable unit added up, in the fixed locking order."""
+    totals: Counter[Unit] = Counter()
+    for product_id, variant_id, quantity in lines:
+        totals[(product_id, variant_id)] += quantity
+    return sorted(totals.items(), key=lambda item: _unit_order(item[0]))
+
+
+def _line(row: OrderLineRow) -> OrderLine:
+    return OrderLine(
+        product_id=row.product_id,
+        variant_id=row.variant_id,
+        sku=row.sku,
+        title=Localized(row.title_en, row.title_zh),
+        variant_label=row.variant_label,
+        unit_price=row.unit_price,
+        quantity=row.quantity,
+    )
+
+
+def _order(row: OrderRow, lines: list[OrderLineRow]) -> Order:
+    shipping_title = None
+    if row.shipping_option_id:
+        shipping_title = Localized(row.shipping_title_en, row.shipping_title_zh)
+    return Order(
+        id=row.id,
+        user_id=row.user_id,  # type: ignore[attr-defined]
+        status=OrderStatus(row.status),
+        payment_status=PaymentStatus(row.payment_status),
+        fulfilment_status=FulfilmentStatus(row.fulfilment_status),
+        lines=tuple(_line(r) for r in sorted(lines, key=lambda r: r.id or 0)),
+        currency=row.currency,
+        subtotal=row.subtotal,
+        discount=row.discount,
+        shipping=row.shipping,
+        pay_method=PayMethod(row.pay_method),
+        pay_currency=row.pay_currency,
+        pay_amount=row.pay_amount,
+        address=row.address,
+        shipping_option_id=row.shipping_option_id,
+        shipping_title=shipping_title,
+        coupon_id=row.coupon_id,
+        coupon_code=row.coupon_code,
+        tracking_number=row.tracking_number,
+        refund_reason=row.refund_reason,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        paid_at=row.paid_at,
+        delivered_at=row.delivered_at,
+    )
+
+
+def _payment(row: PaymentRow) -> PaymentRecord:
+    return PaymentRecord(
+        order_id=row.order_id,  # type: ignore[attr-defined]
+        user_id=row.user_id,
+        telegram_user_id=row.telegram_user_id,
+        charge_id=row.charge_id,
+        provider_charge_id=row.provider_charge_id,
+        currency=row.currency,
+        amount=row.amount,
+        needs_refund=row.needs_refund,
+        created_at=row.created_at,
+    )
+
+
+class TortoiseOrderRepository:
+    def __init__(self, stock: TortoiseCatalogRepository | None = None) -> None:
+        self.stock = stock or TortoiseCatalogRepository()
+
+    # ---- placing ----
+
+    async def place(self, draft: OrderDraft) -> Order:
+        async with in_transaction():
+            row = await OrderRow.create(
+                user_id=draft.user_id, status=OrderStatus.PENDING_PAYMENT,
+                payment_status=PaymentStatus.UNPAID,
+                fulfilment_status=FulfilmentStatus.UNFULFILLED,
+                currency=draft.currency, subtotal=draft.subtotal, discount=draft.discount,
+                shipping=draft.shipping, pay_method=draft.pay_method,
+                pay_currency=draft.pay_currency, pay_amount=draft.pay_amount,
+                address=draft.address[:300], shipping_option_id=draft.shipping_option_id,
+                shipping_title_en=draft.shipping_title.en if draft.shipping_title else "",
+                shipping_title_zh=draft.shipping_title.zh if draft.shipping_title else "",
+                coupon_id=draft.coupon_id, coupon_code=draft.coupon_code,
+                created_at=draft.created_at, expires_at=draft.expires_at,
+                updated_at=draft.created_at,
+            )  # fmt: skip
+            units = summed_units([(x.product_id, x.variant_id, x.quantity) for x in draft.lines])
+            for (product_id, variant_id), quantity in units:
+                if not await self.stock.reserve(product_id, variant_id, quantity):
+                    title = next(
+                        ln.title.en
+                        for ln in draft.lines
+                        if (ln.product_id, ln.variant_id) == (product_id, variant_id)
+                    )
+                    raise OutOfStock(title=title)  # rolls back every reservation made so far
+            if draft.coupon_id is not None:
+                await self._claim_coupon(draft, row.id)
+            lines = [
+                OrderLineRow(
+                    order_id=row.id, product_id=ln.product_id, variant_id=ln.variant_id,
+                    sku=ln.sku[:64], title_en=ln.title.en[:200], title_zh=ln.title.zh[:200],
+                    variant_label=ln.variant_label[:128], unit_price=ln.unit_price,
+                    quantity=ln.quantity,
+                )
+                for ln in draft.lines
+            ]  # fmt: skip
+            await OrderLineRow.bulk_create(lines)
+            await OrderEventRow.create(
+                order_id=row.id, action=Action.PLACE, source=row.status, target=row.status,
+                actor="buyer",
+                at=draft.created_at,
+            )  # fmt: skip
+        return _order(row, lines)
+
+    async def _claim_coupon(self, draft: OrderDraft, order_id: int) -> None:
+        claimed = await (
+            CouponRow.filter(id=draft.coupon_id, active=True)
+            .filter(Q(usage_limit__isnull=True) | Q(used__lt=F("usage_limit")))
+            .update(used=F("used") + 1)
+        )
+        if claimed != 1:
+            raise CouponInvalid(N_("This coupon has been used up."))
+        once_key = f"{draft.coupon_id}:{draft.user_id}" if draft.once_per_customer else None
+        try:
+            await CouponUseRow.create(
+                coupon_id=draft.coupon_id, user_id=draft.user_id, order_id=order_id,
+                once_key=once_key,
+            )  # fmt: skip
+        except IntegrityError:
+            raise CouponInvalid(N_("You have already used this coupon.")) from None
+
+    # ---- reading ----
+
+    async def get(self, order_id: int) -> Order | None:
+        row = await OrderRow.get_or_none(id=order_id)
+        if row is None:
+            return None
+        return _order(row, await OrderLineRow.filter(order_id=order_id))
+
+    async def _with_lines(self, rows: list[OrderRow]) -> list[Order]:
+        lines: dict[int, list[OrderLineRow]] = {r.id: [] for r in rows}
+        for line in await OrderLineRow.filter(order_id__in=list(lines)):
+            lines[line.order_id].append(line)  # type: ignore[attr-defined]
+        return [_order(r, lines[r.id]) for r in rows]
+
+    async def list_for_user(self, user_id: int, offset: int, limit: int) -> list[Order]:
+        rows = await OrderRow.filter(user_id=user_id).order_by("-id").offset(offset).limit(limit)
+        return await self._with_lines(list(rows))
+
+    async def count_for_user(self, user_id: int) -> int:
+        return await OrderRow.filter(user_id=user_id).count()
+
+    async def events(self, order_id: int) -> list[OrderEvent]:
+        rows = await OrderEventRow.filter(order_id=order_id).order_by("id")
+        return [
+            OrderEvent(
+                order_id=order_id,
+                action=Action(r.action),
+                source=OrderStatus(r.source),
+                target=OrderStatus(r.target),
+                actor=r.actor,
+                note=r.note,
+                at=r.at,
+            )
+            for r in rows
+        ]
+
+    async def placed_at(self, order_id: int) -> datetime | None:
+        row = await OrderRow.get_or_none(id=order_id).only("id", "created_at")
+        return row.created_at if row else None
+
+    async def payment_for(self, order_id: int) -> PaymentRecord | None:
+        row = await PaymentRow.filter(order_id=order_id).order_by("id").first()
+        return _payment(row) if row else None
+
+    async def payments(self, order_id: int) -> list[PaymentRecord]:
+        return [_payment(r) for r in await PaymentRow.filter(order_id=order_id).order_by("id")]
+
+    async def overdue(self, now: datetime, limit: int) -> list[int]:
+        rows = (
+            await OrderRow.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now)
+            .order_by("expires_at").limit(limit).values_list("id", flat=True)
+        )  # fmt: skip
+        return [int(r) for r in rows]
+
+    async def delivered_before(self, moment: datetime, limit: int) -> list[int]:
+        rows = (
+            await OrderRow.filter(status=OrderStatus.DELIVERED, delivered_at__lte=moment)
+            .order_by("delivered_at").limit(limit).values_list("id", flat=True)
+        )  # fmt: skip
+        return [int(r) for r in rows]
+
+    async def has_received(self, user_id: int, product_id: int) -> bool:
+        """PurchaseVerifier for reviews: a delivered or completed order holds the product."""
+        return await OrderLineRow.filter(
+            product_id=product_id,
+            order__user_id=user_id,
+            order__status__in=[s.value for s in RECEIVED_STATUSES],
+        ).exists()
+
+    # ---- changing ----
+
+    async def record_extra_payment(self, payment: PaymentRecord) -> bool:
+        try:
+            async with in_transaction():
+                await self._insert_payment(payment)
+                row = await OrderRow.get(id=payment.order_id).only("id", "status")
+                await OrderEventRow.create(
+                    order_id=payment.order_id, action=Action.EXTRA_PAYMENT, source=row.status,
+                    target=row.status, actor="telegram", note="paid twice; refund due",
+                    at=payment.created_at,
+                )  # fmt: skip
+        except DuplicatePayment:
+            return False
+        return True
+
+    async def _insert_payment(self, payment: PaymentRecord) -> None:
+        try:
+            await PaymentRow.create(
+                order_id=payment.order_id, user_id=payment.user_id,
+                telegram_user_id=payment.telegram_user_id, charge_id=payment.charge_id,
+                provider_charge_id=payment.provider_charge_id, currency=payment.currency,
+                amount=payment.amount, needs_refund=payment.needs_refund,
+                created_at=payment.created_at,
+            )  # fmt: skip
+        except IntegrityError:
+            raise DuplicatePayment(payment.charge_id) from None
+
+    async def apply(self, order_id: int, step: Apply) -> Order | None:
+        t = step.transition
+        values: dict[str, object] = {"status": t.target, "updated_at": step.at}
+        if t.payment is not None:
+            values["payment_status"] = t.payment
+        if t.fulfilment is not None:
+            values["fulfilment_status"] = t.fulfilment
+        values.update({k: v for k, v in step.changes.items() if k in _CHANGEABLE})
+        try:
+            async with in_transaction():
+                if step.payment is not None:
+                    await self._insert_payment(step.payment)  # first: duplicates stop here
+                moved = await OrderRow.filter(id=order_id, status=t.source).update(**values)
+                if moved != 1:
+                    raise _NotInSourceStatus()
+                row = await OrderRow.get(id=order_id)
+                lines = await OrderLineRow.filter(order_id=order_id)
+                await self._move_stock(t.stock, lines)
+                if t.release_coupon and row.coupon_id is not None:
+                    await self._release_coupon(row.coupon_id, order_id)
+                if step.refund is not None:
+                    r = step.refund
+                    await RefundRow.create(
+                        order_id=order_id, amount=r.amount, currency=r.currency,
+                        method=r.method, confirmed_by=r.confirmed_by, reason=r.reason[:300],
+                        created_at=r.created_at,
+                    )  # fmt: skip
+                await OrderEventRow.create(
+                    order_id=order_id, action=t.action, source=t.source, target=t.target,
+                    actor=step.actor[:40], note=step.note[:300], at=step.at,
+                )  # fmt: skip
+        except _NotInSourceStatus:
+            return None
+        return _order(row, lines)
+
+    async def _move_stock(self, move: StockMove, lines: list[OrderLineRow]) -> None:
+        if move is StockMove.NONE:
+            return
+        operation = {
+            StockMove.RELEASE: self.stock.release,
+            StockMove.SELL: self.stock.sell,
+            StockMove.RESTOCK: self.stock.restock,
+        }[move]
+        units = summed_units([(ln.product_id, ln.variant_id, ln.quantity) for ln in lines])
+        for (product_id, variant_id), quantity in units:
+            if not await operation(product_id, variant_id, quantity):
+                # Only a product deleted under a live order gets here. The order's change (a
+                # payment above all) must still be recorded, so log for the merchant instead.
+                log.error("stock %s of %s/%s x%s failed", move, product_id, variant_id, quantity)
+
+    async def _release_coupon(self, coupon_id: int, order_id: int) -> None:
+        await CouponRow.filter(id=coupon_id, used__gt=0).update(used=F("used") - 1)
+        await CouponUseRow.filter(coupon_id=coupon_id, order_id=order_id).delete()
