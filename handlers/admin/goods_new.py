@@ -1,0 +1,300 @@
+"""The "new product" dialog: one step per field, each validated, with Back, Skip and Cancel.
+
+Steps live in STEPS; the answers so far are kept in the FSM data, so Back re-asks the previous
+question and Save builds one ProductDraft for MerchantService.create_product.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiogram import F
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from domain.catalog import Localized, ProductDraft
+from domain.i18n import N_
+from domain.merchant import MerchantService, category_label
+from domain.merchant_input import (
+    MAX_PHOTOS,
+    clean_description,
+    clean_title,
+    parse_count,
+    parse_price,
+    parse_specs,
+)
+from handlers.admin.callbacks import NewGoodsCb
+from handlers.admin.goods import goods_menu, show_product
+from handlers.admin.render import category_picker, money
+from handlers.admin.security import NOT_COMMAND, staff_router
+from handlers.admin.states import NewProduct
+from handlers.common import esc, show
+from handlers.fallback import STALE_BUTTON
+
+router = staff_router(__name__)
+
+STEPS: list[State] = [
+    NewProduct.title_en, NewProduct.title_zh, NewProduct.description, NewProduct.category,
+    NewProduct.price, NewProduct.photos, NewProduct.specs, NewProduct.stock,
+    NewProduct.threshold, NewProduct.confirm,
+]  # fmt: skip
+OPTIONAL = {NewProduct.title_zh, NewProduct.description, NewProduct.photos, NewProduct.specs,
+            NewProduct.threshold}  # fmt: skip
+QUESTIONS = {
+    NewProduct.title_en: N_("Step 1/9. Send the product title in English."),
+    NewProduct.title_zh: N_("Step 2/9. Send the title in Chinese, or press Skip."),
+    NewProduct.description: N_("Step 3/9. Send a description, or press Skip."),
+    NewProduct.category: N_("Step 4/9. Choose the category."),
+    NewProduct.price: N_("Step 5/9. Send the price in {currency}, e.g. 12.50."),
+    NewProduct.photos: N_(
+        "Step 6/9. Send photos (as photos, up to {max}), then press Done. Photos so far: {count}."
+    ),
+    NewProduct.specs: N_(
+        "Step 7/9. Send specs, one 'key: value' per line (e.g. 'Weight: 250 g'), or press Skip."
+    ),
+    NewProduct.stock: N_("Step 8/9. How many are in stock? Send a whole number, e.g. 25."),
+    NewProduct.threshold: N_(
+        "Step 9/9. Warn me when stock falls to how many? Send a number, or Skip for 3."
+    ),
+}
+
+
+def _keyboard(step: State, extra: InlineKeyboardBuilder | None = None) -> InlineKeyboardMarkup:
+    controls = InlineKeyboardBuilder()
+    if step == NewProduct.photos:
+        controls.button(text=_("✅ Done"), callback_data=NewGoodsCb(act="done"))
+    elif step in OPTIONAL:
+        controls.button(text=_("⏭ Skip"), callback_data=NewGoodsCb(act="skip"))
+    if step != STEPS[0]:
+        controls.button(text=_("⬅️ Back"), callback_data=NewGoodsCb(act="back"))
+    controls.button(text=_("✖️ Cancel"), callback_data=NewGoodsCb(act="cancel"))
+    controls.adjust(3)
+    kb = extra or InlineKeyboardBuilder()
+    kb.attach(controls)
+    return kb.as_markup()
+
+
+async def ask(
+    target: Message | CallbackQuery,
+    state: FSMContext,
+    step: State,
+    merchant: MerchantService,
+    locale: str,
+    parent: int | None = None,
+) -> None:
+    await state.set_state(step)
+    data = await state.get_data()
+    if step == NewProduct.confirm:
+        await show(target, summary(data, merchant.currency, locale), _confirm_keyboard())
+        return
+    text = _(QUESTIONS[step]).format(
+        currency=merchant.currency, max=MAX_PHOTOS, count=len(data.get("photos", []))
+    )
+    extra = None
+    if step == NewProduct.category:
+        categories = {c.id: c for c in await merchant.categories()}
+        extra = category_picker(
+            categories, parent, lambda cid: NewGoodsCb(act="cat", id=cid),
+            lambda cid: NewGoodsCb(act="here", id=cid), locale,
+        )  # fmt: skip
+    await show(target, text, _keyboard(step, extra))
+
+
+def summary(data: dict[str, Any], currency: str, locale: str) -> str:
+    lines = [
+        _("<b>New product</b> — check and save:"),
+        _("Title: {title}").format(title=esc(data["title_en"])),
+        _("Chinese title: {title}").format(title=esc(data.get("title_zh") or "—")),
+        _("Category: {category}").format(category=esc(data.get("category_label", ""))),
+        _("Price: {price}").format(price=money(data["price"], currency, locale)),
+        _("Photos: {count}").format(count=len(data.get("photos", []))),
+        _("Specs: {count}").format(count=len(data.get("specs", []))),
+        _("Stock: {stock}, low at {threshold}").format(
+            stock=data["stock"], threshold=data.get("threshold", 3)),
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _confirm_keyboard() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("💾 Save"), callback_data=NewGoodsCb(act="save"))
+    kb.button(text=_("⬅️ Back"), callback_data=NewGoodsCb(act="back"))
+    kb.button(text=_("✖️ Cancel"), callback_data=NewGoodsCb(act="cancel"))
+    kb.adjust(1, 2)
+    return kb.as_markup()
+
+
+async def _next(
+    message: Message, state: FSMContext, merchant: MerchantService, locale: str, **values: Any
+) -> None:
+    await state.update_data(**values)
+    current = await state.get_state()
+    index = [s.state for s in STEPS].index(current or "")
+    await ask(message, state, STEPS[index + 1], merchant, locale)
+
+
+@router.callback_query(NewGoodsCb.filter(F.act == "new"))
+async def start(query: CallbackQuery, state: FSMContext, merchant: MerchantService,
+                locale: str) -> None:  # fmt: skip
+    await state.clear()
+    await ask(query, state, NewProduct.title_en, merchant, locale)
+
+
+@router.message(NewProduct.title_en, F.text, NOT_COMMAND)
+async def got_title(message: Message, state: FSMContext, merchant: MerchantService,
+                    locale: str) -> None:  # fmt: skip
+    await _next(message, state, merchant, locale, title_en=clean_title(message.text or ""))
+
+
+@router.message(NewProduct.title_zh, F.text, NOT_COMMAND)
+async def got_title_zh(message: Message, state: FSMContext, merchant: MerchantService,
+                       locale: str) -> None:  # fmt: skip
+    await _next(message, state, merchant, locale, title_zh=clean_title(message.text or ""))
+
+
+@router.message(NewProduct.description, F.text, NOT_COMMAND)
+async def got_description(message: Message, state: FSMContext, merchant: MerchantService,
+                          locale: str) -> None:  # fmt: skip
+    text = clean_description(message.text or "")
+    await _next(message, state, merchant, locale, description=text)
+
+
+@router.message(NewProduct.price, F.text, NOT_COMMAND)
+async def got_price(message: Message, state: FSMContext, merchant: MerchantService,
+                    locale: str) -> None:  # fmt: skip
+    price = parse_price(message.text or "", merchant.currency)
+    await _next(message, state, merchant, locale, price=price)
+
+
+@router.message(NewProduct.photos, F.photo, NOT_COMMAND)
+async def got_photo(message: Message, state: FSMContext) -> None:
+    assert message.photo
+    photos = list((await state.get_data()).get("photos", []))
+    if len(photos) >= MAX_PHOTOS:
+        await message.answer(_("That's {max} photos already; press Done.").format(max=MAX_PHOTOS))
+        return
+    photos.append(message.photo[-1].file_id)
+    await state.update_data(photos=photos)
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("✅ Done"), callback_data=NewGoodsCb(act="done"))
+    await message.answer(
+        _("Photo {count} added. Send more, or press Done.").format(count=len(photos)),
+        reply_markup=kb.as_markup(),
+    )
+
+
+@router.message(NewProduct.specs, F.text, NOT_COMMAND)
+async def got_specs(message: Message, state: FSMContext, merchant: MerchantService,
+                    locale: str) -> None:  # fmt: skip
+    specs = [list(s) for s in parse_specs(message.text or "")]
+    await _next(message, state, merchant, locale, specs=specs)
+
+
+@router.message(NewProduct.stock, F.text, NOT_COMMAND)
+async def got_stock(message: Message, state: FSMContext, merchant: MerchantService,
+                    locale: str) -> None:  # fmt: skip
+    await _next(message, state, merchant, locale, stock=parse_count(message.text or ""))
+
+
+@router.message(NewProduct.threshold, F.text, NOT_COMMAND)
+async def got_threshold(message: Message, state: FSMContext, merchant: MerchantService,
+                        locale: str) -> None:  # fmt: skip
+    value = parse_count(message.text or "", N_("The low-stock threshold"))
+    await _next(message, state, merchant, locale, threshold=value)
+
+
+@router.message(NewProduct.photos, NOT_COMMAND)
+async def photos_expected(message: Message) -> None:
+    await message.answer(_("Please send a photo (not a file or text), or press Done."))
+
+
+@router.message(NewProduct.category, NOT_COMMAND)
+async def category_expected(message: Message) -> None:
+    await message.answer(_("Please choose the category with the buttons above."))
+
+
+@router.message(NewProduct.confirm, NOT_COMMAND)
+async def confirm_expected(message: Message) -> None:
+    await message.answer(_("Press Save to create the product, or Back to change something."))
+
+
+@router.message(
+    StateFilter(*[s for s in STEPS if s not in (NewProduct.photos, NewProduct.category)]),
+    NOT_COMMAND,
+)
+async def text_expected(message: Message) -> None:
+    await message.answer(_("Please send this as text."))
+
+
+@router.callback_query(NewProduct.category, NewGoodsCb.filter(F.act == "cat"))
+async def open_category(query: CallbackQuery, callback_data: NewGoodsCb, state: FSMContext,
+                        merchant: MerchantService, locale: str) -> None:  # fmt: skip
+    parent = callback_data.id or None
+    await ask(query, state, NewProduct.category, merchant, locale, parent)
+
+
+@router.callback_query(NewProduct.category, NewGoodsCb.filter(F.act == "here"))
+async def pick_category(query: CallbackQuery, callback_data: NewGoodsCb, state: FSMContext,
+                        merchant: MerchantService, locale: str) -> None:  # fmt: skip
+    categories = {c.id: c for c in await merchant.categories()}
+    if callback_data.id not in categories:
+        await query.answer(_("That category doesn't exist (any more)."), show_alert=True)
+        return
+    label = category_label(categories, callback_data.id, locale)
+    await state.update_data(category_id=callback_data.id, category_label=label)
+    await ask(query, state, NewProduct.price, merchant, locale)
+
+
+@router.callback_query(NewGoodsCb.filter(F.act.in_({"skip", "done"})))
+async def skip(query: CallbackQuery, callback_data: NewGoodsCb, state: FSMContext,
+               merchant: MerchantService, locale: str) -> None:  # fmt: skip
+    current = await state.get_state()
+    steps = [s.state for s in STEPS]
+    allowed = {s.state for s in OPTIONAL}
+    if current not in allowed:
+        await query.answer(_(STALE_BUTTON), show_alert=True)
+        return
+    await ask(query, state, STEPS[steps.index(current) + 1], merchant, locale)
+
+
+@router.callback_query(NewGoodsCb.filter(F.act == "back"))
+async def back(query: CallbackQuery, state: FSMContext, merchant: MerchantService,
+               locale: str) -> None:  # fmt: skip
+    steps = [s.state for s in STEPS]
+    current = await state.get_state()
+    if current not in steps or current == steps[0]:
+        await query.answer(_(STALE_BUTTON), show_alert=True)
+        return
+    await ask(query, state, STEPS[steps.index(current) - 1], merchant, locale)
+
+
+@router.callback_query(NewGoodsCb.filter(F.act == "cancel"))
+async def cancel(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await show(query, _("Cancelled.") + "\n\n" + _("📦 <b>Goods</b>"), goods_menu())
+
+
+@router.callback_query(NewProduct.confirm, NewGoodsCb.filter(F.act == "save"))
+async def save(query: CallbackQuery, state: FSMContext, merchant: MerchantService,
+               locale: str) -> None:  # fmt: skip
+    data = await state.get_data()
+    draft = ProductDraft(
+        sku="P" + secrets.token_hex(4).upper(),
+        category_id=int(data["category_id"]),
+        title=Localized(data["title_en"], data.get("title_zh", "")),
+        price=int(data["price"]),
+        currency=merchant.currency,
+        description=Localized(data.get("description", "")),
+        photos=tuple(data.get("photos", [])),
+        specs=tuple((k, v) for k, v in data.get("specs", [])),
+        on_hand=int(data["stock"]),
+        low_stock_threshold=int(data.get("threshold", 3)),
+    )
+    product = await merchant.create_product(query.from_user.id, draft)
+    await state.clear()
+    await show_product(query, merchant, product.id, locale, notice=_("Product created."))

@@ -1,0 +1,1 @@
+"""Merchant admin storage: staff, audit log, stock ledger, catalogue tools."""
