@@ -119,6 +119,15 @@ async def test_card_tracking_receipt_and_refund(shop: Sandboxed) -> None:
     await alice.press("🧾 View order")
     await alice.press("📦 I received it")
     assert "Completed" in alice.last_bot_message.content
+    # Having received it, she may review it: the real purchase check, through the card.
+    await alice.send(f"/start p_{goods.mug_id}")
+    await alice.press("⭐ Reviews")
+    await alice.press("✍️ Write a review")
+    await alice.press("⭐⭐⭐⭐⭐")
+    await alice.press("⏭ Skip")
+    await alice.press("⏭ Skip")
+    mug = await ProductRow.get(id=goods.mug_id)
+    assert (mug.rating_avg, mug.rating_count) == (5.0, 1)
     # A refund with a reason; the merchant confirms it, then the goods come back.
     await alice.press("↩️ Ask for a refund")
     replies = await alice.send("it broke")
