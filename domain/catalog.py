@@ -270,9 +270,7 @@ class CatalogService:
         page_size = min(max(1, page_size), MAX_PAGE_SIZE)
         total = await self.lists.count_favourites(user_id)
         page = clamp_page(page, page_size, total)
-        items = await self.lists.list_favourites(
-            user_id, (page - 1) * page_size, page_size
-        )
+        items = await self.lists.list_favourites(user_id, (page - 1) * page_size, page_size)
         return Page(items, page, page_size, total)
 
     # ---- history ----

@@ -223,6 +223,8 @@ class ProductDraft:
     created_at: datetime | None = None  # None: now
     views: int = 0
     sales: int = 0
+    rating_avg: float = 0.0
+    rating_count: int = 0
 
 
 def clamp_page(page: int, page_size: int, total: int) -> int:

@@ -15,6 +15,7 @@ from domain.catalog_types import MAX_PAGE_SIZE, Product
 from domain.search_text import edit_distance, is_cjk, query_tokens, warm_up
 
 __all__ = [
+    "COUNT_CAP",
     "SearchEngine",
     "SearchFilters",
     "SearchQuery",
@@ -28,7 +29,8 @@ __all__ = [
 
 MAX_QUERY_CHARS = 256  # longer input is cut: nobody types a 4,000-character product name
 MAX_TERMS = 8
-MAX_OFFSET = 10_000
+COUNT_CAP = 500  # matches are counted up to here (50 pages); beyond it, refine the words
+MAX_OFFSET = COUNT_CAP
 FALLBACK_SIZE = 8
 MIN_FUZZY_LEN = 4  # shorter words have too many neighbours one typo away
 
@@ -91,7 +93,7 @@ class SearchTerm:
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     products: list[Product]
-    total: int  # matches for the shown query (0 when the items are a fallback)
+    total: int  # matches for the shown query, at most COUNT_CAP + 1 (0 for a fallback)
     offset: int
     limit: int
     query: str  # the cleaned query, tokens joined by spaces
@@ -102,18 +104,23 @@ class SearchResult:
     notice: str | None = None  # "empty", "too_short" or "no_words" (emoji, punctuation only)
 
     @property
+    def total_capped(self) -> bool:
+        """More than COUNT_CAP matched: show "500+" rather than a number."""
+        return self.total > COUNT_CAP
+
+    @property
     def page(self) -> int:
         return self.offset // self.limit + 1
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.limit))
+        return max(1, -(-min(self.total, COUNT_CAP) // self.limit))
 
     @property
     def next_offset(self) -> int | None:
         """Where the next page starts, or None on the last one (inline mode's next_offset)."""
         end = self.offset + len(self.products)
-        return end if not self.fallback and end < self.total else None
+        return end if not self.fallback and end < min(self.total, COUNT_CAP) else None
 
 
 class SearchEngine(Protocol):
@@ -126,9 +133,11 @@ class SearchEngine(Protocol):
         limit: int,
         *,
         match_any: bool = False,
+        with_total: bool = True,
     ) -> tuple[list[Product], int]:
         """Active products having every term (any term if `match_any`; all products if no
-        terms) within the filters, sorted; returns one slice and the total number."""
+        terms) within the filters, sorted; returns one slice and the total number (without
+        `with_total`, only offset + the slice's length, which is cheaper)."""
         ...
 
     async def known_terms(self, terms: Sequence[str]) -> set[str]:
@@ -143,11 +152,20 @@ class SearchEngine(Protocol):
 def prepare_terms(text: str) -> list[SearchTerm]:
     """Clean typed text into engine terms; syntax characters never survive (see search_text).
 
-    Latin words of two or more letters and Chinese words match as prefixes; a lone Latin
-    letter or digit must match a whole word, so "galaxy s" doesn't mean "anything with s".
+    Only the last word matches as a prefix (people type left to right, so earlier words are
+    complete; this also keeps index work small), and only when it has two or more letters
+    or is Chinese: a lone Latin letter or digit must match a whole word.
     """
-    tokens = query_tokens(text[:MAX_QUERY_CHARS], limit=MAX_TERMS)
-    return [SearchTerm(t, prefix=len(t) >= 2 or is_cjk(t)) for t in tokens]
+    if len(text) > MAX_QUERY_CHARS:
+        # Cut at a word boundary so the last word isn't a fragment ("wor" of "word").
+        head = text[:MAX_QUERY_CHARS]
+        text = head.rsplit(None, 1)[0] if text[MAX_QUERY_CHARS].isalnum() and " " in head else head
+    tokens = query_tokens(text, limit=MAX_TERMS)
+    last = len(tokens) - 1
+    return [
+        SearchTerm(t, prefix=i == last and (len(t) >= 2 or is_cjk(t)))
+        for i, t in enumerate(tokens)
+    ]
 
 
 class SearchService:
@@ -160,7 +178,7 @@ class SearchService:
         """Run a query: exact words and prefixes first, then typo-corrected words, then any
         of the words, and finally popular items with a "did you mean" when one exists."""
         limit = min(max(1, query.limit), MAX_PAGE_SIZE)
-        offset = min(max(0, query.offset), MAX_OFFSET)
+        offset = min(max(0, query.offset), max(0, MAX_OFFSET - limit))
         query = replace(query, offset=offset, limit=limit)
         raw = (query.text or "").strip()
         terms = prepare_terms(raw)
@@ -196,7 +214,7 @@ class SearchService:
         )
         if not products and total and query.offset:
             # A forged or stale offset past the end: show the last page instead.
-            last = (total - 1) // query.limit * query.limit
+            last = (min(total, COUNT_CAP) - 1) // query.limit * query.limit
             products, total = await self.engine.search(
                 terms, query.filters, query.sort, last, query.limit, match_any=match_any
             )
@@ -235,10 +253,12 @@ class SearchService:
     ) -> SearchResult:
         """Popular items, within the shopper's filters when those still leave something."""
         size = min(query.limit, FALLBACK_SIZE)
-        products, _ = await self.engine.search([], query.filters, SearchSort.POPULARITY, 0, size)
+        products, _ = await self.engine.search(
+            [], query.filters, SearchSort.POPULARITY, 0, size, with_total=False
+        )
         if not products and query.filters.any:
             products, _ = await self.engine.search(
-                [], SearchFilters(), SearchSort.POPULARITY, 0, size
+                [], SearchFilters(), SearchSort.POPULARITY, 0, size, with_total=False
             )
         return SearchResult(
             products,

@@ -69,8 +69,8 @@ def _split(text: str, *, for_index: bool) -> Iterable[str]:
             run = match.group()
             # The index holds both fine and coarse words (华为智能手机 -> 华为, 智能, 手机,
             # 智能手机) so that a query segmented precisely finds either.
-            pieces = jieba.cut_for_search(run, HMM=False) if for_index else jieba.cut(
-                run, HMM=False
+            pieces = (
+                jieba.cut_for_search(run, HMM=False) if for_index else jieba.cut(run, HMM=False)
             )
             for piece in pieces:
                 piece = piece.strip()

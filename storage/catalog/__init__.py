@@ -1,0 +1,1 @@
+"""Catalogue storage: categories, products, variants, favourites, history and search index."""

@@ -1,0 +1,394 @@
+"""CatalogRepository and ShopperListsRepository on Tortoise."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from domain.catalog import (
+    Category,
+    CategoryDraft,
+    Localized,
+    Product,
+    ProductDraft,
+    Variant,
+)
+from domain.inventory import StockReason, UnitNotFound, movement
+from storage.admin.stock import apply_stock_movement
+from storage.catalog.models import (
+    CategoryRow,
+    FavouriteRow,
+    HistoryRow,
+    ProductRow,
+    VariantRow,
+)
+from storage.catalog.sql import add_terms, document_terms, remove_terms, search_documents
+
+# Fields a merchant may change through update_product, and the columns behind them.
+_PLAIN_FIELDS = {
+    "brand", "price", "currency", "compare_at", "photos", "specs", "tags", "on_hand",
+    "low_stock_threshold", "active", "category_id", "rating_avg", "rating_count",
+}  # fmt: skip
+_SEARCHED_FIELDS = {"title", "description", "brand", "tags", "specs", "category_id", "sku"}
+
+
+def category_from_row(row: CategoryRow) -> Category:
+    return Category(
+        id=row.id,
+        parent_id=row.parent_id,  # type: ignore[attr-defined]
+        name=Localized(row.name_en, row.name_zh),
+        position=row.position,
+        active=row.active,
+    )
+
+
+def product_from_row(row: ProductRow) -> Product:
+    return Product(
+        id=row.id,
+        sku=row.sku,
+        category_id=row.category_id,  # type: ignore[attr-defined]
+        title=Localized(row.title_en, row.title_zh),
+        description=Localized(row.description_en, row.description_zh),
+        brand=row.brand,
+        price=row.price,
+        currency=row.currency,
+        compare_at=row.compare_at,
+        photos=tuple(row.photos or ()),
+        specs=tuple((str(k), str(v)) for k, v in row.specs or ()),
+        tags=tuple(row.tags or ()),
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        low_stock_threshold=row.low_stock_threshold,
+        active=row.active,
+        has_variants=row.has_variants,
+        created_at=row.created_at,
+        rating_avg=row.rating_avg,
+        rating_count=row.rating_count,
+        views=row.views,
+        sales=row.sales,
+    )
+
+
+def variant_from_row(row: VariantRow, currency: str) -> Variant:
+    return Variant(
+        id=row.id,
+        product_id=row.product_id,  # type: ignore[attr-defined]
+        sku=row.sku,
+        options=tuple((str(k), str(v)) for k, v in row.options or ()),
+        price=row.price,
+        currency=currency,
+        compare_at=row.compare_at,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        position=row.position,
+        active=row.active,
+    )
+
+
+async def category_path(category_id: int) -> list[tuple[int, Localized]]:
+    """(id, name) of the category and its ancestors, indexed with each product."""
+    path: list[tuple[int, Localized]] = []
+    current = await CategoryRow.get_or_none(id=category_id)
+    while current is not None and len(path) < 32:
+        path.append((current.id, Localized(current.name_en, current.name_zh)))
+        parent_id = current.parent_id  # type: ignore[attr-defined]
+        current = await CategoryRow.get_or_none(id=parent_id) if parent_id else None
+    return path
+
+
+class TortoiseCatalogRepository:
+    async def list_categories(self) -> list[Category]:
+        rows = await CategoryRow.all().order_by("position", "id")
+        return [category_from_row(r) for r in rows]
+
+    async def count_products(self, category_ids: Sequence[int]) -> int:
+        return await ProductRow.filter(category_id__in=list(category_ids), active=True).count()
+
+    async def list_products(
+        self, category_ids: Sequence[int], offset: int, limit: int
+    ) -> list[Product]:
+        rows = (
+            await ProductRow.filter(category_id__in=list(category_ids), active=True)
+            .order_by("-created_at", "-id")
+            .offset(offset)
+            .limit(limit)
+        )
+        return [product_from_row(r) for r in rows]
+
+    async def popular_products(
+        self, limit: int, category_ids: Sequence[int] | None = None
+    ) -> list[Product]:
+        query = ProductRow.filter(active=True)
+        if category_ids is not None:
+            query = query.filter(category_id__in=list(category_ids))
+        rows = await query.order_by("-sales", "-views", "-id").limit(limit)
+        return [product_from_row(r) for r in rows]
+
+    async def get_product(self, product_id: int) -> Product | None:
+        row = await ProductRow.get_or_none(id=product_id)
+        return product_from_row(row) if row else None
+
+    async def products_by_ids(self, ids: Sequence[int]) -> list[Product]:
+        rows = {r.id: r for r in await ProductRow.filter(id__in=list(ids), active=True)}
+        return [product_from_row(rows[i]) for i in ids if i in rows]
+
+    async def list_variants(self, product_id: int) -> list[Variant]:
+        product = await ProductRow.get_or_none(id=product_id).only("id", "currency")
+        if product is None:
+            return []
+        rows = await VariantRow.filter(product_id=product_id).order_by("position", "id")
+        return [variant_from_row(r, product.currency) for r in rows]
+
+    async def similar_products(self, product: Product, limit: int) -> list[Product]:
+        base = ProductRow.filter(category_id=product.category_id, active=True).exclude(
+            id=product.id
+        )
+        same_brand = await base.filter(brand=product.brand).order_by("-sales", "id").limit(limit)
+        found = [product_from_row(r) for r in same_brand]
+        if len(found) < limit:
+            others = (
+                await base.exclude(brand=product.brand)
+                .order_by("-sales", "id")
+                .limit(limit - len(found))
+            )
+            found += [product_from_row(r) for r in others]
+        return found
+
+    async def count_view(self, product_id: int) -> None:
+        await ProductRow.filter(id=product_id).update(views=F("views") + 1)
+
+    async def create_category(self, draft: CategoryDraft) -> Category:
+        row = await CategoryRow.create(
+            parent_id=draft.parent_id,
+            name_en=draft.name.en,
+            name_zh=draft.name.zh,
+            position=draft.position,
+            active=draft.active,
+        )
+        return category_from_row(row)
+
+    async def create_product(self, draft: ProductDraft) -> Product:
+        title_doc, body_doc = search_documents(
+            draft.title, draft.description, draft.brand, draft.sku, draft.tags, draft.specs,
+            await category_path(draft.category_id),
+        )  # fmt: skip
+        prices = [v.price for v in draft.variants]
+        async with in_transaction() as conn:
+            row = await ProductRow.create(
+                using_db=conn,
+                **product_columns(draft),
+                price=min(prices) if prices else draft.price,
+                created_at=draft.created_at or datetime.now(UTC),
+                search_title=title_doc,
+                search_body=body_doc,
+            )
+            for variant in draft.variants:
+                await VariantRow.create(
+                    using_db=conn,
+                    product_id=row.id,
+                    sku=variant.sku,
+                    options=[list(o) for o in variant.options],
+                    price=variant.price,
+                    compare_at=variant.compare_at,
+                    on_hand=variant.on_hand,
+                    position=variant.position,
+                )
+            await add_terms(conn, Counter(document_terms(title_doc, body_doc)))
+        return product_from_row(row)
+
+    async def update_product(self, product_id: int, changes: dict[str, object]) -> bool:
+        unknown = set(changes) - _PLAIN_FIELDS - {"title", "description", "sku"}
+        if unknown:
+            raise ValueError(f"can't change {sorted(unknown)}")
+        columns = {k: v for k, v in changes.items() if k in _PLAIN_FIELDS | {"sku"}}
+        for name in ("title", "description"):
+            if name in changes:
+                text = changes[name]
+                assert isinstance(text, Localized)
+                columns[f"{name}_en"], columns[f"{name}_zh"] = text.en, text.zh
+        if "brand" in columns:
+            columns["brand_key"] = str(columns["brand"]).casefold()
+        for key in ("specs", "tags"):
+            if key in columns:
+                columns[key] = [list(x) if isinstance(x, tuple) else x for x in columns[key]]  # type: ignore[attr-defined]
+        async with in_transaction() as conn:
+            row = await ProductRow.get_or_none(id=product_id, using_db=conn)
+            if row is None:
+                return False
+            if set(changes) & _SEARCHED_FIELDS:
+                for key, value in columns.items():
+                    setattr(row, key, value)
+                fresh = product_from_row(row)
+                title_doc, body_doc = search_documents(
+                    fresh.title, fresh.description, fresh.brand, fresh.sku, fresh.tags,
+                    fresh.specs, await category_path(fresh.category_id),
+                )  # fmt: skip
+                old_terms = document_terms(row.search_title, row.search_body)
+                new_terms = document_terms(title_doc, body_doc)
+                columns.update(search_title=title_doc, search_body=body_doc)
+                await remove_terms(conn, old_terms - new_terms)
+                await add_terms(conn, Counter(new_terms - old_terms))
+            await ProductRow.filter(id=product_id).using_db(conn).update(**columns)
+        return True
+
+    async def delete_product(self, product_id: int) -> bool:
+        async with in_transaction() as conn:
+            row = await ProductRow.get_or_none(id=product_id, using_db=conn)
+            if row is None:
+                return False
+            await remove_terms(conn, document_terms(row.search_title, row.search_body))
+            await ProductRow.filter(id=product_id).using_db(conn).delete()
+        return True
+
+    # ---- stock of a sellable unit (for checkout; see domain.catalog's module docstring) ----
+    # Each movement goes through the inventory ledger (storage.admin.stock): one conditional
+    # UPDATE plus its ledger row, inside the caller's (the order's) transaction.
+
+    async def reserve(
+        self, product_id: int, variant_id: int | None, quantity: int, ref: str = ""
+    ) -> bool:
+        """Reserve `quantity` of one sellable unit atomically; False when not enough is left."""
+        if quantity <= 0:
+            return False
+        return await _move(product_id, variant_id, StockReason.RESERVE, quantity, ref,
+                           only_active=True)  # fmt: skip
+
+    async def release(
+        self, product_id: int, variant_id: int | None, quantity: int, ref: str = ""
+    ) -> bool:
+        """Give back a reservation (never below zero)."""
+        return await _move(product_id, variant_id, StockReason.RELEASE, quantity, ref)
+
+    # Added by the orders feature (issue 4): the other two stock movements of an order.
+
+    async def sell(
+        self, product_id: int, variant_id: int | None, quantity: int, ref: str = ""
+    ) -> bool:
+        """Reserved goods are sold: on_hand and reserved both drop by `quantity`, once."""
+        sold = await _move(product_id, variant_id, StockReason.SALE, quantity, ref)
+        if sold:
+            await ProductRow.filter(id=product_id).update(sales=F("sales") + quantity)
+        return sold
+
+    async def restock(
+        self, product_id: int, variant_id: int | None, quantity: int, ref: str = ""
+    ) -> bool:
+        """Sold goods are back on the shelf (a return, or a paid order cancelled unshipped)."""
+        return await _move(product_id, variant_id, StockReason.RETURN, quantity, ref)
+
+
+async def _move(
+    product_id: int,
+    variant_id: int | None,
+    reason: StockReason,
+    quantity: int,
+    ref: str,
+    only_active: bool = False,
+) -> bool:
+    """One checkout movement through the ledger; False when refused or the unit is gone."""
+    if quantity <= 0:
+        return False
+    delta_on_hand, delta_reserved = movement(reason, quantity)
+    try:
+        level = await apply_stock_movement(
+            product_id, variant_id, delta_on_hand, delta_reserved, reason.value, ref,
+            only_active=only_active,
+        )  # fmt: skip
+    except UnitNotFound:
+        return False
+    return level is not None
+
+
+def product_columns(draft: ProductDraft) -> dict[str, object]:
+    """Stored columns of a draft, except price/created_at/search documents."""
+    return {
+        "sku": draft.sku,
+        "category_id": draft.category_id,
+        "title_en": draft.title.en,
+        "title_zh": draft.title.zh,
+        "description_en": draft.description.en,
+        "description_zh": draft.description.zh,
+        "brand": draft.brand,
+        "brand_key": draft.brand.casefold(),
+        "currency": draft.currency,
+        "compare_at": draft.compare_at,
+        "photos": list(draft.photos),
+        "specs": [list(s) for s in draft.specs],
+        "tags": list(draft.tags),
+        "on_hand": draft.on_hand,
+        "low_stock_threshold": draft.low_stock_threshold,
+        "active": draft.active,
+        "has_variants": bool(draft.variants),
+        "rating_avg": draft.rating_avg,
+        "rating_count": draft.rating_count,
+        "views": draft.views,
+        "sales": draft.sales,
+    }
+
+
+class TortoiseShopperListsRepository:
+    async def add_favourite(self, user_id: int, product_id: int, limit: int) -> bool | None:
+        if await FavouriteRow.exists(user_id=user_id, product_id=product_id):
+            return False
+        if await FavouriteRow.filter(user_id=user_id).count() >= limit:
+            return None
+        try:
+            await FavouriteRow.create(user_id=user_id, product_id=product_id)
+        except IntegrityError:  # a double tap raced us; the favourite exists, which is the goal
+            return False
+        return True
+
+    async def remove_favourite(self, user_id: int, product_id: int) -> bool:
+        return await FavouriteRow.filter(user_id=user_id, product_id=product_id).delete() > 0
+
+    async def is_favourite(self, user_id: int, product_id: int) -> bool:
+        return await FavouriteRow.exists(user_id=user_id, product_id=product_id)
+
+    async def count_favourites(self, user_id: int) -> int:
+        return await FavouriteRow.filter(user_id=user_id, product__active=True).count()
+
+    async def list_favourites(self, user_id: int, offset: int, limit: int) -> list[Product]:
+        rows = (
+            await FavouriteRow.filter(user_id=user_id, product__active=True)
+            .order_by("-created_at", "-id")
+            .offset(offset)
+            .limit(limit)
+            .prefetch_related("product")
+        )
+        return [product_from_row(r.product) for r in rows]
+
+    async def record_view(self, user_id: int, product_id: int, keep: int) -> None:
+        now = datetime.now(UTC)
+        touched = await HistoryRow.filter(user_id=user_id, product_id=product_id).update(
+            viewed_at=now
+        )
+        if not touched:
+            try:
+                await HistoryRow.create(user_id=user_id, product_id=product_id, viewed_at=now)
+            except IntegrityError:  # the same card opened twice at once: already recorded
+                return
+        stale = (
+            await HistoryRow.filter(user_id=user_id)
+            .order_by("-viewed_at", "-id")
+            .offset(keep)
+            .values_list("id", flat=True)
+        )
+        if stale:
+            await HistoryRow.filter(id__in=list(stale)).delete()
+
+    async def list_history(self, user_id: int, limit: int) -> list[Product]:
+        rows = (
+            await HistoryRow.filter(user_id=user_id, product__active=True)
+            .order_by("-viewed_at", "-id")
+            .limit(limit)
+            .prefetch_related("product")
+        )
+        return [product_from_row(r.product) for r in rows]
+
+    async def clear_history(self, user_id: int) -> int:
+        return await HistoryRow.filter(user_id=user_id).delete()
