@@ -51,13 +51,23 @@ class TortoiseMerchantCatalog:
     async def create_product(self, draft: ProductDraft, actor: int) -> Product:
         async with in_transaction():
             try:
-                product = await self.catalog.create_product(replace(draft, on_hand=0))
+                variants = tuple(replace(v, on_hand=0) for v in draft.variants)
+                product = await self.catalog.create_product(
+                    replace(draft, on_hand=0, variants=variants)
+                )
             except IntegrityError:
                 raise SkuTaken(sku=draft.sku) from None
             if draft.on_hand and not draft.variants:
                 await apply_stock_movement(
                     product.id, None, draft.on_hand, 0, StockReason.OPENING.value, actor=actor
                 )
+            # Variants' opening stock is booked too, so every unit starts in the ledger.
+            stored = await self.catalog.list_variants(product.id) if draft.variants else []
+            opening = {v.sku: v.on_hand for v in draft.variants}
+            for variant in stored:
+                if opening.get(variant.sku):
+                    await apply_stock_movement(product.id, variant.id, opening[variant.sku], 0,
+                                               StockReason.OPENING.value, actor=actor)  # fmt: skip
         found = await self.catalog.get_product(product.id)
         assert found is not None
         return found

@@ -32,17 +32,23 @@ async def apply_stock_movement(
     reason: str,
     ref: str = "",
     actor: int = 0,
+    *,
+    only_active: bool = False,
 ) -> StockLevel | None:
     """Move stock of one unit and book it in the ledger, atomically (one transaction).
 
     Returns the new level, or None when the movement is refused because on_hand or reserved
     would fall below zero or reserved would exceed on_hand. Raises UnitNotFound when the
     product/variant does not exist (or a variant product is addressed without variant_id).
-    Joins the caller's transaction when there is one (as a savepoint).
+    Joins the caller's transaction when there is one (as a savepoint). `only_active` refuses
+    an inactive unit in the same UPDATE (checkout's reservations).
     """
     async with in_transaction() as conn:
+        unit = _unit(product_id, variant_id)
+        if only_active:
+            unit = unit.filter(active=True)
         updated = (
-            await _unit(product_id, variant_id)
+            await unit
             .using_db(conn)
             .filter(on_hand__gte=-delta_on_hand)
             .filter(reserved__gte=-delta_reserved)

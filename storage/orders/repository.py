@@ -157,7 +157,8 @@ class TortoiseOrderRepository:
             )  # fmt: skip
             units = summed_units([(x.product_id, x.variant_id, x.quantity) for x in draft.lines])
             for (product_id, variant_id), quantity in units:
-                if not await self.stock.reserve(product_id, variant_id, quantity):
+                if not await self.stock.reserve(product_id, variant_id, quantity,
+                                                ref=f"order:{row.id}"):
                     title = next(
                         ln.title.en
                         for ln in draft.lines
@@ -314,7 +315,7 @@ class TortoiseOrderRepository:
                     raise _NotInSourceStatus()
                 row = await OrderRow.get(id=order_id)
                 lines = await OrderLineRow.filter(order_id=order_id)
-                await self._move_stock(t.stock, lines)
+                await self._move_stock(t.stock, lines, f"order:{order_id}")
                 if t.release_coupon and row.coupon_id is not None:
                     await self._release_coupon(row.coupon_id, order_id)
                 if step.refund is not None:
@@ -332,7 +333,7 @@ class TortoiseOrderRepository:
             return None
         return _order(row, lines)
 
-    async def _move_stock(self, move: StockMove, lines: list[OrderLineRow]) -> None:
+    async def _move_stock(self, move: StockMove, lines: list[OrderLineRow], ref: str) -> None:
         if move is StockMove.NONE:
             return
         operation = {
@@ -342,7 +343,7 @@ class TortoiseOrderRepository:
         }[move]
         units = summed_units([(ln.product_id, ln.variant_id, ln.quantity) for ln in lines])
         for (product_id, variant_id), quantity in units:
-            if not await operation(product_id, variant_id, quantity):
+            if not await operation(product_id, variant_id, quantity, ref):
                 # Only a product deleted under a live order gets here. The order's change (a
                 # payment above all) must still be recorded, so log for the merchant instead.
                 log.error("stock %s of %s/%s x%s failed", move, product_id, variant_id, quantity)

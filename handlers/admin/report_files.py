@@ -1,0 +1,62 @@
+"""The files sent with a report: a PNG chart (revenue and orders by day) and a CSV of the paid
+orders behind the figures. Rendering is CPU work: callers run it with asyncio.to_thread."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+# The object API (Figure + the Agg canvas), not pyplot: no global figure registry, no GUI
+# toolkit, safe to use from worker threads.
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from domain.pricing import exponent
+from domain.reports import Report
+
+# Chart labels stay in English on purpose: matplotlib's bundled font has no CJK glyphs (a
+# Chinese title would render as boxes); the translated figures are in the message itself.
+REVENUE, PLACED, PAID = "Revenue by day", "Orders placed", "Paid orders"
+
+
+def chart_png(report: Report) -> bytes:
+    """Revenue per currency (top) and orders placed / paid (bottom), one point per day."""
+    labels = [d.day.strftime("%m-%d") for d in report.daily]
+    positions = list(range(len(labels)))
+    figure = Figure(figsize=(8, 5), dpi=100)
+    FigureCanvasAgg(figure)
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    currencies = sorted({c for d in report.daily for c in d.revenue}) or ["USD"]
+    for currency in currencies:
+        scale = 10 ** exponent(currency)
+        top.plot(positions, [d.revenue.get(currency, 0) / scale for d in report.daily],
+                 marker="o", label=currency)  # fmt: skip
+    top.set_title(REVENUE)
+    top.legend(loc="upper left")
+    top.grid(alpha=0.3)
+    bottom.bar([p - 0.2 for p in positions], [d.orders for d in report.daily], width=0.4,
+               label=PLACED)  # fmt: skip
+    bottom.bar([p + 0.2 for p in positions], [d.paid_orders for d in report.daily],
+               width=0.4, label=PAID)  # fmt: skip
+    bottom.legend(loc="upper left")
+    bottom.grid(alpha=0.3, axis="y")
+    step = max(1, len(labels) // 10)
+    bottom.set_xticks(positions[::step], labels[::step], rotation=45)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def rows_csv(report: Report) -> bytes:
+    """One row per paid order of the period (UTF-8 with BOM so spreadsheets read Chinese)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["order_id", "paid_at_utc", "buyer_user_id", "currency", "amount",
+                     "amount_minor", "status_now"])  # fmt: skip
+    for row in report.rows:
+        digits = exponent(row.currency)
+        amount = f"{row.amount / 10**digits:.{digits}f}"
+        writer.writerow([row.order_id, row.paid_at.isoformat(), row.user_id, row.currency,
+                         amount, row.amount, row.status])  # fmt: skip
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
