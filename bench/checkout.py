@@ -28,9 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg
-
 import sandbox.payments as sandbox_payments
+from bench._pg import fresh_pg_database
 from bot.sandboxed import SANDBOX_TOKEN, run_sandboxed
 from domain.catalog import CategoryDraft, Localized, ProductDraft
 from domain.users import AddressDraft
@@ -59,16 +58,6 @@ def pct(values: list[float], p: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-async def pg_database(server_url: str) -> str:
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        await conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    finally:
-        await conn.close()
-    return server_url.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
 async def buyer_checkout(sb: Sandbox, telegram_id: int, mug_id: int) -> tuple[bool, float]:
@@ -157,7 +146,7 @@ async def main() -> None:
     parser.add_argument("--buyers", type=int, default=100)
     parser.add_argument("--stock", type=int, default=80)
     parser.add_argument("--pg-pool", type=int, default=0,
-                        help="asyncpg pool size (maxsize); 0 keeps Tortoise's default of 5")
+                        help="asyncpg pool size; 0 keeps storage.db.PG_POOL_SIZE")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     sandbox_payments._ask = _timed_ask  # type: ignore[assignment]
@@ -165,7 +154,7 @@ async def main() -> None:
         await run_backend("SQLite", f"sqlite://{tmp}/bench.sqlite3", args.buyers, args.stock)
     pg = os.environ.get("KIOSK_BENCH_PG_URL")
     if pg:
-        url = await pg_database(pg)
+        url = await fresh_pg_database(pg, BENCH_DB)
         if args.pg_pool:
             url += f"?minsize=1&maxsize={args.pg_pool}"
         await run_backend("PostgreSQL", url, args.buyers, args.stock)

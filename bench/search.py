@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg
 from tortoise.expressions import Q
 
+from bench._pg import fresh_pg_database
 from domain.catalog_gen import DemoCatalogue, generate_catalogue
 from domain.search import (
     SearchFilters,
@@ -191,16 +191,6 @@ async def bench_backend(
         await close_db()
 
 
-async def _fresh_pg(server_url: str) -> str:
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        await conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    finally:
-        await conn.close()
-    return server_url.rsplit("/", 1)[0] + "/" + BENCH_DB
-
-
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--goods", type=int, default=100_000)
@@ -221,7 +211,7 @@ async def main() -> int:
         results.append(await bench_backend("sqlite", url, catalogue, queries))
     pg_server = os.environ.get("KIOSK_BENCH_PG_URL")
     if pg_server:
-        url = await _fresh_pg(pg_server)
+        url = await fresh_pg_database(pg_server, BENCH_DB)
         results.append(await bench_backend("postgres", url, catalogue, queries))
     else:
         print("postgres: skipped (set KIOSK_BENCH_PG_URL to a server URL to include it)")

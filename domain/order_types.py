@@ -14,7 +14,7 @@ from domain.catalog_types import Localized
 from domain.errors import DomainError, NotFound
 from domain.i18n import N_
 from domain.order_states import Action, FulfilmentStatus, OrderStatus, PaymentStatus, Transition
-from domain.pricing import ShippingOption
+from domain.pricing import ShippingOption, grand_total
 
 
 class PayMethod(StrEnum):
@@ -90,7 +90,7 @@ class OrderDraft:
 
     @property
     def total(self) -> int:
-        return self.subtotal - self.discount + self.shipping
+        return grand_total(self.subtotal, self.discount, self.shipping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +122,7 @@ class Order:
 
     @property
     def total(self) -> int:
-        return self.subtotal - self.discount + self.shipping
+        return grand_total(self.subtotal, self.discount, self.shipping)
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status is OrderStatus.PENDING_PAYMENT and now >= self.expires_at

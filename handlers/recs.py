@@ -18,7 +18,7 @@ from domain.users import User
 from handlers.admin.security import IsStaff
 from handlers.cart import CartCb
 from handlers.catalog.screens import present
-from handlers.common import MenuCb
+from handlers.common import MenuCb, catalog_button
 from handlers.recs_keyboards import RecCb, add_shelf, discover_row, shelf_button, shelf_pager
 
 router = Router(name=__name__)
@@ -27,10 +27,6 @@ PREVIEW_SIZE = 4  # goods in the compact list after /start
 
 def _menu_button() -> InlineKeyboardButton:
     return InlineKeyboardButton(text=_("🏠 Menu"), callback_data=MenuCb(to="home").pack())
-
-
-def _catalog_button() -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=_("🛍 Catalog"), callback_data=MenuCb(to="catalog").pack())
 
 
 async def for_you_screen(
@@ -42,7 +38,7 @@ async def for_you_screen(
     kb.row(*shelf_pager(shelf, lambda n: RecCb(k="y", n=n).pack()))
     if shelf.empty:
         text = _("✨ Nothing to recommend yet. Browse the catalogue and I'll learn what you like.")
-        kb.row(_catalog_button())
+        kb.row(catalog_button())
     else:
         text = _("✨ <b>Picked for you</b> · page {page}").format(page=shelf.page + 1)
     kb.row(*discover_row())
@@ -67,7 +63,7 @@ async def discover_screen(
     kb.row(*shelf_pager(shelf, lambda n: RecCb(k=kind, n=n).pack()))
     if shelf.empty:
         text = _("Nothing to show here yet.")
-        kb.row(_catalog_button())
+        kb.row(catalog_button())
     else:
         text = title.format(page=shelf.page + 1)
     kb.row(other, shelf_button(_("✨ For you"), "y"))

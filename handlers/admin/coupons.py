@@ -27,6 +27,7 @@ from domain.coupon_admin import (
 from domain.merchant import MerchantService
 from domain.pricing import Coupon, CouponKind
 from handlers.admin.callbacks import AdminCb
+from handlers.admin.render import page_nav
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit, show
@@ -92,11 +93,7 @@ def list_view(page: CouponPage, locale: str) -> tuple[str, InlineKeyboardMarkup]
         data = CouponCb(act="open", id=c.id)
         kb.button(text=fit(coupon_line(c, locale), 60), callback_data=data)
     kb.adjust(1)
-    nav = InlineKeyboardBuilder()
-    if page.page > 1:
-        nav.button(text="⬅️", callback_data=CouponCb(act="list", p=page.page - 1))
-    if page.page < page.pages:
-        nav.button(text="➡️", callback_data=CouponCb(act="list", p=page.page + 1))
+    nav = page_nav(page.page, page.pages, lambda n: CouponCb(act="list", p=n))
     nav.button(text=_("➕ New coupon"), callback_data=CouponCb(act="new"))
     nav.button(text=_("⬅️ Admin menu"), callback_data=AdminCb(to="home"))
     kb.attach(nav)

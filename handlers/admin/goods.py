@@ -3,7 +3,11 @@ deactivate, delete. Field edits carry the card's edit version (see domain.mercha
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aiogram import F
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -193,8 +197,12 @@ async def value_not_text(message: Message) -> None:
     await message.answer(_("Please send this as text."))
 
 
-@router.message(EditProduct.photos, F.photo, NOT_COMMAND)
-async def got_edit_photo(message: Message, state: FSMContext) -> None:
+async def collect_photo(
+    message: Message, state: FSMContext, done: Callable[[dict[str, Any]], CallbackData]
+) -> None:
+    """Keep the message's photo in the dialog's "photos" (at most MAX_PHOTOS) and offer Done;
+    `done` makes the Done button's callback from the dialog data (the edit and the new-product
+    dialogs share this)."""
     assert message.photo
     photos = list((await state.get_data()).get("photos", []))
     if len(photos) >= MAX_PHOTOS:
@@ -204,9 +212,16 @@ async def got_edit_photo(message: Message, state: FSMContext) -> None:
     await state.update_data(photos=photos)
     data = await state.get_data()
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("✅ Done"), callback_data=GoodsCb(act="photosdone", id=int(data["pid"])))
+    kb.button(text=_("✅ Done"), callback_data=done(data))
     await message.answer(_("Photo {count} added. Send more, or press Done.")
                          .format(count=len(photos)), reply_markup=kb.as_markup())  # fmt: skip
+
+
+@router.message(EditProduct.photos, F.photo, NOT_COMMAND)
+async def got_edit_photo(message: Message, state: FSMContext) -> None:
+    await collect_photo(
+        message, state, lambda data: GoodsCb(act="photosdone", id=int(data["pid"]))
+    )
 
 
 @router.message(EditProduct.photos, NOT_COMMAND)

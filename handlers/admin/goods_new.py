@@ -29,7 +29,7 @@ from domain.merchant_input import (
     parse_specs,
 )
 from handlers.admin.callbacks import NewGoodsCb
-from handlers.admin.goods import goods_menu, show_product
+from handlers.admin.goods import collect_photo, goods_menu, show_product
 from handlers.admin.render import category_picker, money
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import NewProduct
@@ -173,19 +173,7 @@ async def got_price(message: Message, state: FSMContext, merchant: MerchantServi
 
 @router.message(NewProduct.photos, F.photo, NOT_COMMAND)
 async def got_photo(message: Message, state: FSMContext) -> None:
-    assert message.photo
-    photos = list((await state.get_data()).get("photos", []))
-    if len(photos) >= MAX_PHOTOS:
-        await message.answer(_("That's {max} photos already; press Done.").format(max=MAX_PHOTOS))
-        return
-    photos.append(message.photo[-1].file_id)
-    await state.update_data(photos=photos)
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("✅ Done"), callback_data=NewGoodsCb(act="done"))
-    await message.answer(
-        _("Photo {count} added. Send more, or press Done.").format(count=len(photos)),
-        reply_markup=kb.as_markup(),
-    )
+    await collect_photo(message, state, lambda _data: NewGoodsCb(act="done"))
 
 
 @router.message(NewProduct.specs, F.text, NOT_COMMAND)

@@ -18,6 +18,19 @@ from handlers.admin.callbacks import AdminCb, GoodsCb, StockCb
 from handlers.common import esc, fit
 
 
+def page_nav(
+    page: int, pages: int, to_page: Callable[[int], CallbackData]
+) -> InlineKeyboardBuilder:
+    """A row of ⬅️ / ➡️ to the neighbouring pages of a list (only those that exist); the caller
+    adds its own buttons after them."""
+    nav = InlineKeyboardBuilder()
+    if page > 1:
+        nav.button(text="⬅️", callback_data=to_page(page - 1))
+    if page < pages:
+        nav.button(text="➡️", callback_data=to_page(page + 1))
+    return nav
+
+
 def field_label(field: str) -> str:
     labels = {
         "title_en": _("Title (English)"),

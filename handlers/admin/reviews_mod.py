@@ -14,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from domain.review_moderation import ReviewModeration, ReviewPage
 from domain.reviews import Review
 from handlers.admin.callbacks import AdminCb
+from handlers.admin.render import page_nav
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.common import DbId, esc, fit, show
 
@@ -45,11 +46,7 @@ def list_view(page: ReviewPage) -> tuple[str, InlineKeyboardMarkup]:
         label = f"{'★' * r.rating} #{r.product_id} {r.author}: {r.text or '—'} {_mark(r)}"
         kb.button(text=fit(label, 60), callback_data=ReviewModCb(act="open", id=r.id, p=page.page))
     kb.adjust(1)
-    nav = InlineKeyboardBuilder()
-    if page.page > 1:
-        nav.button(text="⬅️", callback_data=ReviewModCb(act="list", p=page.page - 1))
-    if page.page < page.pages:
-        nav.button(text="➡️", callback_data=ReviewModCb(act="list", p=page.page + 1))
+    nav = page_nav(page.page, page.pages, lambda n: ReviewModCb(act="list", p=n))
     nav.button(text=_("⬅️ Admin menu"), callback_data=AdminCb(to="home"))
     kb.attach(nav)
     return text, kb.as_markup()

@@ -23,6 +23,7 @@ from domain.inventory import (
     parse_quantity,
 )
 from handlers.admin.callbacks import AdminCb, GoodsCb, StockCb
+from handlers.admin.render import page_nav
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import StockForm
 from handlers.common import fit, show
@@ -46,11 +47,7 @@ def low_stock_view(page: StockPage, locale: str) -> tuple[str, InlineKeyboardMar
         data = StockCb(act="open", pid=row.product_id, vid=row.variant_id or 0, page=page.page)
         kb.button(text=fit(label, 60), callback_data=data)
     kb.adjust(1)
-    nav = InlineKeyboardBuilder()
-    if page.page > 1:
-        nav.button(text="⬅️", callback_data=StockCb(act="list", page=page.page - 1))
-    if page.page < page.pages:
-        nav.button(text="➡️", callback_data=StockCb(act="list", page=page.page + 1))
+    nav = page_nav(page.page, page.pages, lambda n: StockCb(act="list", page=n))
     nav.button(text=_("⬅️ Admin menu"), callback_data=AdminCb(to="home"))
     kb.attach(nav)
     return text, kb.as_markup()

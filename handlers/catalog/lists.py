@@ -13,17 +13,13 @@ from domain.users import User
 from handlers.catalog.callbacks import ListCb, origin
 from handlers.catalog.keyboards import pager_row, product_rows
 from handlers.catalog.screens import present
-from handlers.common import MenuCb
+from handlers.common import MenuCb, catalog_button
 
 router = Router(name=__name__)
 
 
 def _back_to_profile() -> InlineKeyboardButton:
     return InlineKeyboardButton(text=_("⬅️ Profile"), callback_data=MenuCb(to="profile").pack())
-
-
-def _browse_button() -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=_("🛍 Catalog"), callback_data=MenuCb(to="catalog").pack())
 
 
 async def favourites_screen(
@@ -35,7 +31,7 @@ async def favourites_screen(
         kb.row(*row)
     kb.row(*pager_row(favourites, lambda n: ListCb(a="f", p=n)))
     if not favourites.total:
-        kb.row(_browse_button())
+        kb.row(catalog_button())
         text = _("♥ You have no favourites yet. Tap ♡ on a product to keep it here.")
     else:
         text = _("♥ <b>Your favourites</b> ({total}) · page {page}/{pages}").format(
@@ -63,7 +59,7 @@ async def history_screen(
             total=shown.total, page=shown.page, pages=shown.pages
         )
     else:
-        kb.row(_browse_button())
+        kb.row(catalog_button())
         text = _("🕘 You haven't viewed any products yet.")
     kb.row(_back_to_profile())
     return text, kb.as_markup()

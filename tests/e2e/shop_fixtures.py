@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.sandboxed import Sandboxed, run_sandboxed
+from bot.sandboxed import Sandboxed
 from domain.catalog import CatalogService, CategoryDraft, Localized, ProductDraft, VariantDraft
-from tests.conftest import PG_URL, REDIS_URL, fresh_database, need
+from tests.e2e.conftest import need_backends, running_kiosk
 
 PAYMENTS = {"currency": "USD", "provider_token": "284685063:TEST:kiosk-sandbox", "use_stars": True}
 
@@ -45,10 +45,7 @@ async def seed_goods(catalog: CatalogService) -> Goods:
 
 @pytest.fixture(params=["polling-sqlite", "webhook-postgres-redis"])
 def shop_mode(request: pytest.FixtureRequest) -> str:
-    if request.param.startswith("webhook"):
-        need(PG_URL, "PostgreSQL")
-        need(REDIS_URL, "Redis")
-    return str(request.param)
+    return need_backends(str(request.param))
 
 
 @pytest_asyncio.fixture
@@ -56,20 +53,7 @@ async def shop(
     shop_mode: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[Sandboxed]:
     """Like `kiosk`, with payments on (card provider + Stars) and the scheduler off."""
-    backend = "sqlite" if shop_mode.endswith("sqlite") else "postgres"
-    url = await fresh_database(backend, request, tmp_path)
-    redis_url = REDIS_URL if "redis" in shop_mode else None
-    if redis_url:
-        from redis.asyncio import Redis
-
-        client = Redis.from_url(redis_url)
-        await client.flushdb()
-        await client.aclose()
-    run_mode = "webhook" if shop_mode.startswith("webhook") else "polling"
-    async with run_sandboxed(
-        url, run_mode, redis_url, admin_ids=[9000], payments=PAYMENTS,
-        scheduler={"enabled": False},
-    ) as running:  # fmt: skip
+    async with running_kiosk(
+        shop_mode, request, tmp_path, payments=PAYMENTS, scheduler={"enabled": False}
+    ) as running:
         yield running
-        refused = [(c.method, c.description) for c in running.sandbox.errors]
-        assert refused == [], f"the bot made calls Telegram would refuse: {refused}"
