@@ -16,6 +16,7 @@ from tortoise import Tortoise
 from bot.commands import set_commands
 from bot.factory import Services, build_bot, build_dispatcher, build_services
 from bot.i18n import build_i18n
+from bot.scheduler import KioskScheduler
 from bot.settings import Settings
 from storage.db import close_db, init_db
 
@@ -31,6 +32,7 @@ class KioskApp:
     redis: Redis | None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _runner: web.AppRunner | None = None
+    scheduler: KioskScheduler | None = None
 
     # ---- polling ----
 
@@ -112,6 +114,8 @@ class KioskApp:
             await (await self.start_polling())
 
     async def close(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()  # lets in-flight broadcast sends be recorded
         if self._tasks:
             with suppress(RuntimeError):  # polling may already have stopped
                 await self.dp.stop_polling()
@@ -120,6 +124,8 @@ class KioskApp:
                     await asyncio.wait_for(task, timeout=5)
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.services.recs is not None:  # no more updates: write the last events
+            await self.services.recs.close()
         await self.dp.storage.close()
         detach_routers(self.dp)
         await self.bot.session.close()
@@ -149,9 +155,17 @@ async def create_app(settings: Settings) -> KioskApp:
         await redis.ping()
     bot = build_bot(settings, settings.bot_token.get_secret_value())
     me = await bot.get_me()
-    services = build_services()
+    services = build_services(settings)
+    if services.recs is not None:
+        await services.recs.start()
     i18n = build_i18n(settings.shop.default_locale)
     dp = build_dispatcher(settings, services, me.id, redis, i18n)
     await set_commands(bot, i18n)
+    scheduler = None
+    if settings.scheduler.enabled:
+        from bot.jobs import build_scheduler
+
+        scheduler = build_scheduler(settings, bot, services, redis, i18n)
+        await scheduler.start()
     log.info("bot @%s ready (%s mode)", me.username, settings.run_mode)
-    return KioskApp(settings, bot, dp, services, redis)
+    return KioskApp(settings, bot, dp, services, redis, scheduler=scheduler)

@@ -11,8 +11,15 @@ from domain.i18n import N_
 # (command, English description). Descriptions are msgids translated per locale below.
 COMMANDS: list[tuple[str, str]] = [
     ("start", N_("Main menu")),
+    ("catalog", N_("Browse the catalogue")),
+    ("search", N_("Search for goods")),
+    ("foryou", N_("Picked for you")),
+    ("favorites", N_("Your favourite goods")),
+    ("cart", N_("Your shopping cart")),
+    ("orders", N_("Your orders")),
     ("profile", N_("Your profile, phone and addresses")),
     ("language", N_("Change language")),
+    ("settings", N_("Promotions on or off")),
     ("help", N_("What this bot can do")),
     ("cancel", N_("Cancel the current step")),
 ]

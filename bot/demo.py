@@ -12,6 +12,8 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.demo_back_office import owner_ships_and_reports
+from bot.demo_jobs import owner_schedules_campaign_and_gets_low_stock_alert
 from bot.sandboxed import Sandboxed, run_sandboxed
 from bot.settings import Settings
 from sandbox import SandboxUser
@@ -51,9 +53,84 @@ async def shopper_registers(k: Sandboxed) -> list[SandboxUser]:
     return [bob, alice]
 
 
+async def shopper_browses_and_searches(k: Sandboxed) -> list[SandboxUser]:
+    """Carol browses the catalogue, opens a card, keeps a favourite and searches; Li searches
+    in Chinese and shares a product from inline mode."""
+    from storage.catalog.loader import seed_demo_catalog
+
+    if not await k.app.services.catalog.children(None):
+        await seed_demo_catalog(n=60, seed=42)
+
+    def first_product(user: SandboxUser) -> str:
+        message = user.last_bot_message
+        assert message is not None
+        return next(t for t in message.button_texts() if " — " in t)
+
+    carol = k.sandbox.user(2003, "Carol", language_code="en")
+    await carol.send("/start")
+    await carol.press("🛍 Catalog")
+    await carol.press("Electronics")
+    await carol.press("📂 Smartphones")
+    await carol.press(first_product(carol))
+    await carol.press("▶️")
+    await carol.press("♡ Favourite")
+    await carol.press("⭐ Reviews")
+    await carol.press("⬅️ Back to product")
+    await carol.press("⬅️ Back")
+    await carol.send("wireless earbuds")
+    await carol.press("↕️ Sort: Relevance")
+    await carol.press("Price ↑")
+    await carol.press("📦 In stock")
+    await carol.send("/favorites")
+    li = k.sandbox.user(2004, "Li", language_code="zh-hans")
+    await li.send("手机")
+    answer = await li.inline_query("huawei")
+    found, more = len(answer["results"]), answer["next_offset"]
+    print(f"inline @bot huawei: {found} results, next_offset={more!r}")
+    return [carol, li]
+
+
+DEMO_OWNER = 9000  # in ADMIN_IDS for the demo run
+
+
+async def owner_adds_goods_and_stock(k: Sandboxed) -> list[SandboxUser]:
+    """The shop owner adds a category and a product with a photo, then receives stock."""
+    olga = k.sandbox.user(DEMO_OWNER, "Olga", username="olga_owner", language_code="en")
+    await olga.send("/admin")
+    await olga.press("🗂 Categories")
+    await olga.press("➕ New here")
+    await olga.send("Tea ware | 茶具")
+    await olga.press("⬅️ Back")
+    await olga.press("⬅️ Admin menu")
+    await olga.press("📦 Goods")
+    await olga.press("➕ New product")
+    await olga.send("Yixing clay teapot")
+    await olga.send("宜兴紫砂壶")
+    await olga.send("Hand-made from purple clay, 200 ml.")
+    await olga.press("Tea ware")
+    await olga.send("-3")
+    await olga.send("39,90")
+    await olga.send_photo(b"\xff\xd8 demo teapot photo")
+    await olga.press("✅ Done")
+    await olga.send("Volume: 200 ml\nMaterial: zisha clay")
+    await olga.send("4")
+    await olga.press("⏭ Skip")
+    await olga.press("💾 Save")
+    await olga.press("📦 Adjust stock")
+    await olga.press("Received")
+    await olga.send("12")
+    await olga.send("/stock")
+    return [olga]
+
+
 SCENES: list[tuple[str, Scene]] = [
     ("A shopper registers through a friend's link and fills in her profile", shopper_registers),
-]
+    ("Shoppers browse the catalogue, search in English and Chinese", shopper_browses_and_searches),
+    ("The owner adds a product with a photo and receives stock", owner_adds_goods_and_stock),
+    ("The owner ships an order and opens a report with its chart", owner_ships_and_reports),
+    ("The owner schedules a promotion; a sale triggers the low-stock alert",
+     owner_schedules_campaign_and_gets_low_stock_alert),
+]  # fmt: skip
 
 
 def print_transcript(title: str, users: list[SandboxUser]) -> None:
@@ -66,7 +143,9 @@ def print_transcript(title: str, users: list[SandboxUser]) -> None:
 async def run_demo(settings: Settings) -> int:
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp:
         database_url = f"sqlite://{Path(tmp) / 'demo.sqlite3'}"
-        async with run_sandboxed(database_url, shop={"name": settings.shop.name}) as running:
+        async with run_sandboxed(
+            database_url, shop={"name": settings.shop.name}, admin_ids=[DEMO_OWNER]
+        ) as running:
             print(
                 f"Kiosk demo: sandbox Telegram at {running.sandbox.base_url}, "
                 f"database {database_url}"

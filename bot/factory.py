@@ -15,6 +15,8 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from redis.asyncio import Redis
 
+from bot.admin_wiring import AdminServices, build_admin_services
+from bot.back_office_wiring import build_back_office
 from bot.errors import register_error_handlers
 from bot.i18n import PoI18n, build_i18n
 from bot.middlewares import (
@@ -24,9 +26,29 @@ from bot.middlewares import (
     UpdateDeduplicator,
     UserMiddleware,
 )
+from bot.orders_wiring import build_order_services
+from bot.recs_wiring import RecsServices, build_recs_services
 from bot.settings import Settings
+from domain.campaigns import CampaignService
+from domain.cart import CartService
+from domain.catalog import CatalogService
+from domain.orders import OrderService
+from domain.payments import PaymentService
+from domain.reviews import ReviewService
+from domain.search import SearchService
+from domain.search import warm_up as warm_up_search
 from domain.users import UserService
 from handlers import get_routers
+from handlers.catalog.inline import InlineAnswerCache
+from storage.campaigns.repository import TortoiseCampaignRepository
+from storage.catalog.repository import (
+    TortoiseCatalogRepository,
+    TortoiseShopperListsRepository,
+)
+from storage.catalog.search import SqlSearchEngine
+from storage.jobs.audiences import register_shop_audiences
+from storage.orders.references import OrderLineReferences
+from storage.reviews.repository import TortoiseReviewRepository
 from storage.users import TortoiseUserRepository
 
 log = logging.getLogger(__name__)
@@ -37,6 +59,15 @@ class Services:
     """App-lifetime objects handed to handlers as Dispatcher workflow data."""
 
     users: UserService
+    campaigns: CampaignService
+    catalog: CatalogService
+    search: SearchService
+    carts: CartService | None = None
+    orders: OrderService | None = None
+    payments: PaymentService | None = None
+    reviews: ReviewService | None = None
+    admin: AdminServices | None = None
+    recs: RecsServices | None = None
 
 
 def build_bot(settings: Settings, token: str) -> Bot:
@@ -57,8 +88,27 @@ def build_storage(redis: Redis | None) -> BaseStorage:
     return RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix="kiosk:fsm", with_bot_id=True))
 
 
-def build_services() -> Services:
-    return Services(users=UserService(TortoiseUserRepository()))
+def build_services(settings: Settings | None = None) -> Services:
+    # jieba's dictionary takes about a second to load: do it now, not at the first search.
+    warm_up_search()
+    register_shop_audiences()  # "buyers of a category", "has cart" for campaigns
+    shop = build_order_services(settings)
+    catalog = CatalogService(TortoiseCatalogRepository(), TortoiseShopperListsRepository())
+    recs = build_recs_services(settings, catalog)
+    shop.orders.paid_listeners.append(recs.order_paid)
+    return Services(
+        carts=shop.carts,
+        orders=shop.orders,
+        payments=shop.payments,
+        users=UserService(TortoiseUserRepository()),
+        campaigns=CampaignService(TortoiseCampaignRepository()),
+        catalog=catalog,
+        search=SearchService(SqlSearchEngine()),
+        # Delivered or completed orders holding the product (storage.orders.repository).
+        reviews=ReviewService(TortoiseReviewRepository(), shop.purchases, catalog),
+        admin=build_admin_services(settings, references=OrderLineReferences()),
+        recs=recs,
+    )
 
 
 def build_dispatcher(
@@ -73,9 +123,20 @@ def build_dispatcher(
         storage=build_storage(redis),
         settings=settings,
         users=services.users,
+        campaigns=services.campaigns,
+        catalog=services.catalog,
+        search=services.search,
+        reviews=services.reviews,
+        inline_cache=InlineAnswerCache(redis),
+        carts=services.carts,
+        orders=services.orders,
+        payments=services.payments,
         services=services,
         shop_name=settings.shop.name,
         admin_ids=frozenset(settings.admin_ids),
+        **(services.admin or build_admin_services(settings)).workflow_data(),
+        **(services.recs or build_recs_services(settings, services.catalog)).workflow_data(),
+        **build_back_office(services, settings).workflow_data(),
     )
     dp["i18n_core"] = i18n
     dp.update.outer_middleware(DedupeMiddleware(UpdateDeduplicator(redis, bot_id)))

@@ -21,8 +21,11 @@ from redis.asyncio import Redis
 from bot.delivery import DeliveryEngineService
 from bot.factory import Services
 from bot.i18n import PoI18n
+from bot.order_jobs import auto_complete_delivered, expire_unpaid_orders
+from bot.recs_jobs import rebuild_recommendations
 from bot.scheduler import JobContext, JobRegistry, KioskScheduler, LeaderLock
 from bot.settings import Settings
+from bot.shop_jobs import register_shop_jobs
 from domain.delivery import DeliveryConfig
 from storage.campaigns.jobruns import TortoiseJobRunStore
 from storage.campaigns.repository import TortoiseDeliveryStore
@@ -41,6 +44,17 @@ def build_registry(settings: Settings) -> JobRegistry:
         IntervalTrigger(seconds=settings.campaigns.due_check_seconds),
         catch_up=False,  # it looks at the database each time anyway
     )
+    registry.register_job(
+        "orders.expire_unpaid", expire_unpaid_orders, IntervalTrigger(minutes=1), catch_up=False
+    )
+    registry.register_job(
+        "orders.auto_complete", auto_complete_delivered, IntervalTrigger(hours=1), catch_up=False
+    )
+    register_shop_jobs(registry)
+    registry.register_job(
+        "recs.rebuild", rebuild_recommendations,
+        IntervalTrigger(minutes=settings.recs.rebuild_minutes), catch_up=False,
+    )  # fmt: skip
     return registry
 
 
@@ -72,7 +86,7 @@ def build_scheduler(
         lock = LeaderLock(redis, f"kiosk:leader:{bot.id}", settings.scheduler.leader_ttl)
     return KioskScheduler(
         build_registry(settings),
-        JobContext(bot=bot, services=services, settings=settings),
+        JobContext(bot=bot, services=services, settings=settings, pacer=engine),
         TortoiseJobRunStore(),
         timezone=settings.shop.timezone,
         lock=lock,

@@ -40,6 +40,12 @@ log = logging.getLogger(__name__)
 MAX_CATCH_UP_STEPS = 100_000
 
 
+class BulkPacer(Protocol):
+    async def wait_turn(self) -> None:
+        """Wait for a slot of the one bulk-sending rate (shared with the delivery engine)."""
+        ...
+
+
 @dataclass
 class JobContext:
     """What a job may use; built once per process, never stored in a job store."""
@@ -47,6 +53,7 @@ class JobContext:
     bot: Bot
     services: Services
     settings: Settings
+    pacer: BulkPacer | None = None  # jobs sending to many shoppers take turns here
 
 
 JobFunc = Callable[[JobContext], Awaitable[None]]

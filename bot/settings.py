@@ -58,6 +58,72 @@ class ThrottleSettings(BaseModel):
     burst: int = Field(default=10, ge=1)
 
 
+class SchedulerSettings(BaseModel):
+    enabled: bool = True
+    leader_ttl: float = Field(default=15.0, ge=1.0)  # seconds a dead leader blocks takeover
+    misfire_grace_time: int = Field(default=300, ge=1)  # late fires still run within this
+    report_hour: int = Field(default=21, ge=0, le=23)  # daily sales report, shop time zone
+    low_stock_digest_hour: int = Field(default=9, ge=0, le=23)  # daily low-stock digest
+
+
+class CampaignSettings(BaseModel):
+    rate_per_sec: float = Field(default=25.0, gt=0)  # Telegram allows about 30 in all
+    per_chat_interval: float = Field(default=1.0, ge=0)
+    max_attempts: int = Field(default=3, ge=1, le=20)  # for errors other than 429/403
+    progress_interval: float = Field(default=3.0, ge=0.5)
+    max_in_flight: int = Field(default=64, ge=1, le=1000)
+    due_check_seconds: int = Field(default=5, ge=1)
+    abandoned_cart_hours: float = Field(default=24.0, gt=0)  # cart untouched this long: remind
+
+
+class ShippingOptionSettings(BaseModel):
+    id: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
+    title_en: str = Field(min_length=1, max_length=64)
+    title_zh: str = ""
+    price: int = Field(ge=0)  # minor units of PAYMENTS__CURRENCY
+
+
+def _default_shipping() -> list[ShippingOptionSettings]:
+    return [
+        ShippingOptionSettings(id="standard", title_en="Standard delivery", title_zh="标准配送",
+                               price=500),
+        ShippingOptionSettings(id="express", title_en="Express delivery", title_zh="快递",
+                               price=1500),
+        ShippingOptionSettings(id="pickup", title_en="Pick up at the shop", title_zh="到店自取",
+                               price=0),
+    ]  # fmt: skip
+
+
+class CheckoutSettings(BaseModel):
+    reservation_minutes: int = Field(default=15, ge=1, le=24 * 60)  # unpaid orders hold stock
+    auto_complete_days: int = Field(default=7, ge=1, le=365)  # after delivery
+    shipping: list[ShippingOptionSettings] = Field(default_factory=_default_shipping)
+    # Stars price of goods priced in PAYMENTS__CURRENCY: minor units per star, rounded up
+    # (a catalogue priced in XTR is charged as is).
+    minor_units_per_star: int = Field(default=2, ge=1)
+    flexible_invoice: bool = False  # choose shipping in Telegram's payment form (card only)
+
+
+class RecsSettings(BaseModel):
+    rebuild_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)  # scheduled incremental rebuild
+    # Goods in these categories may be recommended again after they were bought.
+    consumable_categories: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    flush_interval: float = Field(default=2.0, gt=0)  # seconds events wait in memory at most
+    batch_size: int = Field(default=200, ge=1)  # events per bulk insert
+    # A rebuild reads only events at least this old (replicas commit ids out of order).
+    settle_seconds: float = Field(default=60.0, ge=0)
+
+    @field_validator("consumable_categories", mode="before")
+    @classmethod
+    def _categories(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError("must be category ids separated by commas, e.g. 3,7")
+            return [int(p) for p in parts]
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -78,6 +144,10 @@ class Settings(BaseSettings):
     webhook: WebhookSettings = WebhookSettings()
     shop: ShopSettings = ShopSettings()
     throttle: ThrottleSettings = ThrottleSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    campaigns: CampaignSettings = CampaignSettings()
+    checkout: CheckoutSettings = CheckoutSettings()
+    recs: RecsSettings = RecsSettings()
 
     @field_validator("bot_token")
     @classmethod

@@ -277,6 +277,14 @@ class CampaignService:
         when = parse_send_time(raw_time, tz, now)
         return await self._apply(campaign_id, "schedule", scheduled_at=when)
 
+    async def schedule_at(self, campaign_id: int, when: datetime, now: datetime) -> Campaign:
+        """Schedule for an exact (future, aware) time, e.g. from another feature or the demo."""
+        if when <= now:
+            raise ValidationError(N_("That time has already passed."))
+        if when - now > MAX_SCHEDULE_AHEAD:
+            raise ValidationError(N_("Schedule at most 90 days ahead."))
+        return await self._apply(campaign_id, "schedule", scheduled_at=when)
+
     async def send_now(self, campaign_id: int) -> Campaign:
         campaign = await self.get(campaign_id)
         allowed, _ = TRANSITIONS["start"]

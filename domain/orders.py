@@ -351,12 +351,17 @@ class OrderService:
         now: datetime,
         tracking: str | None = None,
         amount: int | None = None,
+        reason: str | None = None,
     ) -> OrderChange:
-        """Process, ship (with a tracking number), deliver, confirm a card refund, take back."""
+        """Process, ship (with a tracking number), deliver, cancel (with a reason, kept in the
+        order's log), confirm a card refund, take back."""
         order = await self.get(order_id, now)
         actor = f"merchant:{merchant_id}"
         changes: dict[str, Any] = {}
         note, refund = "", None
+        if action is Action.CANCEL and reason:
+            note = clean_line(reason, field=N_("Reason"), max_len=300, min_len=3)
+            changes["refund_reason"] = note
         if action is Action.SHIP:
             note = clean_line(tracking or "", field=N_("Tracking number"), max_len=64)
             changes["tracking_number"] = note

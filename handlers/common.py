@@ -8,7 +8,7 @@ from typing import Annotated
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -53,12 +53,21 @@ def fit(text: str, limit: int = MESSAGE_LIMIT) -> str:
     return "".join(out) + "…"
 
 
+def catalog_button() -> InlineKeyboardButton:
+    """The catalogue button, for screens that have nothing to show yet."""
+    return InlineKeyboardButton(text=_("🛍 Catalog"), callback_data=MenuCb(to="catalog").pack())
+
+
 def main_menu() -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
+    kb.button(text=_("🛍 Catalog"), callback_data=MenuCb(to="catalog"))
+    kb.button(text=_("✨ For you"), callback_data=MenuCb(to="foryou"))  # handlers/recs.py
+    kb.button(text=_("🛒 Cart"), callback_data=MenuCb(to="cart"))
+    kb.button(text=_("📦 Orders"), callback_data=MenuCb(to="orders"))
     kb.button(text=_("👤 Profile"), callback_data=MenuCb(to="profile"))
     kb.button(text=_("🌐 Language"), callback_data=MenuCb(to="language"))
     kb.button(text=_("❓ Help"), callback_data=MenuCb(to="help"))
-    kb.adjust(2, 1)
+    kb.adjust(2, 2, 2, 1)
     return kb.as_markup()
 
 

@@ -7,14 +7,19 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from domain.i18n import N_
 from handlers.common import main_menu
 
 router = Router(name=__name__)
 
+# Also the answers admin screens give to people who may not see them (handlers/admin).
+UNKNOWN_COMMAND = N_("I don't know that command. /help lists what I can do.")
+STALE_BUTTON = N_("This button is no longer active.")
+
 
 @router.message(F.text.startswith("/"))
 async def unknown_command(message: Message) -> None:
-    await message.answer(_("I don't know that command. /help lists what I can do."))
+    await message.answer(_(UNKNOWN_COMMAND))
 
 
 @router.message()
@@ -32,4 +37,4 @@ async def anything_else(message: Message, state: FSMContext) -> None:
 
 @router.callback_query()
 async def stale_button(query: CallbackQuery) -> None:
-    await query.answer(_("This button is no longer active."), show_alert=True)
+    await query.answer(_(STALE_BUTTON), show_alert=True)

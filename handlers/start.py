@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
+from domain.catalog import CatalogService
 from domain.i18n import N_
+from domain.recommend import EventLog
+from domain.shelves import ShelfService
 from domain.users import Registration, User, UserService, parse_start_payload
+from handlers.catalog.card import send_product_card
 from handlers.common import MenuCb, esc, main_menu, show
+from handlers.recs import for_you_preview
 
 router = Router(name=__name__)
 
@@ -42,6 +47,11 @@ async def start(
     user_is_new: bool,
     state: FSMContext,
     shop_name: str,
+    catalog: CatalogService,
+    bot: Bot,
+    locale: str,
+    shelves: ShelfService,
+    recs_events: EventLog,
 ) -> None:
     await state.clear()
     payload = parse_start_payload(command.args)
@@ -50,7 +60,14 @@ async def start(
     if payload.kind == "invalid":
         await message.answer(_("That link isn't valid. Here is the shop's main menu instead."))
     elif payload.kind == "product":
-        await message.answer(_("That product isn't available."))
+        if not await send_product_card(
+            message, catalog, bot, user, locale, payload.product_id, recs_events
+        ):
+            await message.answer(_("That product isn't available."))
+    elif not registration.is_new:  # at most one more message: picks from their own history
+        preview = await for_you_preview(shelves, user, locale)
+        if preview is not None:
+            await message.answer(preview[0], reply_markup=preview[1])
 
 
 def help_text() -> str:
@@ -59,6 +76,9 @@ def help_text() -> str:
             _("<b>What I can do</b>"),
             "",
             _("/start — main menu"),
+            _("/catalog — browse the catalogue"),
+            _("/search — find goods (or just type what you're looking for)"),
+            _("/favorites — your favourite goods"),
             _("/profile — your name, phone, addresses and settings"),
             _("/language — choose English or Chinese"),
             _("/cancel — stop what you're doing"),

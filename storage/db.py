@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api.migrate import migrate
 
@@ -18,7 +18,17 @@ log = logging.getLogger(__name__)
 # ("models.UserRow"). Add new apps at the end: migrations run in this order.
 APPS: dict[str, tuple[list[str], str]] = {
     "models": (["storage.models"], "storage.migrations"),
+    "catalog": (["storage.catalog.models"], "storage.catalog.migrations"),
+    "campaigns": (["storage.campaigns.models"], "storage.campaigns.migrations"),
+    "recs": (["storage.recs.models"], "storage.recs.migrations"),
+    "orders": (["storage.orders.models"], "storage.orders.migrations"),
+    "reviews": (["storage.reviews.models"], "storage.reviews.migrations"),
+    "admin": (["storage.admin.models"], "storage.admin.migrations"),
+    "jobs": (["storage.jobs.models"], "storage.jobs.migrations"),
 }
+
+
+PG_POOL_SIZE = 20
 
 
 def normalise_url(url: str) -> str:
@@ -27,6 +37,10 @@ def normalise_url(url: str) -> str:
         url = "postgres://" + url.split("://", 1)[1]
     if url.startswith("postgresql://"):
         url = "postgres://" + url.split("://", 1)[1]
+    if url.startswith("postgres://") and "maxsize=" not in url:
+        # Tortoise's default pool is 5 connections; a burst of pre-checkout queries (which must
+        # be answered within 10 s) should not queue behind it. An explicit maxsize wins.
+        url += ("&" if "?" in url else "?") + f"maxsize={PG_POOL_SIZE}"
     if url.startswith("sqlite://") and not url.startswith("sqlite://:memory:"):
         path = url.split("://", 1)[1].split("?", 1)[0]
         if path:
@@ -66,6 +80,12 @@ async def init_db(url: str, *, run_migrations: bool = True) -> str:
     EXECUTOR_CACHE.clear()
     await Tortoise.init(config=tortoise_config(url))
     backend = backend_of(url)
+    if backend == "sqlite":
+        # Read the file through mmap and a 64 MB page cache: full-text search over 100k goods
+        # touches many pages, and SQLite's default 2 MB cache makes each one a syscall.
+        await connections.get("default").execute_script(
+            "PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536;"
+        )
     log.info("database ready (%s)", backend)
     return backend
 

@@ -11,7 +11,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,7 +25,8 @@ from storage.db import apply_migrations, close_db, init_db
 PG_URL = os.environ.get("KIOSK_TEST_PG_URL")
 REDIS_URL = os.environ.get("KIOSK_TEST_REDIS_URL")
 REQUIRE = os.environ.get("KIOSK_REQUIRE_SERVICES") == "1"
-TEMPLATE_DB = "kiosk_template"
+# One template per test process, so parallel runs on a shared server never drop each other's.
+TEMPLATE_DB = f"kiosk_template_{os.getpid()}"
 
 
 def run_sync(coro) -> None:  # type: ignore[no-untyped-def]
@@ -61,7 +62,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> str:
+def pg_template() -> Iterator[str]:
     """A migrated PostgreSQL database used as TEMPLATE for each test's own database."""
     url = need(PG_URL, "PostgreSQL")
 
@@ -76,7 +77,8 @@ def pg_template() -> str:
         await close_db()
 
     run_sync(build())
-    return TEMPLATE_DB
+    yield TEMPLATE_DB
+    _drop_pg(TEMPLATE_DB)
 
 
 async def fresh_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:

@@ -134,7 +134,7 @@ async def related_items(
     user: User,
     locale: str,
 ) -> None:
-    """"Similar" (s) and "Bought together" (t), a page at a time (the page rides in `i`)."""
+    """The "Similar" (s) and "Bought together" (t) lists, a page at a time (page in `i`)."""
     cb = callback_data
     product = await catalog.product(cb.p)
     if cb.a == "s":

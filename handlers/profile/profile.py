@@ -62,8 +62,10 @@ def profile_keyboard(user: User) -> InlineKeyboardMarkup:
     promo = _("🔕 Stop promotions") if user.marketing_opt_in else _("🔔 Get promotions")
     kb.button(text=promo, callback_data=ProfileCb(action="marketing"))
     kb.button(text=_("📍 Addresses"), callback_data=ProfileCb(action="addresses"))
+    kb.button(text=_("♥ Favourites"), callback_data=MenuCb(to="favourites"))
+    kb.button(text=_("🕘 Recently viewed"), callback_data=MenuCb(to="history"))
     kb.button(text=_("⬅️ Main menu"), callback_data=MenuCb(to="home"))
-    kb.adjust(2, 2, 1, 1)
+    kb.adjust(2, 2, 1, 2, 1)
     return kb.as_markup()
 
 

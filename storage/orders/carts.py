@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -41,6 +41,11 @@ def coupon_from_row(row: CouponRow) -> Coupon:
     )
 
 
+async def _touch(cart_id: int) -> None:
+    """A line changed: the cart's updated_at is its last change (abandoned-cart reminders)."""
+    await CartRow.filter(id=cart_id).update(updated_at=datetime.now(UTC))
+
+
 class TortoiseCartRepository:
     async def _cart(self, user_id: int) -> CartRow:
         row = await CartRow.get_or_none(user_id=user_id)
@@ -66,6 +71,7 @@ class TortoiseCartRepository:
             if row is not None:
                 row.quantity = max(1, min(row.quantity + quantity, max_quantity))
                 await row.save(update_fields=["quantity"])
+                await _touch(cart.id)
                 return _item(row)
             if await CartLineRow.filter(cart_id=cart.id).count() >= max_lines:
                 return None
@@ -74,6 +80,7 @@ class TortoiseCartRepository:
                     **key, quantity=min(quantity, max_quantity), price_seen=price_seen,
                     currency=currency,
                 )  # fmt: skip
+                await _touch(cart.id)
                 return _item(row)
             except IntegrityError:
                 continue  # added at the same moment by another update: add to that line
@@ -83,6 +90,8 @@ class TortoiseCartRepository:
         updated = await CartLineRow.filter(id=line_id, cart__user_id=user_id).update(
             quantity=quantity
         )
+        if updated:
+            await CartRow.filter(user_id=user_id).update(updated_at=datetime.now(UTC))
         return updated == 1
 
     async def set_price_seen(self, user_id: int, line_id: int, price: int) -> bool:
@@ -92,7 +101,10 @@ class TortoiseCartRepository:
         return updated == 1
 
     async def remove(self, user_id: int, line_id: int) -> bool:
-        return await CartLineRow.filter(id=line_id, cart__user_id=user_id).delete() == 1
+        removed = await CartLineRow.filter(id=line_id, cart__user_id=user_id).delete() == 1
+        if removed:
+            await CartRow.filter(user_id=user_id).update(updated_at=datetime.now(UTC))
+        return removed
 
     async def clear(self, user_id: int) -> None:
         await CartLineRow.filter(cart__user_id=user_id).delete()

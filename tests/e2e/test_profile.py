@@ -72,7 +72,11 @@ async def test_add_edit_and_delete_an_address(kiosk: Sandboxed) -> None:
     assert "Address saved." in replies[0].content
     row = await AddressRow.get(user__telegram_id=1001)
     assert (row.recipient, row.city, row.postcode, row.is_default) == (
-        "Alice Liddell 🌸", "Oxford", "OX1 1DP", True)
+        "Alice Liddell 🌸",
+        "Oxford",
+        "OX1 1DP",
+        True,
+    )
 
     # Edit: keep everything but the city.
     await alice.press("⭐ 1. Christ Church, St Aldates")
