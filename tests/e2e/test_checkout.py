@@ -171,7 +171,7 @@ async def test_flexible_invoice_answers_shipping_query(shop: Sandboxed) -> None:
     replies = await alice.press("⭐ Alice Liddell, Christ Church, St Aldates, Oxford")
     assert "chosen in the payment form" in replies[-1].content
     replies = await alice.press("💳 Confirm and pay by card")
-    invoice = [m for m in replies if m.raw.get("invoice")][0]
+    invoice = next(m for m in replies if m.raw.get("invoice"))
     assert invoice.raw["invoice"]["total_amount"] == 1200
     result = await alice.pay_invoice(shipping_option_id="express")
     assert result.ok and result.total_amount == 2700, result.error
