@@ -13,7 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.cart import CartService
 from domain.recommend import RecommendationService
-from domain.shelves import ShelfService
+from domain.shelves import Shelf, ShelfService
 from domain.users import User
 from handlers.admin.security import IsStaff
 from handlers.cart import CartCb
@@ -25,13 +25,25 @@ router = Router(name=__name__)
 PREVIEW_SIZE = 4  # goods in the compact list after /start
 
 
+Screen = tuple[str, InlineKeyboardMarkup, str | None]  # text, buttons, photo
+
+
+def shelf_photo(shelf: Shelf) -> str | None:
+    """The first photo among the listed goods: a list with goods that have photos is shown as
+    that photo with the list as its caption, so shoppers see what they are offered."""
+    return next((p.photos[0] for p in shelf.products if p.photos), None)
+
+
+async def show_screen(target: Message | CallbackQuery, screen: Screen) -> None:
+    text, markup, photo = screen
+    await present(target, text, markup, photo=photo)
+
+
 def _menu_button() -> InlineKeyboardButton:
     return InlineKeyboardButton(text=_("🏠 Menu"), callback_data=MenuCb(to="home").pack())
 
 
-async def for_you_screen(
-    shelves: ShelfService, user: User, locale: str, page: int = 0
-) -> tuple[str, InlineKeyboardMarkup]:
+async def for_you_screen(shelves: ShelfService, user: User, locale: str, page: int = 0) -> Screen:
     shelf = await shelves.for_you(user.id, page)
     kb = InlineKeyboardBuilder()
     add_shelf(kb, shelf, locale)
@@ -43,12 +55,12 @@ async def for_you_screen(
         text = _("✨ <b>Picked for you</b> · page {page}").format(page=shelf.page + 1)
     kb.row(*discover_row())
     kb.row(_menu_button())
-    return text, kb.as_markup()
+    return text, kb.as_markup(), shelf_photo(shelf)
 
 
 async def discover_screen(
     shelves: ShelfService, user: User, locale: str, kind: str, page: int = 0
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> Screen:
     """Trending ("t") or new arrivals ("n")."""
     if kind == "n":
         shelf = await shelves.new_arrivals(user.id, page)
@@ -68,12 +80,12 @@ async def discover_screen(
         text = title.format(page=shelf.page + 1)
     kb.row(other, shelf_button(_("✨ For you"), "y"))
     kb.row(_menu_button())
-    return text, kb.as_markup()
+    return text, kb.as_markup(), shelf_photo(shelf)
 
 
 async def complete_order_screen(
     shelves: ShelfService, carts: CartService, user: User, locale: str
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> Screen:
     """Goods that go with what is in the cart (one page: the cart is the context)."""
     cart = await carts.view(user.id, now=datetime.now(UTC))
     ids = list(dict.fromkeys(line.item.product_id for line in cart.lines))
@@ -87,7 +99,7 @@ async def complete_order_screen(
     )
     back = CartCb(action="show").pack()
     kb.row(InlineKeyboardButton(text=_("⬅️ Back to cart"), callback_data=back))
-    return text, kb.as_markup()
+    return text, kb.as_markup(), shelf_photo(shelf)
 
 
 async def for_you_preview(
@@ -107,14 +119,14 @@ async def for_you_preview(
 async def for_you_button(
     query: CallbackQuery, shelves: ShelfService, user: User, locale: str
 ) -> None:
-    await present(query, *await for_you_screen(shelves, user, locale))
+    await show_screen(query, await for_you_screen(shelves, user, locale))
 
 
 @router.message(Command("foryou"))
 async def for_you_command(
     message: Message, shelves: ShelfService, user: User, locale: str
 ) -> None:
-    await present(message, *await for_you_screen(shelves, user, locale))
+    await show_screen(message, await for_you_screen(shelves, user, locale))
 
 
 @router.callback_query(RecCb.filter(F.k.in_({"y", "t", "n"})))
@@ -126,14 +138,14 @@ async def shelf_page(
         screen = await for_you_screen(shelves, user, locale, cb.n)
     else:
         screen = await discover_screen(shelves, user, locale, cb.k, cb.n)
-    await present(query, *screen)
+    await show_screen(query, screen)
 
 
 @router.callback_query(RecCb.filter(F.k == "c"))
 async def complete_order(
     query: CallbackQuery, shelves: ShelfService, carts: CartService, user: User, locale: str
 ) -> None:
-    await present(query, *await complete_order_screen(shelves, carts, user, locale))
+    await show_screen(query, await complete_order_screen(shelves, carts, user, locale))
 
 
 @router.message(Command("rebuild_recs"), IsStaff("owner"))

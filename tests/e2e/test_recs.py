@@ -41,9 +41,10 @@ async def seed(kiosk: Sandboxed) -> RecsShop:
         ("charger", extras, "Fast Charger", 10), ("guard", extras, GUARD, 0),
     ]  # fmt: skip
     for key, category, title, stock in goods:
+        photos = ("https://shop.example/alpha-case.jpg",) if key == "case" else ()
         draft = ProductDraft(
             sku=key.upper(), category_id=category, title=Localized(title, title),
-            price=1_000, on_hand=stock,
+            price=1_000, on_hand=stock, photos=photos,
         )  # fmt: skip
         shop.ids[key] = (await catalog.create_product(draft)).id
     at = datetime.now(UTC) - timedelta(hours=1)
@@ -120,6 +121,8 @@ async def test_card_cart_search_and_for_you(kiosk: Sandboxed) -> None:
     await alice.press("✨ For you")
     assert "Picked for you" in alice.last_bot_message.content
     assert goods_in(alice.last_bot_message)[0] == "Alpha Case"
+    # The list is shown with the photo of the first offered product that has one.
+    assert alice.last_bot_message.photo is not None
 
     # A newcomer with no history gets only the welcome; trending on an empty search.
     bob = kiosk.sandbox.user(1002, "Bob")
