@@ -91,6 +91,43 @@ async def shopper_browses_and_searches(k: Sandboxed) -> list[SandboxUser]:
 
 
 DEMO_OWNER = 9000  # in ADMIN_IDS for the demo run
+# Test credentials: the sandbox plays the payment provider; nothing here can charge anyone.
+DEMO_PAYMENTS = {"provider_token": "284685063:TEST:kiosk-sandbox", "use_stars": True}
+
+
+def button_starting(user: SandboxUser, prefix: str) -> str:
+    """The text of the newest bot message's button that starts with `prefix`."""
+    message = user.last_bot_message
+    assert message is not None
+    return next(t for t in message.button_texts() if t.startswith(prefix))
+
+
+async def shopper_buys_and_pays(k: Sandboxed) -> list[SandboxUser]:
+    """A shopper opens a product from its deep link, checks out and pays with Telegram Stars."""
+    product = next(
+        p for p in await k.app.services.catalog.popular(limit=20)
+        if not p.has_variants and p.available >= 2
+    )  # fmt: skip
+    carol = k.sandbox.user(2005, "Carol", language_code="en")
+    await carol.send("/start")
+    await carol.send(f"/start p_{product.id}")
+    await carol.press("🛒 Add to cart")
+    await carol.send("/cart")
+    await carol.press("✅ Checkout")
+    await carol.press("➕ Add address")
+    for answer in ("Carol Baker", "+44 20 7946 0958", "London", "221B Baker Street"):
+        await carol.send(answer)
+    await carol.press("Skip")
+    await carol.press("✅ Save")
+    await carol.send("/cart")
+    await carol.press("✅ Checkout")
+    await carol.press(button_starting(carol, "⭐ Carol Baker"))
+    await carol.press(button_starting(carol, "Pick up at the shop"))
+    await carol.press(button_starting(carol, "⭐ Confirm and pay"))
+    await carol.pay_invoice()
+    await carol.send("/orders")
+    return [carol]
+
 
 
 async def owner_adds_goods_and_stock(k: Sandboxed) -> list[SandboxUser]:
@@ -126,6 +163,7 @@ async def owner_adds_goods_and_stock(k: Sandboxed) -> list[SandboxUser]:
 SCENES: list[tuple[str, Scene]] = [
     ("A shopper registers through a friend's link and fills in her profile", shopper_registers),
     ("Shoppers browse the catalogue, search in English and Chinese", shopper_browses_and_searches),
+    ("A shopper checks out and pays with Telegram Stars", shopper_buys_and_pays),
     ("The owner adds a product with a photo and receives stock", owner_adds_goods_and_stock),
     ("The owner ships an order and opens a report with its chart", owner_ships_and_reports),
     ("The owner schedules a promotion; a sale triggers the low-stock alert",
@@ -144,7 +182,10 @@ async def run_demo(settings: Settings) -> int:
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp:
         database_url = f"sqlite://{Path(tmp) / 'demo.sqlite3'}"
         async with run_sandboxed(
-            database_url, shop={"name": settings.shop.name}, admin_ids=[DEMO_OWNER]
+            database_url,
+            shop={"name": settings.shop.name},
+            admin_ids=[DEMO_OWNER],
+            payments=DEMO_PAYMENTS,
         ) as running:
             print(
                 f"Kiosk demo: sandbox Telegram at {running.sandbox.base_url}, "

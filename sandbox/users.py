@@ -300,9 +300,13 @@ class SandboxUser:
     ) -> PaymentResult:
         from .payments import pay_invoice
 
-        return await pay_invoice(
+        result = await pay_invoice(
             self, message_id, shipping_option_id, shipping_address, order_info, deliver_times
         )
+        outcome = "paid" if result.ok else f"payment failed: {result.error}"
+        self.story.append(f"{self.first_name} ▸ pays the invoice ({outcome})\n")
+        self._tell(result.messages, 0)
+        return result
 
     # ------------------------------------------------------------------ inspection
     @property
