@@ -69,9 +69,11 @@ def profile_keyboard(user: User) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-async def render_profile(target: Message | CallbackQuery, user: User, users: UserService) -> None:
+async def render_profile(
+    target: Message | CallbackQuery, user: User, users: UserService, notice: str | None = None
+) -> None:
     count = len(await users.addresses(user.id))
-    await show(target, profile_text(user, count), profile_keyboard(user))
+    await show(target, profile_text(user, count), profile_keyboard(user), notice)
 
 
 @router.message(Command("profile"))
@@ -200,8 +202,7 @@ async def set_language(
     updated = await users.set_language(user.id, callback_data.code)
     with i18n.use_locale(updated.locale):
         notice = _("Language set to {language}.").format(language=LANGUAGE_NAMES[updated.locale])
-        count = len(await users.addresses(updated.id))
-        await show(query, profile_text(updated, count), profile_keyboard(updated), notice)
+        await render_profile(query, updated, users, notice)
 
 
 @router.callback_query(ProfileCb.filter(F.action == "marketing"))
