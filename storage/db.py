@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api.migrate import migrate
 
@@ -53,9 +54,26 @@ def backend_of(url: str) -> str:
     return "sqlite" if scheme == "sqlite" else "postgres"
 
 
+# PostgreSQL re-plans a prepared statement with its actual parameters only for its first five
+# runs, then may switch to one generic plan. For skewed data that plan is badly wrong: a search
+# for a word in 3 goods and one in 4,000 get the same plan, and a price range covering the whole
+# shop gets treated like a narrow one (measured: 14 ms generic vs 0.7 ms custom for the same
+# search). The bot's statements are short, so planning each run costs a fraction of that.
+PG_SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
+
+
+def _connection(url: str) -> str | dict[str, Any]:
+    url = normalise_url(url)
+    if backend_of(url) != "postgres":
+        return url
+    config: dict[str, Any] = expand_db_url(url)
+    config["credentials"]["server_settings"] = dict(PG_SERVER_SETTINGS)
+    return config
+
+
 def tortoise_config(url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": normalise_url(url)},
+        "connections": {"default": _connection(url)},
         "apps": {
             label: {"models": models, "default_connection": "default", "migrations": migrations}
             for label, (models, migrations) in APPS.items()

@@ -16,8 +16,10 @@ so quoting each one inside the FTS5 / tsquery expression makes every character l
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from domain.catalog import Product
 from domain.search import COUNT_CAP, SearchFilters, SearchSort, SearchTerm
@@ -71,19 +73,22 @@ def tsquery_expression(terms: Sequence[SearchTerm], tokens: Sequence[str], match
     return " & ".join(parts)
 
 
-def _row_filters(filters: SearchFilters, params: Params) -> list[str]:
+def _row_filters(filters: SearchFilters, params: Params, *, fenced: bool = False) -> list[str]:
+    """Price and stock conditions checked on rows. `fenced` (PostgreSQL, beside a full-text
+    condition): `price + 0` keeps the planner from AND-ing a bitmap of the price index with the
+    text index's; a range like "under 1,000.00" covers most of the shop, and building that
+    bitmap took longer than checking the price of each text hit."""
     where = []
+    price = "p.price + 0" if fenced and params.dialect == "postgres" else "p.price"
     if filters.price_min is not None:
-        where.append(f"p.price >= {params.add(filters.price_min)}")
+        where.append(f"{price} >= {params.add(filters.price_min)}")
     if filters.price_max is not None:
-        where.append(f"p.price <= {params.add(filters.price_max)}")
+        where.append(f"{price} <= {params.add(filters.price_max)}")
     if filters.in_stock:
-        # A correlated scalar lookup per candidate (index on product_id): PostgreSQL turns an
-        # EXISTS here into a hash of every in-stock variant in the shop, built per query.
+        # variants_in_stock is kept by triggers on the variants (catalog migration 0003).
         where.append(
-            "((p.has_variants = FALSE AND p.on_hand > p.reserved) OR (p.has_variants = TRUE "
-            "AND (SELECT max(v.on_hand - v.reserved) FROM catalog_variants v "
-            "WHERE v.product_id = p.id AND v.active = TRUE) > 0))"
+            "((p.has_variants = FALSE AND p.on_hand > p.reserved) "
+            "OR (p.has_variants = TRUE AND p.variants_in_stock = TRUE))"
         )
     return where
 
@@ -108,19 +113,22 @@ class SqlSearchEngine:
             return await self._browse(conn, filters, sort, offset, limit, with_total)
         order = SearchSort.POPULARITY if sort is SearchSort.RELEVANCE else sort
         matching = _Match(conn, terms, tokens, match_any, filters)
-        if not with_total:  # a fallback list: no count; category/brand sets are large
-            rows = await matching.fetch(order, offset, limit, "all", walk=not terms)
+        if not with_total:  # a fallback list: no count shown; category/brand sets are large
+            walk = not terms and (
+                matching.sqlite or await matching.count(title_only=False) > COUNT_CAP
+            )
+            rows = await matching.fetch(order, offset, limit, "all", walk=walk)
             return rows, offset + len(rows)
         total = await matching.count(title_only=False)
         if not total:
             return [], 0
         if sort is not SearchSort.RELEVANCE:
-            rows = await matching.fetch(order, offset, limit, "all", walk=False)
-            return rows, total if with_total else offset + len(rows)
-        # Relevance: every word in the title first, then the rest, each by popularity.
-        # SQLite must know the title tier's size to choose between sorting and walking;
-        # PostgreSQL's planner makes that choice itself, so on page one it needs no count.
-        many = total > COUNT_CAP and matching.sqlite
+            walk = total > COUNT_CAP and not matching.sqlite
+            rows = await matching.fetch(order, offset, limit, "all", walk=walk)
+            return rows, total
+        # Relevance: every word in the title first, then the rest, each by popularity. The
+        # title tier's size decides between sorting its hits and walking the popularity order.
+        many = total > COUNT_CAP
         in_title = await matching.count(title_only=True) if many or offset else total
         rows = []
         if offset < in_title:
@@ -130,7 +138,7 @@ class SqlSearchEngine:
             rest_offset = max(0, offset - in_title) if many or offset else 0
             walk = many and in_title <= COUNT_CAP // 2  # the rest holds 250+ goods
             rows += await matching.fetch(order, rest_offset, limit - len(rows), "rest", walk=walk)
-        return rows, total if with_total else offset + len(rows)
+        return rows, total
 
     async def _browse(
         self,
@@ -247,7 +255,7 @@ class _Match:
                 "title": [f"p.title_tsv @@ {expression}"],
                 "rest": [f"p.search_tsv @@ {expression}", f"NOT (p.title_tsv @@ {expression})"],
             }[tier]
-        return [*match, *_row_filters(self.filters, params)]
+        return [*match, *_row_filters(self.filters, params, fenced=True)]
 
     async def count(self, *, title_only: bool) -> int:
         """Matches, counted up to COUNT_CAP (+1 tells "more than the cap")."""
@@ -280,7 +288,13 @@ class _Match:
             return []
         if tier == "rest" and not self.has_terms:
             return []  # without words every match is a "title" match
-        walk = walk and sort is SearchSort.POPULARITY and self.sqlite
+        # SQLite walks popularity only (its other sorts are fine sorting the hits); PostgreSQL
+        # walks any order that doesn't follow the words.
+        walk = walk and (
+            sort is SearchSort.POPULARITY
+            if self.sqlite
+            else sort not in (SearchSort.PRICE_ASC, SearchSort.PRICE_DESC)
+        )
         params = Params("sqlite" if self.sqlite else "postgres")
         where = self._where(params, tier, walk)
         order, index = _ORDERS[sort]
@@ -292,8 +306,27 @@ class _Match:
             # Prices follow the words (T-shirts are cheap): a walk down the price index would
             # pass most of the shop, so fence the planner into sorting just the hits.
             select = f"SELECT * FROM ({select} OFFSET 0) p"
-        rows = await self.conn.execute_query_dict(
-            f"{select} ORDER BY {order} LIMIT {params.add(limit)} OFFSET {params.add(offset)}",
-            params.values,
-        )
+        sql = f"{select} ORDER BY {order} LIMIT {params.add(limit)} OFFSET {params.add(offset)}"
+        if walk and not self.sqlite:
+            rows = await _walking(sql, params.values)
+        else:
+            rows = await self.conn.execute_query_dict(sql, params.values)
         return [product_from_record(r) for r in rows]
+
+
+async def _walking(sql: str, values: list[Any]) -> list[dict]:
+    """Run `sql` on PostgreSQL following its ORDER BY index instead of collecting every hit.
+
+    The planner's estimate of how many goods a text query matches is poor (it multiplies
+    guesses per word and filter), and when it guesses "few" it fetches all hits to sort them:
+    4,000 rows for a common word, where walking the order's index finds ten in a few hundred.
+    The caller has counted the hits, so it knows better; these settings only add a cost to the
+    alternatives (for this transaction), so the query stays correct whatever plan results.
+    """
+    async with in_transaction() as tx:
+        await tx.execute_query(
+            "SELECT set_config('enable_sort', 'off', true), "
+            "set_config('enable_bitmapscan', 'off', true), "
+            "set_config('enable_seqscan', 'off', true)"
+        )
+        return await tx.execute_query_dict(sql, values)
