@@ -57,7 +57,9 @@ async def apply_stock_movement(
                 on_hand=F("on_hand") + delta_on_hand, reserved=F("reserved") + delta_reserved
             )
         )
-        if updated != 1:
+        # The filter names one row by its key. SQLite counts rows changed by triggers too (a
+        # variant's stock moving flips its product's variants_in_stock), so test for "none".
+        if not updated:
             if not await _unit(product_id, variant_id).using_db(conn).exists():
                 raise UnitNotFound()
             return None
