@@ -1,0 +1,1 @@
+"""Back-in-stock subscriptions and price-drop alerts (Tortoise app label "alerts")."""
