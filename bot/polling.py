@@ -1,0 +1,91 @@
+"""Long polling that confirms an update to Telegram only once it has been handled.
+
+getUpdates confirms every update below its `offset`. aiogram's polling asks for the next batch
+(confirming the last one) while the updates of that batch are still being handled in tasks, so
+a crash loses them: a successful_payment among them is money taken and never recorded, since
+Telegram doesn't send it again. Here the offset only moves past updates whose handling has
+finished. Updates still being handled come back in the next batch and are skipped by id; after
+a crash, the restarted process receives every update that was not finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.methods import GetUpdates
+from aiogram.types import Update
+from aiogram.utils.backoff import Backoff, BackoffConfig
+
+log = logging.getLogger(__name__)
+REFETCH_PAUSE = 0.05  # seconds between re-reads while only unfinished updates come back
+
+
+class ConfirmAfterHandling:
+    """Replaces a Dispatcher's update reader and processor (aiogram has no public hook for
+    when the offset moves; `_listen_updates`/`_process_update` are what its polling calls)."""
+
+    def __init__(self, dp: Dispatcher) -> None:
+        self._process = dp._process_update
+        self.in_flight: set[int] = set()
+        self.finished: set[int] = set()  # handled but maybe still at or above the offset
+        self._progress = asyncio.Event()
+        dp._process_update = self.process  # type: ignore[method-assign]
+        dp._listen_updates = self.listen  # type: ignore[method-assign]
+
+    async def process(self, bot: Bot, update: Update, call_answer: bool = True,
+                      **kwargs: Any) -> bool:  # fmt: skip
+        try:
+            return await self._process(bot, update, call_answer, **kwargs)
+        finally:
+            self.in_flight.discard(update.update_id)
+            self.finished.add(update.update_id)
+            self._progress.set()
+
+    def _offset(self, newest: int | None) -> int | None:
+        """Confirm everything below the oldest update still being handled."""
+        if self.in_flight:
+            return min(self.in_flight)
+        return None if newest is None else newest + 1
+
+    async def listen(
+        self,
+        bot: Bot,
+        polling_timeout: int = 30,
+        backoff_config: BackoffConfig | None = None,
+        allowed_updates: list[str] | None = None,
+    ) -> AsyncGenerator[Update, None]:
+        backoff = Backoff(config=backoff_config) if backoff_config else None
+        request_timeout = int((bot.session.timeout or 0) + polling_timeout) or None
+        newest: int | None = None
+        while True:
+            offset = self._offset(newest)
+            self.finished = {i for i in self.finished if offset is None or i >= offset}
+            waiting = bool(self.in_flight)  # unfinished updates come back at once anyway
+            method = GetUpdates(offset=offset, timeout=0 if waiting else polling_timeout,
+                                allowed_updates=allowed_updates)  # fmt: skip
+            self._progress.clear()
+            try:
+                updates = await bot(method, request_timeout=request_timeout)
+            except Exception as exc:  # Telegram unreachable: keep polling, like aiogram
+                log.error("failed to fetch updates - %s: %s", type(exc).__name__, exc)
+                await (backoff.asleep() if backoff else asyncio.sleep(1.0))
+                continue
+            if backoff:
+                backoff.reset()
+            known = self.in_flight | self.finished
+            fresh = [update for update in updates if update.update_id not in known]
+            for update in fresh:
+                self.in_flight.add(update.update_id)
+                newest = max(newest or 0, update.update_id)
+                yield update
+            if not fresh and self.in_flight:
+                # Nothing new: wait until something finishes (or new updates may have come).
+                try:
+                    await asyncio.wait_for(self._progress.wait(), 0.5)
+                except TimeoutError:
+                    pass
+                await asyncio.sleep(REFETCH_PAUSE)
