@@ -1,0 +1,353 @@
+"""Every admin command and every admin button, tried by people who must not use them.
+
+The table is checked against the code: the admin commands and callback factories are collected
+by walking the real routers (a handler behind `IsStaff`/`IsAdmin`, on the handler or on its
+router), and the actions each handler accepts are read from its filter (`F.act == "open"`,
+`F.act.in_({...})`). A new admin command or callback factory that this table doesn't know fails
+`test_the_table_covers_every_admin_command_and_button`; a new action of a known factory is tried
+automatically. Forged presses aim at real seeded things (an order, a product, a coupon, a
+manager...) so a missing role check would change something the snapshot sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
+from aiogram.fsm.storage.base import StorageKey
+from magic_filter.operations import (
+    ComparatorOperation,
+    FunctionOperation,
+    GetAttributeOperation,
+)
+
+from bot.sandboxed import Sandboxed
+from domain.audiences import AUDIENCES, audience_spec
+from domain.campaigns import CampaignDraft
+from domain.catalog import Localized, ProductDraft
+from domain.coupon_admin import CouponDraft
+from domain.pricing import CouponKind
+from domain.reviews import ReviewDraft
+from domain.staff import StaffTarget
+from handlers import get_routers
+from handlers.admin.callbacks import AdminCb
+from handlers.admin.menu import SECTIONS
+from handlers.admin.security import IsStaff
+from handlers.campaigns.security import IsAdmin
+from storage.reviews.repository import TortoiseReviewRepository
+from tests.e2e.back_office_seed import paid_order
+from tests.e2e.conftest import running_kiosk
+from tests.e2e.db_snapshot import snapshot_database
+from tests.e2e.test_admin import OWNER, OWNERS_ONLY, STALE, UNKNOWN, last, relax_throttle
+from tests.e2e.test_back_office import REVENUE_HIDDEN
+
+MANAGER = 9200
+SHOPPER = 1001  # owns the seeded order and review
+ATTACKER = 6660  # a shopper with no role at all
+
+
+@dataclass(frozen=True)
+class Seeded:
+    product_id: int
+    category_id: int
+    order_id: int
+    coupon_id: int
+    review_id: int
+    campaign_id: int
+
+
+# ---------------------------------------------------------------- the table
+# Admin commands -> the text sent (with real arguments, so a missing check would act).
+ADMIN_COMMANDS: dict[str, Callable[[Seeded], str]] = {
+    "admin": lambda s: "/admin",
+    "stock": lambda s: "/stock",
+    "staff": lambda s: "/staff",
+    "audit": lambda s: "/audit",
+    "report": lambda s: "/report",
+    "campaign": lambda s: "/campaign",
+    "process": lambda s: f"/process {s.order_id}",
+    "ship": lambda s: f"/ship {s.order_id} TRACK-FORGED",
+    "deliver": lambda s: f"/deliver {s.order_id}",
+    "refunded": lambda s: f"/refunded {s.order_id} 100",
+    "returned": lambda s: f"/returned {s.order_id}",
+    "rebuild_recs": lambda s: "/rebuild_recs",
+}
+
+# Admin callback factories (by prefix) -> the other fields of a forged press, pointing at real
+# things. The field a handler filters on (act/to/action/p/kind) is read from its filter.
+ADMIN_CALLBACKS: dict[str, Callable[[Seeded], dict[str, Any]]] = {
+    "adm": lambda s: {},  # AdminCb: the /admin menu's sections
+    "adg": lambda s: {"id": s.product_id, "field": "price", "v": 0},  # goods
+    "adn": lambda s: {"id": s.category_id},  # the new-product dialog
+    "adc": lambda s: {"id": s.category_id, "arg": 0},  # categories
+    "ads": lambda s: {"pid": s.product_id, "reason": "damaged"},  # stock
+    "adst": lambda s: {"tg": MANAGER},  # staff and the audit log
+    "adcp": lambda s: {"id": s.coupon_id, "v": "percent"},  # coupons
+    "ado": lambda s: {"id": s.order_id, "s": "refund"},  # the orders board
+    "adrp": lambda s: {},  # reports
+    "adr": lambda s: {"id": s.review_id},  # review moderation
+    "adly": lambda s: {},  # loyalty: referral report and points adjustments
+    "cp": lambda s: {"id": s.campaign_id},  # campaigns
+    "ca": lambda s: {},  # a campaign's audience
+}
+
+# What only owners may use. The code's filters must agree (checked below), and managers are
+# refused these even if a filter is loosened by mistake.
+OWNER_ONLY_COMMANDS = {"staff", "audit", "rebuild_recs"}
+OWNER_ONLY_BUTTONS = {"adst", "adly"}
+
+# Checked inside the service (ReportService.ensure_allowed), not by a filter: what an owner's
+# "managers don't see revenue" switch must close to managers.
+REVENUE_COMMANDS = {"report"}
+REVENUE_BUTTONS = {"adrp"}
+
+# Handlers that take every value of a factory (`ReportCb.filter()`): the values to try.
+UNFILTERED_VALUES: dict[str, tuple[str, Callable[[], list[str]]]] = {
+    "adrp": ("p", lambda: ["today", "7d", "30d", "custom"]),
+    "ca": ("kind", lambda: sorted(AUDIENCES)),  # features register more at start-up
+}
+
+
+# ---------------------------------------------------------------- reading the code
+@dataclass(frozen=True)
+class Gate:
+    min_role: str
+    permission: str | None = None
+
+
+def _gate(filters: list[Any]) -> Gate | None:
+    for f in filters:
+        if isinstance(f.callback, IsStaff):
+            return Gate(f.callback.min_role, f.callback.permission)
+        if isinstance(f.callback, IsAdmin):
+            return Gate("manager")
+    return None
+
+
+def _strictest(a: Gate | None, b: Gate | None) -> Gate | None:
+    if a is None or b is None:
+        return a or b
+    return a if (a.min_role, a.permission or "") >= (b.min_role, b.permission or "") else b
+
+
+def _rule_values(rule: Any) -> tuple[str | None, set[str]]:
+    """(field, accepted values) of a callback filter like `F.act.in_({"on", "off"})`."""
+    if rule is None:
+        return None, set()
+    field: str | None = None
+    values: set[str] = set()
+    for op in rule._operations:
+        if isinstance(op, GetAttributeOperation):
+            field = field or op.name
+        elif isinstance(op, ComparatorOperation) and isinstance(op.right, str):
+            values.add(op.right)
+        elif isinstance(op, FunctionOperation):
+            for arg in op.args:
+                values |= {v for v in arg if isinstance(v, str)}
+        else:
+            raise AssertionError(f"teach _rule_values about {op!r} (in {rule!r})")
+    return field, values
+
+
+@dataclass
+class AdminButtons:
+    factory: type[CallbackData]
+    gate: Gate
+    values: dict[str, set[str]]  # field -> values the handlers accept
+
+
+def admin_callbacks(also: frozenset[str] = frozenset()) -> dict[str, AdminButtons]:
+    """Callback factories of handlers behind a role filter (plus those of `also`, gated or not:
+    the table says they are admin's, so a handler that lost its filter is still tried)."""
+    found: dict[str, AdminButtons] = {}
+    for router in get_routers():
+        router_gate = _gate(router.callback_query._handler.filters or [])
+        for handler in router.callback_query.handlers:
+            handler_gate = _strictest(router_gate, _gate(handler.filters or []))
+            for f in handler.filters or []:
+                if not isinstance(f.callback, CallbackQueryFilter):
+                    continue
+                factory = f.callback.callback_data
+                prefix = factory.__prefix__
+                if handler_gate is None and prefix not in also:
+                    continue
+                gate = handler_gate or Gate("manager")
+                field, values = _rule_values(f.callback.rule)
+                if field is None:
+                    field, listed = UNFILTERED_VALUES.get(prefix, (None, list))
+                    values = set(listed())
+                    assert field, f"{factory.__name__}.filter() takes anything: list its values"
+                entry = found.setdefault(prefix, AdminButtons(factory, gate, {}))
+                entry.gate = _strictest(entry.gate, gate)
+                entry.values.setdefault(field, set()).update(values)
+    if AdminCb.__prefix__ in found:  # one factory for every section: SECTIONS says who may
+        found[AdminCb.__prefix__].gate = Gate("manager")  # open which (admin_section_gates)
+    for prefix, entry in found.items():
+        if prefix in REVENUE_BUTTONS:
+            entry.gate = Gate(entry.gate.min_role, "revenue")
+    return found
+
+
+def admin_commands() -> dict[str, Gate]:
+    found: dict[str, Gate] = {}
+    for router in get_routers():
+        router_gate = _gate(router.message._handler.filters or [])
+        for handler in router.message.handlers:
+            gate = _strictest(router_gate, _gate(handler.filters or []))
+            if gate is None:
+                continue
+            for f in handler.filters or []:
+                if isinstance(f.callback, Command):
+                    for cmd in f.callback.commands:
+                        name = str(cmd)
+                        found[name] = _strictest(found.get(name), gate) or gate
+    return {
+        name: Gate(gate.min_role, "revenue") if name in REVENUE_COMMANDS else gate
+        for name, gate in found.items()
+    }
+
+
+def admin_section_gates() -> dict[str, Gate]:
+    """AdminCb(to=...) is shared by many routers: the menu's registry says who may open what."""
+    return {s.key: Gate(s.min_role, s.permission) for s in SECTIONS}
+
+
+def effective(gate: Gate, owners_only: bool) -> Gate:
+    return Gate("owner", gate.permission) if owners_only else gate
+
+
+def forged_presses(seeded: Seeded) -> Iterator[tuple[str, Gate]]:
+    sections = admin_section_gates()
+    found = admin_callbacks(also=frozenset(ADMIN_CALLBACKS))
+    for prefix, buttons in sorted(found.items()):
+        base = ADMIN_CALLBACKS[prefix](seeded)
+        factory = buttons.factory
+        for field, values in sorted(buttons.values.items()):
+            for value in [*sorted(values), "no-such-action"]:
+                gate = effective(buttons.gate, prefix in OWNER_ONLY_BUTTONS)
+                if factory is AdminCb:
+                    gate = sections.get(value, Gate("manager"))
+                yield factory(**{**base, field: value}).pack(), gate
+
+
+# ---------------------------------------------------------------- the tests
+@pytest_asyncio.fixture
+async def shop(
+    mode: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Sandboxed]:
+    """The `kiosk` fixture with the scheduler off: its jobs write job-run rows on their own,
+    which would blur "this update changed nothing stored"."""
+    async with running_kiosk(mode, request, tmp_path, scheduler={"enabled": False}) as running:
+        running.sandbox.settle = 0.02  # refusals are single quick answers: don't idle after them
+        yield running
+
+
+def test_the_table_covers_every_admin_command_and_button() -> None:
+    commands, buttons = admin_commands(), admin_callbacks()
+    assert set(commands) <= set(ADMIN_COMMANDS), "add new admin commands to the table"
+    assert set(buttons) <= set(ADMIN_CALLBACKS), "add new admin buttons to the table"
+    owners_commands = {c for c, gate in commands.items() if gate.min_role == "owner"}
+    assert owners_commands == OWNER_ONLY_COMMANDS & set(commands), "owners' commands differ"
+    owners_buttons = {p for p, b in buttons.items() if b.gate.min_role == "owner"}
+    assert owners_buttons == OWNER_ONLY_BUTTONS & set(buttons), "owners' buttons differ"
+    values = buttons[AdminCb.__prefix__].values["to"]
+    assert {s.key for s in SECTIONS} <= values, "a section of the admin menu nobody handles"
+
+
+async def seed(k: Sandboxed) -> Seeded:
+    relax_throttle(k)
+    shopper = k.sandbox.user(SHOPPER, "Alice")
+    await shopper.send("/start")
+    buyer = await k.app.services.users.repo.get_by_telegram_id(SHOPPER)
+    assert buyer is not None and k.app.services.admin is not None
+    merchant = k.app.services.admin.merchant
+    category_id = (await merchant.create_category(OWNER, "Home", "家居", None)).id
+    draft = ProductDraft("MUG-1", category_id, Localized("Mug", "杯子"), 1200, on_hand=10)
+    product_id = (await merchant.create_product(OWNER, draft)).id
+    order = await paid_order(k, buyer, product_id)
+    coupon_admin = k.app.dp.workflow_data["coupon_admin"]
+    coupon = await coupon_admin.create(
+        OWNER, CouponDraft("SPRING10", CouponKind.PERCENT, 10, "USD")
+    )
+    review = await TortoiseReviewRepository().save(buyer.id, product_id, ReviewDraft(5, "Nice"))
+    campaign = await k.app.services.campaigns.create(
+        OWNER, CampaignDraft("Spring sale", audience_spec("everyone"))
+    )
+    await k.app.services.admin.staff.add_manager(OWNER, StaffTarget(telegram_id=MANAGER))
+    review_id = review if isinstance(review, int) else review.id
+    return Seeded(product_id, category_id, order.id, coupon.id, review_id, campaign.id)
+
+
+async def stored(k: Sandboxed) -> dict[str, list[tuple[Any, ...]]]:
+    """Everything stored, with the recommendation events still buffered in memory flushed."""
+    if k.app.services.recs is not None:
+        await k.app.services.recs.recorder.flush()
+    return await snapshot_database()
+
+
+async def fsm_state(k: Sandboxed, telegram_id: int) -> str | None:
+    key = StorageKey(bot_id=k.app.bot.id, chat_id=telegram_id, user_id=telegram_id)
+    return await k.app.dp.storage.get_state(key)
+
+
+async def assert_refused_everything(
+    k: Sandboxed, seeded: Seeded, who: int, name: str, refused: Callable[[Gate], bool]
+) -> int:
+    """Sends every admin command and presses every admin button as `who`; returns how many
+    were tried. Each must get a refusal, leave no FSM state and change nothing stored."""
+    person = k.sandbox.user(who, name)
+    await person.send("/start")
+    tried = 0
+    commands = admin_commands()
+    for command, text_of in sorted(ADMIN_COMMANDS.items()):
+        gate = effective(commands.get(command, Gate("manager")), command in OWNER_ONLY_COMMANDS)
+        if not refused(gate):
+            continue
+        before = await stored(k)
+        await person.send(text_of(seeded))
+        assert last(person) in (UNKNOWN, OWNERS_ONLY, REVENUE_HIDDEN), (command, last(person))
+        assert await fsm_state(k, who) is None, command
+        assert await stored(k) == before, f"/{command} by {name} changed data"
+        tried += 1
+    for data, gate in forged_presses(seeded):
+        if not refused(gate):
+            continue
+        before = await stored(k)
+        seen = len(person.bot_messages)
+        changed = await person.press_data(data)
+        answer = (person.last_callback_answer or {}).get("text")
+        assert answer in (STALE, OWNERS_ONLY, REVENUE_HIDDEN), (data, answer)
+        assert changed == [] and len(person.bot_messages) == seen, (data, changed)
+        assert await fsm_state(k, who) is None, data
+        assert await stored(k) == before, f"{data} by {name} changed data"
+        tried += 1
+    return tried
+
+
+async def test_a_shopper_is_refused_every_admin_command_and_button(shop: Sandboxed) -> None:
+    seeded = await seed(shop)
+    tried = await assert_refused_everything(shop, seeded, ATTACKER, "Mallory", lambda g: True)
+    assert tried >= len(admin_commands()) + len(admin_callbacks())
+    # The seeded victim (a shopper too) is refused the same way, on their own order.
+    await assert_refused_everything(shop, seeded, SHOPPER, "Alice", lambda g: True)
+
+
+async def test_a_manager_is_refused_what_only_owners_may_do(shop: Sandboxed) -> None:
+    seeded = await seed(shop)
+    tried = await assert_refused_everything(
+        shop, seeded, MANAGER, "Bob", lambda g: g.min_role == "owner"
+    )
+    assert tried >= 5  # /staff, /audit, /rebuild_recs, the staff screens and the audit log
+    # Owners may hide revenue from managers: then reports are refused to them too.
+    assert shop.app.services.admin is not None
+    await shop.app.services.admin.staff.set_managers_see_revenue(OWNER, False)
+    tried = await assert_refused_everything(
+        shop, seeded, MANAGER, "Bob", lambda g: g.min_role == "owner" or g.permission is not None
+    )
+    assert tried > 5
