@@ -6,9 +6,17 @@ from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 from domain.cart import CartItem
+from domain.idempotency import effect_key
 from domain.pricing import Coupon, CouponKind
+from storage.orders.effects import (
+    EffectApplied,
+    applied_result,
+    claim_effect,
+    set_effect_result,
+)
 from storage.orders.models import CartLineRow, CartRow, CouponRow, CouponUseRow
 
 
@@ -46,6 +54,17 @@ async def _touch(cart_id: int) -> None:
     await CartRow.filter(id=cart_id).update(updated_at=datetime.now(UTC))
 
 
+async def remove_cart_units(user_id: int, units: list[tuple[int, int | None]]) -> None:
+    """Take these units out of the user's cart (joins the caller's transaction, if any)."""
+    cart = await CartRow.get_or_none(user_id=user_id)
+    if cart is None:
+        return
+    for product_id, variant_id in units:
+        await CartLineRow.filter(
+            cart_id=cart.id, product_id=product_id, variant_id=variant_id or 0
+        ).delete()
+
+
 class TortoiseCartRepository:
     async def _cart(self, user_id: int) -> CartRow:
         row = await CartRow.get_or_none(user_id=user_id)
@@ -64,23 +83,53 @@ class TortoiseCartRepository:
         self, user_id: int, product_id: int, variant_id: int | None, quantity: int,
         price_seen: int, currency: str, max_quantity: int, max_lines: int,
     ) -> CartItem | None:  # fmt: skip
+        """Add units of one product; within an update, at most once (domain.idempotency): the
+        update handled again after a crash gets the line as the first run left it."""
         cart = await self._cart(user_id)
         key = {"cart_id": cart.id, "product_id": product_id, "variant_id": variant_id or 0}
+        limits = (quantity, price_seen, currency, max_quantity, max_lines)
+        effect = effect_key(f"cart_add:{product_id}:{variant_id or 0}")
+        if effect is None:
+            return await self._add_line(key, *limits)
+        try:
+            async with in_transaction():
+                await claim_effect(effect)
+                item = await self._add_line(key, *limits)
+                await set_effect_result(effect, item.id if item else None)
+                return item
+        except EffectApplied:
+            line_id = await applied_result(effect)
+            row = None
+            if line_id is not None:
+                row = await CartLineRow.get_or_none(id=line_id, cart_id=cart.id)
+            return _item(row) if row else None
+
+    async def _add_line(
+        self, key: dict[str, int], quantity: int, price_seen: int, currency: str,
+        max_quantity: int, max_lines: int,
+    ) -> CartItem | None:  # fmt: skip
+        cart_id = key["cart_id"]
         for _attempt in range(2):
             row = await CartLineRow.get_or_none(**key)
             if row is not None:
-                row.quantity = max(1, min(row.quantity + quantity, max_quantity))
-                await row.save(update_fields=["quantity"])
-                await _touch(cart.id)
+                # Atomic, so two adds at once both count: add while under the cap, else cap.
+                added = await CartLineRow.filter(
+                    id=row.id, quantity__lte=max_quantity - quantity
+                ).update(quantity=F("quantity") + quantity)
+                if not added:
+                    await CartLineRow.filter(id=row.id).update(quantity=max(1, max_quantity))
+                await row.refresh_from_db(fields=["quantity"])
+                await _touch(cart_id)
                 return _item(row)
-            if await CartLineRow.filter(cart_id=cart.id).count() >= max_lines:
+            if await CartLineRow.filter(cart_id=cart_id).count() >= max_lines:
                 return None
             try:
-                row = await CartLineRow.create(
-                    **key, quantity=min(quantity, max_quantity), price_seen=price_seen,
-                    currency=currency,
-                )  # fmt: skip
-                await _touch(cart.id)
+                async with in_transaction():  # a savepoint when called inside a transaction
+                    row = await CartLineRow.create(
+                        **key, quantity=min(quantity, max_quantity), price_seen=price_seen,
+                        currency=currency,
+                    )  # fmt: skip
+                await _touch(cart_id)
                 return _item(row)
             except IntegrityError:
                 continue  # added at the same moment by another update: add to that line
@@ -110,13 +159,7 @@ class TortoiseCartRepository:
         await CartLineRow.filter(cart__user_id=user_id).delete()
 
     async def remove_units(self, user_id: int, units: list[tuple[int, int | None]]) -> None:
-        cart = await CartRow.get_or_none(user_id=user_id)
-        if cart is None:
-            return
-        for product_id, variant_id in units:
-            await CartLineRow.filter(
-                cart_id=cart.id, product_id=product_id, variant_id=variant_id or 0
-            ).delete()
+        await remove_cart_units(user_id, units)
 
     async def coupon_code(self, user_id: int) -> str | None:
         row = await CartRow.get_or_none(user_id=user_id).only("id", "coupon_code")

@@ -178,3 +178,15 @@ class RefundRow(Model):
 
     class Meta:
         table = "orders_refunds"
+
+
+class AppliedEffectRow(Model):
+    """An effect of one Telegram update that is done (domain.idempotency): committed in the
+    same transaction as the change, so an update handled again after a crash skips it."""
+
+    key = fields.CharField(max_length=96, primary_key=True)  # "<kind>:u<update id>"
+    result_id = fields.IntField(null=True)  # what the first run produced (cart line, order)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "orders_applied_effects"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
@@ -18,6 +19,7 @@ from tortoise.transactions import in_transaction
 from domain.cart import OutOfStock
 from domain.catalog_types import Localized
 from domain.i18n import N_
+from domain.idempotency import effect_key
 from domain.order_states import (
     RECEIVED_STATUSES,
     Action,
@@ -38,7 +40,15 @@ from domain.orders import (
 )
 from domain.pricing import CouponInvalid
 from storage.catalog.repository import TortoiseCatalogRepository
+from storage.orders.carts import remove_cart_units
+from storage.orders.effects import (
+    EffectApplied,
+    applied_result,
+    claim_effect,
+    set_effect_result,
+)
 from storage.orders.models import (
+    CartRow,
     CouponRow,
     CouponUseRow,
     OrderEventRow,
@@ -136,11 +146,37 @@ def _payment(row: PaymentRow) -> PaymentRecord:
 class TortoiseOrderRepository:
     def __init__(self, stock: TortoiseCatalogRepository | None = None) -> None:
         self.stock = stock or TortoiseCatalogRepository()
+        # Run inside the placing transaction after stock and coupon (e.g. the loyalty redeem
+        # in storage/loyalty); raising rolls the whole order back.
+        self.place_hooks: list[Callable[[OrderDraft, int], Awaitable[None]]] = []
 
     # ---- placing ----
 
     async def place(self, draft: OrderDraft) -> Order:
+        """Within an update, at most once (domain.idempotency): the marker commits with the
+        order, its reservations, coupon use and hooks' rows (loyalty redeem), so the update
+        handled again after a crash gets the first order back and changes nothing."""
+        effect = effect_key("order_place")
+        if effect is None:
+            return await self._place(draft, None)
+        try:
+            return await self._place(draft, effect)
+        except EffectApplied:  # delivered twice at once: the other delivery placed it
+            order = await self.placed_by_this_update(draft.user_id)
+            if order is None:
+                raise RuntimeError(f"effect {effect}: no order of user {draft.user_id}") from None
+            return order
+
+    async def placed_by_this_update(self, user_id: int) -> Order | None:
+        effect = effect_key("order_place")
+        order_id = await applied_result(effect) if effect is not None else None
+        order = await self.get(order_id) if order_id is not None else None
+        return order if order is not None and order.user_id == user_id else None
+
+    async def _place(self, draft: OrderDraft, effect: str | None) -> Order:
         async with in_transaction():
+            if effect is not None:
+                await claim_effect(effect)  # first: a replay stops here, before any change
             row = await OrderRow.create(
                 user_id=draft.user_id, status=OrderStatus.PENDING_PAYMENT,
                 payment_status=PaymentStatus.UNPAID,
@@ -167,6 +203,8 @@ class TortoiseOrderRepository:
                     raise OutOfStock(title=title)  # rolls back every reservation made so far
             if draft.coupon_id is not None:
                 await self._claim_coupon(draft, row.id)
+            for hook in self.place_hooks:
+                await hook(draft, row.id)
             lines = [
                 OrderLineRow(
                     order_id=row.id, product_id=ln.product_id, variant_id=ln.variant_id,
@@ -182,6 +220,8 @@ class TortoiseOrderRepository:
                 actor="buyer",
                 at=draft.created_at,
             )  # fmt: skip
+            if effect is not None:
+                await set_effect_result(effect, row.id)
         return _order(row, lines)
 
     async def _claim_coupon(self, draft: OrderDraft, order_id: int) -> None:
@@ -316,6 +356,13 @@ class TortoiseOrderRepository:
                 row = await OrderRow.get(id=order_id)
                 lines = await OrderLineRow.filter(order_id=order_id)
                 await self._move_stock(t.stock, lines, f"order:{order_id}")
+                if t.action is Action.PAY:
+                    # The bought units and the coupon leave the cart in the payment's own
+                    # transaction: a crash right after it must not leave them behind.
+                    buyer: int = row.user_id  # type: ignore[attr-defined]
+                    units = [(ln.product_id, ln.variant_id) for ln in lines]
+                    await remove_cart_units(buyer, units)
+                    await CartRow.filter(user_id=buyer).update(coupon_code=None)
                 if t.release_coupon and row.coupon_id is not None:
                     await self._release_coupon(row.coupon_id, order_id)
                 if step.refund is not None:
