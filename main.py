@@ -9,15 +9,24 @@ python main.py migrate    apply database migrations and exit
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
+from urllib.parse import unquote, urlsplit
 
 from bot.settings import ConfigError, Settings, load_settings
 
 
 def _secrets(settings: Settings) -> list[str]:
-    values = [settings.bot_token, settings.payments.provider_token, settings.webhook.secret]
-    return [v.get_secret_value() for v in values if v is not None]
+    """Everything the log formatter masks: tokens, secrets and the passwords in URLs."""
+    values = [settings.bot_token, settings.payments.provider_token, settings.webhook.secret,
+              settings.payments.invoice_secret]  # fmt: skip
+    found = [v.get_secret_value() for v in values if v is not None]
+    for url in (settings.database_url, settings.redis_url or ""):
+        password = urlsplit(url).password
+        if password:  # as written in the URL and decoded, as a driver may echo either
+            found += [password, unquote(password)]
+    return found
 
 
 async def _run(settings: Settings) -> None:
@@ -39,6 +48,9 @@ async def _migrate(settings: Settings) -> None:
 
 
 def main(argv: list[str]) -> int:
+    from bot.lazy_aiogram import import_aiogram_lazily
+
+    import_aiogram_lazily()  # first, before anything imports aiogram: see that module
     command = argv[1] if len(argv) > 1 else None
     if command not in (None, "run", "demo", "migrate"):
         print(__doc__)
@@ -72,6 +84,9 @@ def main(argv: list[str]) -> int:
         asyncio.run(_run(settings))
     except KeyboardInterrupt:
         pass
+    except Exception:  # through logging, whose formatter masks secrets (a bare traceback won't)
+        logging.getLogger("kiosk").critical("Kiosk stopped by an error", exc_info=True)
+        return 1
     return 0
 
 

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from contextlib import suppress
 from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from redis.asyncio import Redis
 from tortoise import Tortoise
 
 from bot.commands import set_commands
 from bot.factory import Services, build_bot, build_dispatcher, build_services
+from bot.health import install_collectors, register_ops_routes
 from bot.i18n import build_i18n
+from bot.metrics import Metrics
+from bot.polling import ConfirmAfterHandling
 from bot.scheduler import KioskScheduler
 from bot.settings import Settings
+from bot.webhook import SecretCheckingHandler
+from domain.search import warm_up as warm_up_search
 from storage.db import close_db, init_db
 
 log = logging.getLogger(__name__)
@@ -33,12 +39,24 @@ class KioskApp:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     scheduler: KioskScheduler | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    ops_port: int | None = None  # where /healthz, /readyz and /metrics answer, once serving
+    _ops_runner: web.AppRunner | None = None
+    _started: bool = field(default=False, init=False)  # webhook registered or polling running
+    _closing: bool = field(default=False, init=False)
+
+    @property
+    def serving(self) -> bool:
+        """Started, not shutting down, and (polling) the polling task still alive."""
+        polling_died = any(task.done() for task in self._tasks)
+        return self._started and not self._closing and not polling_died
 
     # ---- polling ----
 
     async def start_polling(self) -> asyncio.Task[None]:
         """Poll in a background task. Pending updates are kept: they may be payments."""
         await self.bot.delete_webhook(drop_pending_updates=False)
+        ConfirmAfterHandling(self.dp)  # a crash mid-update loses nothing (bot/polling.py)
         task = asyncio.create_task(
             self.dp.start_polling(
                 self.bot,
@@ -49,14 +67,36 @@ class KioskApp:
             )
         )
         self._tasks.append(task)
+        if self.settings.ops.port is not None:
+            await self.start_ops_server()
+        self._started = True
         return task
+
+    # ---- health and metrics ----
+
+    def ops_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/healthz", self._healthz)
+        register_ops_routes(app, self)
+        return app
+
+    async def start_ops_server(self) -> int:
+        """/healthz, /readyz and /metrics on OPS__HOST:OPS__PORT (polling, or a private port)."""
+        ops = self.settings.ops
+        self._ops_runner = web.AppRunner(self.ops_app(), access_log=None)
+        await self._ops_runner.setup()
+        site = web.TCPSite(self._ops_runner, ops.host, ops.port or 0)
+        await site.start()
+        self.ops_port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        log.info("health and metrics on port %s", self.ops_port)
+        return self.ops_port
 
     # ---- webhook ----
 
     def webhook_app(self) -> web.Application:
         secret = self.settings.webhook.secret
         app = web.Application()
-        handler = SimpleRequestHandler(
+        handler = SecretCheckingHandler(
             dispatcher=self.dp,
             bot=self.bot,
             secret_token=secret.get_secret_value() if secret else None,
@@ -66,6 +106,7 @@ class KioskApp:
         handler.register(app, path=self.settings.webhook.path)
         setup_application(app, self.dp, bot=self.bot)
         app.router.add_get("/healthz", self._healthz)
+        register_ops_routes(app, self)
         return app
 
     async def _healthz(self, request: web.Request) -> web.Response:
@@ -101,19 +142,43 @@ class KioskApp:
             allowed_updates=self.dp.resolve_used_update_types(),
             drop_pending_updates=False,
         )
+        if self.ops_port is None:
+            self.ops_port = int(bound)
+        if self.settings.ops.port is not None:
+            await self.start_ops_server()
+        self._started = True
         log.info("webhook server listening on port %s", bound)
         return int(bound)
 
     # ---- lifetime ----
 
     async def run_forever(self) -> None:
+        """Serve until SIGTERM or SIGINT (systemd, `docker stop`, Ctrl-C); the caller closes.
+
+        Without these handlers SIGTERM would end the process mid-update and keep the scheduler
+        lease until it expires; a clean close hands it over at once.
+        """
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with suppress(NotImplementedError, RuntimeError):  # no signals off the main thread
+                loop.add_signal_handler(signum, stop.set)
+        running: asyncio.Future[object]
         if self.settings.run_mode == "webhook":
             await self.start_webhook()
-            await asyncio.Event().wait()
+            running = loop.create_future()  # the server runs until told to stop
         else:
-            await (await self.start_polling())
+            running = await self.start_polling()
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if stop.is_set():
+            log.info("stop signal received; shutting down")
+        elif not running.cancelled() and running.exception() is not None:
+            raise running.exception()  # type: ignore[misc]
 
     async def close(self) -> None:
+        self._closing = True  # /readyz turns 503 at once, so a balancer stops sending here
         if self.scheduler is not None:
             await self.scheduler.stop()  # lets in-flight broadcast sends be recorded
         if self._tasks:
@@ -124,6 +189,8 @@ class KioskApp:
                     await asyncio.wait_for(task, timeout=5)
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._ops_runner is not None:
+            await self._ops_runner.cleanup()
         if self.services.recs is not None:  # no more updates: write the last events
             await self.services.recs.close()
         await self.dp.storage.close()
@@ -145,9 +212,17 @@ def detach_routers(dp: Dispatcher) -> None:
     dp.sub_routers.clear()
 
 
+_background: set[asyncio.Task[None]] = set()  # start-up work nobody awaits, kept referenced
+
+
 async def create_app(settings: Settings) -> KioskApp:
     """Composition root: settings -> storage -> redis -> services -> dispatcher."""
     assert settings.bot_token is not None, "BOT_TOKEN is required"
+    # jieba's dictionary (about a second of CPU) loads in a thread while storage connects, so
+    # start-up doesn't wait for it; a Chinese search arriving earlier waits (warm_up's lock).
+    jieba = asyncio.create_task(asyncio.to_thread(warm_up_search))
+    _background.add(jieba)
+    jieba.add_done_callback(_background.discard)
     await init_db(settings.database_url)
     redis = None
     if settings.redis_url:
@@ -159,7 +234,8 @@ async def create_app(settings: Settings) -> KioskApp:
     if services.recs is not None:
         await services.recs.start()
     i18n = build_i18n(settings.shop.default_locale)
-    dp = build_dispatcher(settings, services, me.id, redis, i18n)
+    metrics = Metrics()
+    dp = build_dispatcher(settings, services, me.id, redis, i18n, metrics=metrics)
     await set_commands(bot, i18n)
     scheduler = None
     if settings.scheduler.enabled:
@@ -168,4 +244,6 @@ async def create_app(settings: Settings) -> KioskApp:
         scheduler = build_scheduler(settings, bot, services, redis, i18n)
         await scheduler.start()
     log.info("bot @%s ready (%s mode)", me.username, settings.run_mode)
-    return KioskApp(settings, bot, dp, services, redis, scheduler=scheduler)
+    app = KioskApp(settings, bot, dp, services, redis, scheduler=scheduler, metrics=metrics)
+    install_collectors(metrics, app)
+    return app

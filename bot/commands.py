@@ -17,9 +17,11 @@ COMMANDS: list[tuple[str, str]] = [
     ("favorites", N_("Your favourite goods")),
     ("cart", N_("Your shopping cart")),
     ("orders", N_("Your orders")),
+    ("points", N_("Your points and membership tier")),
     ("profile", N_("Your profile, phone and addresses")),
     ("language", N_("Change language")),
     ("settings", N_("Promotions on or off")),
+    ("alerts", N_("Back-in-stock and price-drop alerts")),
     ("help", N_("What this bot can do")),
     ("cancel", N_("Cancel the current step")),
 ]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.demo_back_office import owner_ships_and_reports
 from bot.demo_jobs import owner_schedules_campaign_and_gets_low_stock_alert
+from bot.demo_loyalty import friends_earn_points_and_alerts
 from bot.sandboxed import Sandboxed, run_sandboxed
 from bot.settings import Settings
 from sandbox import SandboxUser
@@ -168,6 +169,8 @@ SCENES: list[tuple[str, Scene]] = [
     ("The owner ships an order and opens a report with its chart", owner_ships_and_reports),
     ("The owner schedules a promotion; a sale triggers the low-stock alert",
      owner_schedules_campaign_and_gets_low_stock_alert),
+    ("Friends earn points; a sold-out favourite comes back cheaper",
+     friends_earn_points_and_alerts),
 ]  # fmt: skip
 
 

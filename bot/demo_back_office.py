@@ -15,7 +15,9 @@ from storage.catalog.models import ProductRow
 DEMO_OWNER = 9000
 
 
-async def _seed_paid_order(k: Sandboxed, telegram_id: int) -> int:
+async def seed_paid_order(
+    k: Sandboxed, telegram_id: int, address: str = "Mei Lin, 8 Nanjing Road, Shanghai"
+) -> int:
     """A paid order for the teapot the owner created, placed and paid straight through the
     order service (the demo has no payment provider)."""
     orders, users = k.app.services.orders, k.app.services.users
@@ -29,7 +31,7 @@ async def _seed_paid_order(k: Sandboxed, telegram_id: int) -> int:
     draft = OrderDraft(
         user_id=buyer.id, lines=(line,), currency=teapot.currency, subtotal=line.amount,
         discount=0, shipping=0, pay_method=PayMethod.CARD, pay_currency=teapot.currency,
-        pay_amount=line.amount, address="Mei Lin, 8 Nanjing Road, Shanghai",
+        pay_amount=line.amount, address=address,
         shipping_option_id=None, shipping_title=None, coupon_id=None, coupon_code=None,
         once_per_customer=False, created_at=now, expires_at=now + timedelta(minutes=15),
     )  # fmt: skip
@@ -44,7 +46,7 @@ async def owner_ships_and_reports(k: Sandboxed) -> list[SandboxUser]:
     """The owner ships a paid order with a tracking number, then opens a 7-day report."""
     mei = k.sandbox.user(1201, "Mei", language_code="zh-hans")
     await mei.send("/start")
-    order_id = await _seed_paid_order(k, 1201)
+    order_id = await seed_paid_order(k, 1201)
     # Olga just finished the previous scene; a person pauses between two tasks, and the flood
     # guard (4 updates/s, burst 10) would drop a script's uninterrupted burst.
     await asyncio.sleep(3)

@@ -13,6 +13,7 @@ from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.middlewares import UpdateInProgress
 from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,15 @@ async def on_unexpected(event: ErrorEvent, **data: Any) -> None:
         await tell(event.update, _("Sorry, something went wrong on our side. Please try again."))
 
 
+async def on_in_progress(event: ErrorEvent) -> None:
+    """Another replica is handling this update: fail the webhook request so Telegram retries."""
+    log.info("update %s is being handled elsewhere; asking for redelivery", event.update.update_id)
+    raise event.exception
+
+
 def register_error_handlers(dp: Dispatcher) -> None:
     """Errors bubble up from every router to the dispatcher, so they are caught here once."""
+    dp.errors.register(on_in_progress, ExceptionTypeFilter(UpdateInProgress))
     dp.errors.register(on_domain_error, ExceptionTypeFilter(DomainError))
     dp.errors.register(on_forbidden, ExceptionTypeFilter(TelegramForbiddenError))
     dp.errors.register(on_unexpected)

@@ -16,9 +16,13 @@ from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from redis.asyncio import Redis
 
 from bot.admin_wiring import AdminServices, build_admin_services
+from bot.alerts_wiring import AlertServices, build_alert_services
 from bot.back_office_wiring import build_back_office
+from bot.effects import UpdateKeyMiddleware
 from bot.errors import register_error_handlers
 from bot.i18n import PoI18n, build_i18n
+from bot.loyalty_wiring import build_loyalty
+from bot.metrics import Metrics, MetricsMiddleware
 from bot.middlewares import (
     DedupeMiddleware,
     LocaleMiddleware,
@@ -32,11 +36,11 @@ from bot.settings import Settings
 from domain.campaigns import CampaignService
 from domain.cart import CartService
 from domain.catalog import CatalogService
+from domain.loyalty import LoyaltyService
 from domain.orders import OrderService
 from domain.payments import PaymentService
 from domain.reviews import ReviewService
 from domain.search import SearchService
-from domain.search import warm_up as warm_up_search
 from domain.users import UserService
 from handlers import get_routers
 from handlers.catalog.inline import InlineAnswerCache
@@ -68,6 +72,8 @@ class Services:
     reviews: ReviewService | None = None
     admin: AdminServices | None = None
     recs: RecsServices | None = None
+    alerts: AlertServices | None = None  # back-in-stock and price-drop alerts
+    loyalty: LoyaltyService | None = None  # points, tiers, referral rewards
 
 
 def build_bot(settings: Settings, token: str) -> Bot:
@@ -89,8 +95,6 @@ def build_storage(redis: Redis | None) -> BaseStorage:
 
 
 def build_services(settings: Settings | None = None) -> Services:
-    # jieba's dictionary takes about a second to load: do it now, not at the first search.
-    warm_up_search()
     register_shop_audiences()  # "buyers of a category", "has cart" for campaigns
     shop = build_order_services(settings)
     catalog = CatalogService(TortoiseCatalogRepository(), TortoiseShopperListsRepository())
@@ -108,6 +112,8 @@ def build_services(settings: Settings | None = None) -> Services:
         reviews=ReviewService(TortoiseReviewRepository(), shop.purchases, catalog),
         admin=build_admin_services(settings, references=OrderLineReferences()),
         recs=recs,
+        alerts=build_alert_services(),
+        loyalty=build_loyalty(settings, shop),
     )
 
 
@@ -117,6 +123,7 @@ def build_dispatcher(
     bot_id: int,
     redis: Redis | None = None,
     i18n: PoI18n | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     i18n = i18n or build_i18n(settings.shop.default_locale)
     dp = Dispatcher(
@@ -131,18 +138,28 @@ def build_dispatcher(
         carts=services.carts,
         orders=services.orders,
         payments=services.payments,
+        loyalty=services.loyalty,
         services=services,
         shop_name=settings.shop.name,
         admin_ids=frozenset(settings.admin_ids),
         **(services.admin or build_admin_services(settings)).workflow_data(),
         **(services.recs or build_recs_services(settings, services.catalog)).workflow_data(),
         **build_back_office(services, settings).workflow_data(),
+        **(services.alerts or build_alert_services()).workflow_data(),
     )
     dp["i18n_core"] = i18n
-    dp.update.outer_middleware(DedupeMiddleware(UpdateDeduplicator(redis, bot_id)))
+    # Throttle first: an update from someone flooding the bot is dropped before any I/O.
+    throttle = ThrottleMiddleware(settings.throttle.rate, settings.throttle.burst, i18n)
+    dp.update.outer_middleware(throttle)
+    dedup = UpdateDeduplicator(redis, bot_id, single_consumer=settings.run_mode == "polling")
+    dp.update.outer_middleware(
+        DedupeMiddleware(dedup, metrics.count_duplicate if metrics is not None else None)
+    )
+    dp.update.outer_middleware(UpdateKeyMiddleware())  # exactly-once effects (bot/effects.py)
+    if metrics is not None:  # after de-duplication: counts and times updates really handled
+        dp.update.outer_middleware(MetricsMiddleware(metrics))
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(LocaleMiddleware(i18n))
-    dp.update.outer_middleware(ThrottleMiddleware(settings.throttle.rate, settings.throttle.burst))
     dp.include_routers(*get_routers())
     register_error_handlers(dp)
     return dp

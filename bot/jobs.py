@@ -18,9 +18,12 @@ from aiogram import Bot
 from apscheduler.triggers.interval import IntervalTrigger
 from redis.asyncio import Redis
 
+from bot.alerts_jobs import BackInStockWaker, register_alert_jobs
 from bot.delivery import DeliveryEngineService
+from bot.effects import register_effect_jobs
 from bot.factory import Services
 from bot.i18n import PoI18n
+from bot.loyalty_jobs import register_loyalty_jobs
 from bot.order_jobs import auto_complete_delivered, expire_unpaid_orders
 from bot.recs_jobs import rebuild_recommendations
 from bot.scheduler import JobContext, JobRegistry, KioskScheduler, LeaderLock
@@ -51,6 +54,9 @@ def build_registry(settings: Settings) -> JobRegistry:
         "orders.auto_complete", auto_complete_delivered, IntervalTrigger(hours=1), catch_up=False
     )
     register_shop_jobs(registry)
+    register_effect_jobs(registry)  # prune exactly-once markers
+    register_loyalty_jobs(registry)
+    register_alert_jobs(registry)
     registry.register_job(
         "recs.rebuild", rebuild_recommendations,
         IntervalTrigger(minutes=settings.recs.rebuild_minutes), catch_up=False,
@@ -84,13 +90,14 @@ def build_scheduler(
     lock = None
     if redis is not None:
         lock = LeaderLock(redis, f"kiosk:leader:{bot.id}", settings.scheduler.leader_ttl)
+    context = JobContext(bot=bot, services=services, settings=settings, pacer=engine)
     return KioskScheduler(
         build_registry(settings),
-        JobContext(bot=bot, services=services, settings=settings, pacer=engine),
+        context,
         TortoiseJobRunStore(),
         timezone=settings.shop.timezone,
         lock=lock,
         leader_ttl=settings.scheduler.leader_ttl,
         misfire_grace_time=settings.scheduler.misfire_grace_time,
-        services=[engine],
+        services=[engine, BackInStockWaker(context)],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -15,26 +16,55 @@ from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
 
 from bot.i18n import PoI18n
-from domain.users import UserService
+from domain.users import UserService, resolve_language
 from handlers.common import identity_of
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-class UpdateDeduplicator:
-    """Remembers recent update ids; Redis makes the memory shared by all replicas."""
+class UpdateInProgress(Exception):
+    """Another live process is handling this update right now: deliver it again later (the
+    webhook answers 500, so Telegram retries)."""
 
-    def __init__(self, redis: Redis | None, bot_id: int, capacity: int = 50_000) -> None:
+
+class UpdateDeduplicator:
+    """Remembers recent update ids; Redis makes the memory shared by all replicas.
+
+    `first_time` marks an id seen for good before it is handled (at most once). The middleware
+    uses `claim`/`finish`/`release` instead, which are at least once: an id is only "done"
+    once handled; while handled it is "busy" under a short lease the handler keeps renewing.
+    A process killed mid-update stops renewing, so the redelivered update (webhook retry, or
+    getUpdates after a restart) is claimed again and handled, instead of ignored and lost.
+    """
+
+    LEASE = 5.0  # seconds a busy claim outlives a dead process
+
+    def __init__(
+        self,
+        redis: Redis | None,
+        bot_id: int,
+        capacity: int = 50_000,
+        single_consumer: bool = False,
+    ) -> None:
         self.redis = redis
         self.bot_id = bot_id
         self.capacity = capacity
+        # Long polling has one consumer (Telegram refuses a second getUpdates), so a busy
+        # claim it didn't make itself was left by its own dead predecessor: take it over.
+        self.single_consumer = single_consumer
         self._seen: OrderedDict[int, None] = OrderedDict()
+        self._busy: set[int] = set()
+
+    def _key(self, update_id: int) -> str:
+        return f"kiosk:upd:{self.bot_id}:{update_id}"
 
     async def first_time(self, update_id: int) -> bool:
         if self.redis is not None:
-            key = f"kiosk:upd:{self.bot_id}:{update_id}"
-            return bool(await self.redis.set(key, 1, nx=True, ex=24 * 3600))
+            return bool(await self.redis.set(self._key(update_id), 1, nx=True, ex=24 * 3600))
+        return self._remember(update_id)
+
+    def _remember(self, update_id: int) -> bool:
         if update_id in self._seen:
             return False
         self._seen[update_id] = None
@@ -42,19 +72,88 @@ class UpdateDeduplicator:
             self._seen.popitem(last=False)
         return True
 
+    async def claim(self, update_id: int) -> bool:
+        """True: handle the update now (then `finish` or `release` it). False: it was handled,
+        or this process is handling it. Raises UpdateInProgress if another process is."""
+        if update_id in self._busy:
+            return False
+        self._busy.add(update_id)  # before any await: a second copy here is a duplicate
+        try:
+            claimed = await self._claim(update_id)
+        except BaseException:
+            self._busy.discard(update_id)
+            raise
+        if not claimed:
+            self._busy.discard(update_id)
+        return claimed
+
+    async def _claim(self, update_id: int) -> bool:
+        if self.redis is None:
+            return self._remember(update_id)
+        key, lease = self._key(update_id), int(self.LEASE * 1000)
+        if await self.redis.set(key, "busy", nx=True, px=lease):
+            return True
+        state = await self.redis.get(key)
+        if state == b"busy" and not self.single_consumer:
+            raise UpdateInProgress(update_id)
+        if state is not None and state != b"busy":  # done ("1" from first_time too)
+            return False
+        await self.redis.set(key, "busy", px=lease)  # left by a dead process, or just expired
+        return True
+
+    async def keep(self, update_id: int) -> None:
+        """Renew the busy lease until cancelled (runs beside a slow handler)."""
+        assert self.redis is not None
+        while True:
+            await asyncio.sleep(self.LEASE / 3)
+            await self.redis.pexpire(self._key(update_id), int(self.LEASE * 1000))
+
+    async def finish(self, update_id: int) -> None:
+        self._busy.discard(update_id)
+        if self.redis is not None:
+            await self.redis.set(self._key(update_id), "done", ex=24 * 3600)
+
+    async def release(self, update_id: int) -> None:
+        """Handling failed: forget the claim so a redelivery is handled again."""
+        self._busy.discard(update_id)
+        self._seen.pop(update_id, None)
+        if self.redis is not None:
+            await self.redis.delete(self._key(update_id))
+
 
 class DedupeMiddleware(BaseMiddleware):
     """Telegram may deliver an update twice; handle each update id once."""
 
-    def __init__(self, dedup: UpdateDeduplicator) -> None:
+    def __init__(
+        self, dedup: UpdateDeduplicator, on_duplicate: Callable[[], None] | None = None
+    ) -> None:
         self.dedup = dedup
+        self.on_duplicate = on_duplicate  # metrics count the skipped redeliveries
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        if not await self.dedup.first_time(event.update_id):
-            log.info("update %s delivered again; ignored", event.update_id)
+        update_id = event.update_id
+        if not await self.dedup.claim(update_id):
+            log.info("update %s delivered again; ignored", update_id)
+            if self.on_duplicate is not None:
+                self.on_duplicate()
             return None
-        return await handler(event, data)
+        keeper = None
+        if self.dedup.redis is not None:
+            keeper = asyncio.create_task(self.dedup.keep(update_id))
+        try:
+            result = await handler(event, data)
+        except Exception:  # the error router answers it; a redelivery must not run it again
+            await self.dedup.finish(update_id)
+            raise
+        except BaseException:  # cancelled mid-update (shutdown): a redelivery handles it
+            await asyncio.shield(self.dedup.release(update_id))
+            raise
+        finally:
+            if keeper is not None:
+                keeper.cancel()
+        await self.dedup.finish(update_id)
+        return result
 
 
 class UserMiddleware(BaseMiddleware):
@@ -86,13 +185,19 @@ class LocaleMiddleware(BaseMiddleware):
 class ThrottleMiddleware(BaseMiddleware):
     """Token bucket per user so one person flooding the bot can't slow everyone else.
 
+    It runs first among Kiosk's middlewares, so a dropped update costs no database or Redis
+    round trip (bench/throughput.py --flood measures it); the "slow down" answer is therefore
+    in the language Telegram reports for the person, not the one stored in their profile.
     Payment updates are never throttled: dropping a pre-checkout or a successful payment would
     lose money. Over-limit callbacks get a short answer so the client's spinner stops.
     """
 
-    def __init__(self, rate: float, burst: int, max_users: int = 100_000) -> None:
+    def __init__(
+        self, rate: float, burst: int, i18n: PoI18n | None = None, max_users: int = 100_000
+    ) -> None:
         self.rate = rate
         self.burst = float(burst)
+        self.i18n = i18n
         self.max_users = max_users
         self._buckets: OrderedDict[int, tuple[float, float]] = OrderedDict()
 
@@ -117,7 +222,12 @@ class ThrottleMiddleware(BaseMiddleware):
             return await handler(event, data)
         log.info("throttled update %s from user %s", event.update_id, tg_user.id)
         if event.callback_query is not None:
-            await event.callback_query.answer(_("Slow down a little, please."))
+            if self.i18n is None:  # placed after LocaleMiddleware: its locale is set
+                await event.callback_query.answer(_("Slow down a little, please."))
+                return None
+            locale = resolve_language(tg_user.language_code)
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                await event.callback_query.answer(_("Slow down a little, please."))
         return None
 
 

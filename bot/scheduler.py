@@ -186,6 +186,7 @@ class KioskScheduler:
         self.misfire_grace_time = misfire_grace_time
         self.services = services or []
         self.is_leader = False
+        self.runs_here: dict[str, int] = {}  # fires this process ran, by job id (metrics)
         self._aps: AsyncIOScheduler | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._job_tasks: set[asyncio.Task[Any]] = set()
@@ -301,6 +302,7 @@ class KioskScheduler:
     async def _execute(self, spec: JobSpec, fire_time: datetime) -> bool:
         if not await self.runs.claim(spec.job_id, fire_time):
             return False  # another replica (or the catch-up) already ran this fire
+        self.runs_here[spec.job_id] = self.runs_here.get(spec.job_id, 0) + 1
         error = None
         try:
             await spec.func(self.context)

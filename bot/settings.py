@@ -47,6 +47,14 @@ class WebhookSettings(BaseModel):
         return value
 
 
+class OpsSettings(BaseModel):
+    """/healthz, /readyz and /metrics. Webhook mode serves them on the webhook port too;
+    polling mode serves them only when OPS__PORT is set (0 picks a free port)."""
+
+    host: str = "0.0.0.0"
+    port: int | None = Field(default=None, ge=0, le=65535)
+
+
 class ShopSettings(BaseModel):
     name: str = "Kiosk"
     default_locale: Literal["en", "zh"] = "en"
@@ -118,10 +126,53 @@ class RecsSettings(BaseModel):
     def _categories(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
-            if not all(p.isdigit() for p in parts):
+            if not all(p.isascii() and p.isdigit() for p in parts):
                 raise ValueError("must be category ids separated by commas, e.g. 3,7")
             return [int(p) for p in parts]
         return value
+
+
+class LoyaltyTierSettings(BaseModel):
+    name: str = Field(min_length=1, max_length=32)
+    threshold: int = Field(ge=0)  # spend over the rolling window, minor units
+    percent_off: int = Field(default=0, ge=0, le=90)
+    free_shipping_over: int | None = Field(default=None, ge=0)  # goods amount, minor units
+    extra_points_rate: int = Field(default=0, ge=0, le=1000)  # percent more points earned
+
+
+def _default_tiers() -> list[LoyaltyTierSettings]:
+    return [
+        LoyaltyTierSettings(name="Member", threshold=0),
+        LoyaltyTierSettings(name="Silver", threshold=20000, percent_off=5,
+                            free_shipping_over=5000, extra_points_rate=25),
+        LoyaltyTierSettings(name="Gold", threshold=100000, percent_off=10, free_shipping_over=0,
+                            extra_points_rate=50),
+    ]  # fmt: skip
+
+
+class LoyaltySettings(BaseModel):
+    """Points, tiers and referral rewards (LOYALTY__TIERS is a JSON list)."""
+
+    earn_rate: int = Field(default=1, ge=0, le=10000)  # points per whole currency unit
+    redeem_cap_share: int = Field(default=50, ge=0, le=100)  # percent of the goods
+    point_value: int = Field(default=1, ge=1)  # minor units one point takes off
+    expiry_days: int = Field(default=365, ge=1, le=3650)
+    window_days: int = Field(default=365, ge=1, le=3650)  # spend counted for tiers
+    tiers: list[LoyaltyTierSettings] = Field(default_factory=_default_tiers)
+    referrer_reward: int = Field(default=200, ge=0)  # points for the one who invited
+    referred_reward: int = Field(default=200, ge=0)  # points for the one invited
+    # Points never bring a card total below this (Telegram refuses tiny charges; its
+    # currencies.json lists each currency's minimum); Stars totals stay >= 1 Star anyway.
+    min_charge: int = Field(default=100, ge=1)
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, value: list[LoyaltyTierSettings]) -> list[LoyaltyTierSettings]:
+        if len({t.threshold for t in value}) != len(value):
+            raise ValueError("each tier needs its own threshold")
+        if len({t.name for t in value}) != len(value):
+            raise ValueError("each tier needs its own name")
+        return sorted(value, key=lambda t: t.threshold)
 
 
 class Settings(BaseSettings):
@@ -142,12 +193,14 @@ class Settings(BaseSettings):
 
     payments: PaymentSettings = PaymentSettings()
     webhook: WebhookSettings = WebhookSettings()
+    ops: OpsSettings = OpsSettings()
     shop: ShopSettings = ShopSettings()
     throttle: ThrottleSettings = ThrottleSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     campaigns: CampaignSettings = CampaignSettings()
     checkout: CheckoutSettings = CheckoutSettings()
     recs: RecsSettings = RecsSettings()
+    loyalty: LoyaltySettings = LoyaltySettings()
 
     @field_validator("bot_token")
     @classmethod

@@ -142,7 +142,7 @@ def visible_length(html_text: str) -> int:
 
 
 def validate_text(text: str, with_photo: bool) -> str:
-    text = (text or "").strip()
+    text = (text or "").replace("\x00", "").strip()  # NUL: invisible, and PostgreSQL refuses it
     if not text:
         raise ValidationError(N_("The message can't be empty."))
     limit = MAX_CAPTION if with_photo else MAX_TEXT

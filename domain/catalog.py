@@ -19,6 +19,7 @@ from domain.catalog_types import (
     SIMILAR_LIMIT,
     Category,
     CategoryDraft,
+    CategoryListing,
     CategoryNode,
     CategoryNotFound,
     Localized,
@@ -191,8 +192,21 @@ class CatalogService:
 
         The page number is clamped, so a forged or stale one shows the nearest real page.
         """
+        return await self._page(await self.descendant_ids(category_id), page, page_size)
+
+    async def listing(self, category_id: int, page: int = 1) -> CategoryListing:
+        """A category screen's content from ONE read of the category tree (reading it per
+        part cost four identical queries per screen); `page` is clamped like `products`."""
+        categories = await self._active_categories()
+        if category_id not in categories:
+            raise CategoryNotFound()
+        goods = await self._page(_descendants(categories, category_id), page, PAGE_SIZE)
+        children = [n.category for n in _build_tree(categories, category_id)]
+        path = _path(categories, category_id)
+        return CategoryListing(categories[category_id], path, children, goods)
+
+    async def _page(self, ids: list[int], page: int, page_size: int) -> Page[Product]:
         page_size = min(max(1, page_size), MAX_PAGE_SIZE)
-        ids = await self.descendant_ids(category_id)
         total = await self.repo.count_products(ids)
         page = clamp_page(page, page_size, total)
         items = await self.repo.list_products(ids, (page - 1) * page_size, page_size)

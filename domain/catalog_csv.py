@@ -29,7 +29,7 @@ from domain.merchant_input import (
     parse_specs,
     specs_text,
 )
-from domain.text import clean_line
+from domain.text import clean_line, whole_number
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
@@ -151,8 +151,9 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
 
 def resolve_category(categories: dict[int, Category], raw: str) -> int | None:
     raw = raw.strip()
-    if raw.isdigit():
-        return int(raw) if int(raw) in categories else None
+    number = whole_number(raw)
+    if number is not None:
+        return number if number in categories else None
     wanted = [p.strip().casefold() for p in raw.replace(">", "/").split("/") if p.strip()]
     for category_id in categories:
         for locale in ("en", "zh"):

@@ -19,6 +19,7 @@ from domain.catalog_csv import (
     read_rows,
 )
 from domain.catalog_types import Category, Product
+from domain.merchant_input import SKU_RE
 
 EXPORT_BATCH = 1000
 
@@ -63,7 +64,8 @@ class CatalogTransfer:
         _, rows = read_rows(decode_csv(data))
         categories = {c.id: c for c in await self.store.all_categories()}
         skus = [(cells.get("sku") or "").strip() for _, cells in rows]
-        existing = await self.store.existing([s for s in skus if s])
+        # Only what can be a SKU is looked up (the rest is reported by check_import).
+        existing = await self.store.existing([s for s in skus if SKU_RE.fullmatch(s)])
         return check_import(rows, self.currency, categories, existing)
 
     async def import_file(self, actor: int, data: bytes) -> tuple[ImportCheck, ImportResult]:

@@ -231,3 +231,13 @@ def clamp_page(page: int, page_size: int, total: int) -> int:
     """A forged or stale page number lands on the nearest real page, never an error."""
     last = max(1, math.ceil(total / page_size))
     return min(max(1, page), last)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryListing:
+    """What a category screen shows: the category, its breadcrumbs, sub-categories, goods."""
+
+    category: Category
+    path: list[Category]
+    children: list[Category]
+    goods: Page[Product]

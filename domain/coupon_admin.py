@@ -14,6 +14,7 @@ from domain.errors import DomainError, NotFound, ValidationError
 from domain.i18n import N_
 from domain.merchant_input import parse_price
 from domain.pricing import Coupon, CouponKind, normalise_code
+from domain.text import whole_number
 
 COUPON_PAGE_SIZE = 8
 MAX_USES = 1_000_000
@@ -76,9 +77,10 @@ def parse_value(text: str, kind: CouponKind, currency: str) -> int:
     """A percentage 1-100 or an amount of money greater than zero."""
     if kind is CouponKind.PERCENT:
         raw = (text or "").strip().rstrip("%").strip()
-        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        percent = whole_number(raw)
+        if percent is None or not 1 <= percent <= 100:
             raise ValidationError(N_("Send a whole percentage from 1 to 100."))
-        return int(raw)
+        return percent
     amount = parse_price(text, currency)
     if amount <= 0:
         raise ValidationError(N_("The discount must be more than zero."))
@@ -97,9 +99,10 @@ def parse_limit(text: str) -> int | None:
     raw = (text or "").strip()
     if raw in ("-", "0"):
         return None
-    if not raw.isdigit() or int(raw) > MAX_USES:
+    uses = whole_number(raw)
+    if uses is None or uses > MAX_USES:
         raise ValidationError(N_("Send a whole number of uses, or - for no limit."))
-    return int(raw)
+    return uses
 
 
 def parse_window(text: str, now: datetime) -> tuple[datetime | None, datetime | None]:

@@ -16,6 +16,7 @@ from typing import Protocol
 from domain.audit import AuditService
 from domain.errors import DomainError, ValidationError
 from domain.i18n import N_
+from domain.text import whole_number
 
 STOCK_PAGE_SIZE = 8
 MAX_ADJUSTMENT = 1_000_000
@@ -139,11 +140,12 @@ def parse_quantity(text: str, reason: StockReason) -> int:
     raw = (text or "").strip().replace(" ", "")
     signed = reason == StockReason.CORRECTION
     body = raw[1:] if raw[:1] in "+-" and raw else raw
-    if not body.isdigit() or (raw.startswith("-") and not signed):
+    number = whole_number(body)
+    if number is None or (raw.startswith("-") and not signed):
         if signed:
             raise ValidationError(N_("Send a whole number such as +5 or -3."))
         raise ValidationError(N_("Send a whole number greater than 0."))
-    value = int(body) * (-1 if raw.startswith("-") else 1)
+    value = number * (-1 if raw.startswith("-") else 1)
     if abs(value) > MAX_ADJUSTMENT:
         raise ValidationError(N_("That is more than {max} at once."), max=MAX_ADJUSTMENT)
     movement(reason, value)  # refuses 0 with the right message

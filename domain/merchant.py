@@ -26,6 +26,7 @@ from domain.errors import DomainError, ValidationError
 from domain.i18n import N_
 from domain.merchant_input import (
     MAX_PHOTOS,
+    SKU_RE,
     clean_description,
     clean_sku,
     clean_title,
@@ -33,7 +34,7 @@ from domain.merchant_input import (
     parse_price,
     parse_specs,
 )
-from domain.text import clean_line
+from domain.text import clean_line, whole_number
 
 EDITABLE_FIELDS = (
     "title_en", "title_zh", "description_en", "description_zh", "price", "compare_at",
@@ -133,10 +134,11 @@ class MerchantService:
         """By id ('42', '#42') or SKU, including inactive goods."""
         raw = (query or "").strip().lstrip("#")
         found = None
-        if raw.isdigit() and len(raw) <= 9:
-            found = await self.catalog.find_product(int(raw), None)
-        if found is None and raw:
-            found = await self.catalog.find_product(None, raw)
+        number = whole_number(raw)
+        if number is not None and number < 2**31:
+            found = await self.catalog.find_product(number, None)
+        if found is None and SKU_RE.fullmatch(raw):  # nothing else can be a SKU (and NUL
+            found = await self.catalog.find_product(None, raw)  # or a long text upsets the DB)
         if found is None:
             raise ProductNotFound()
         return found

@@ -10,7 +10,7 @@ from babel.numbers import get_currency_precision
 
 from domain.errors import ValidationError
 from domain.i18n import N_
-from domain.text import clean_line
+from domain.text import clean_line, whole_number
 
 MAX_PRICE_MINOR = 10**12  # far above any real price; keeps BIGINT and formatting sane
 MAX_COUNT = 10_000_000
@@ -19,7 +19,7 @@ MAX_SPECS = 30
 TITLE_MAX = 200
 DESCRIPTION_MAX = 3000
 SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")
-_NUMBER_RE = re.compile(r"^(\d+)(?:[.,](\d+))?$")
+_NUMBER_RE = re.compile(r"^([0-9]+)(?:[.,]([0-9]+))?$")  # ASCII: int() takes these
 
 
 def currency_digits(currency: str) -> int:
@@ -40,6 +40,8 @@ def parse_price(text: str, currency: str) -> int:
         raise ValidationError(N_("Send the price as a number, e.g. 12.50."))
     digits = currency_digits(currency)
     whole, fraction = match.group(1), match.group(2) or ""
+    if len(whole.lstrip("0")) > 15:  # beyond any price (and int()'s 4,300-digit limit)
+        raise ValidationError(N_("That price is too large."))
     if len(fraction) > digits:
         if digits == 0:
             raise ValidationError(
@@ -70,11 +72,11 @@ def format_price_plain(minor: int, currency: str) -> str:
 def parse_count(text: str, what: str = N_("Stock")) -> int:
     """A whole number >= 0 (stock, low-stock threshold)."""
     raw = (text or "").strip().replace(" ", "")
-    if raw.startswith("-") and raw[1:].isdigit():
+    if raw.startswith("-") and whole_number(raw[1:]) is not None:
         raise ValidationError(N_("{field} can't be negative."), field=what)
-    if not raw.isdigit():
+    value = whole_number(raw)
+    if value is None:
         raise ValidationError(N_("{field} must be a whole number, e.g. 25."), field=what)
-    value = int(raw)
     if value > MAX_COUNT:
         raise ValidationError(N_("{field} must be at most {max}."), field=what, max=MAX_COUNT)
     return value

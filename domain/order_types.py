@@ -5,6 +5,7 @@ Re-exported by domain.orders, where the service and the repository Protocol live
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -87,10 +88,62 @@ class OrderDraft:
     once_per_customer: bool
     created_at: datetime
     expires_at: datetime
+    # Loyalty (domain.loyalty): points redeemed and the tier's part of `discount`; storage
+    # writes the redeem ledger row in the transaction that places the order.
+    points_redeemed: int = 0
+    points_discount: int = 0
+    tier_name: str | None = None
+    tier_discount: int = 0
 
     @property
     def total(self) -> int:
         return grand_total(self.subtotal, self.discount, self.shipping)
+
+
+@dataclass(frozen=True, slots=True)
+class Benefits:
+    """What loyalty takes off one checkout (domain.loyalty_rules.checkout_benefits)."""
+
+    tier_name: str | None = None
+    tier_discount: int = 0
+    free_shipping: bool = False
+    points: int = 0  # points redeemed
+    points_discount: int = 0
+    points_max: int = 0  # most points this order could take
+    balance: int = 0
+
+    @property
+    def discount(self) -> int:
+        return self.tier_discount + self.points_discount
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutTotals:
+    """The money of a checkout as reviewed and as placed: coupon, tier, points, shipping."""
+
+    currency: str
+    subtotal: int
+    coupon_discount: int
+    shipping: int  # after free shipping
+    benefits: Benefits = field(default_factory=Benefits)
+
+    @property
+    def discount(self) -> int:
+        return self.coupon_discount + self.benefits.discount
+
+    @property
+    def total(self) -> int:
+        return grand_total(self.subtotal, self.discount, self.shipping)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something to tell a person about besides the order's own events (e.g. points earned):
+    an English msgid with its {params}, translated into the recipient's language."""
+
+    user_id: int
+    text: str
+    params: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +223,7 @@ class OrderChange:
     order: Order
     events: tuple[OrderEvent, ...] = ()
     stars_refund: PaymentRecord | None = None  # Stars to give back through Telegram
+    notices: tuple[Notice, ...] = ()  # from change listeners (loyalty), for any user
 
 
 @dataclass

@@ -9,11 +9,11 @@ order's log and returned, so the adapter tells the buyer in their language.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from domain.cart import CartEmpty, CartNeedsReview, CartService
+from domain.cart import CartEmpty, CartNeedsReview, CartService, CartView
 from domain.catalog_types import Page, clamp_page
 from domain.errors import ValidationError
 from domain.i18n import N_
@@ -26,8 +26,11 @@ from domain.order_states import (
 )
 from domain.order_types import (
     Apply,
+    Benefits,
     CheckoutConfig,
+    CheckoutTotals,
     DuplicatePayment,
+    Notice,
     Order,
     OrderChange,
     OrderDraft,
@@ -73,6 +76,11 @@ class OrderRepository(Protocol):
         Raises OutOfStock or CouponInvalid (used up) and leaves nothing behind."""
         ...
 
+    async def placed_by_this_update(self, user_id: int) -> Order | None:
+        """The order of `user_id` that the update being handled already placed
+        (domain.idempotency), if any: handled again after a crash, it gets that one back."""
+        ...
+
     async def get(self, order_id: int) -> Order | None: ...
 
     async def list_for_user(self, user_id: int, offset: int, limit: int) -> list[Order]: ...
@@ -99,6 +107,18 @@ class OrderRepository(Protocol):
     async def has_received(self, user_id: int, product_id: int) -> bool: ...
 
 
+class CheckoutBenefits(Protocol):
+    """Discounts beyond coupons (domain.loyalty): a tier's and redeemed points'."""
+
+    async def quote(
+        self, user_id: int, goods: int, shipping: int, points: int, now: datetime
+    ) -> Benefits: ...
+
+
+# Told about every applied transition; returns notices for people (never raises: logged).
+ChangeListener = Callable[[Order, datetime], Awaitable[list[Notice]]]
+
+
 class OrderService:
     """Place, show and move orders along the transition table."""
 
@@ -109,6 +129,8 @@ class OrderService:
         # Told about every order that became paid (e.g. the recommender's purchase events);
         # they must return at once and never raise into the payment.
         self.paid_listeners: list[Callable[[Order], None]] = []
+        self.benefits: CheckoutBenefits | None = None
+        self.change_listeners: list[ChangeListener] = []
 
     # ---- placing ----
 
@@ -119,8 +141,13 @@ class OrderService:
         shipping_option_id: str | None,
         method: PayMethod,
         now: datetime,
+        points: int = 0,
     ) -> Order:
-        """Turn the cart into an order and reserve its stock for `config.reservation`."""
+        """Turn the cart into an order and reserve its stock for `config.reservation`;
+        `points` are redeemed with it (refused if the balance no longer has them)."""
+        earlier = await self.repo.placed_by_this_update(user_id)
+        if earlier is not None:  # before the checks: the points are already redeemed
+            return earlier
         if method not in self.config.methods:
             raise PaymentsUnavailable()
         shipping = self.config.option(shipping_option_id)
@@ -142,7 +169,8 @@ class OrderService:
                       line.variant_label, line.unit_price, line.quantity)
             for line in cart.lines
         )  # fmt: skip
-        t = cart.totals
+        t = await self.checkout_totals(user_id, cart, points, now)
+        b = t.benefits
         pay_currency = STARS if method is PayMethod.STARS else cart.currency
         pay_amount = t.total
         if method is PayMethod.STARS:
@@ -157,8 +185,26 @@ class OrderService:
             coupon_code=cart.coupon.code if cart.coupon else None,
             once_per_customer=bool(cart.coupon and cart.coupon.once_per_customer),
             created_at=now, expires_at=now + self.config.reservation,
+            points_redeemed=b.points, points_discount=b.points_discount, tier_name=b.tier_name,
+            tier_discount=b.tier_discount,
         )  # fmt: skip
         return await self.repo.place(draft)
+
+    async def checkout_totals(
+        self, user_id: int, cart: CartView, points: int, now: datetime
+    ) -> CheckoutTotals:
+        """The cart's totals with the shopper's tier benefits and `points` applied (the same
+        numbers at review and when placing)."""
+        t = cart.totals
+        benefits = Benefits()
+        if self.benefits is not None:
+            benefits = await self.benefits.quote(
+                user_id, t.subtotal - t.discount, t.shipping, points, now
+            )
+        elif points:
+            raise ValidationError(N_("Points can't be used in this shop."))
+        shipping = 0 if benefits.free_shipping else t.shipping
+        return CheckoutTotals(cart.currency, t.subtotal, t.discount, shipping, benefits)
 
     # ---- reading (expiry is also checked here, lazily) ----
 
@@ -206,7 +252,16 @@ class OrderService:
         if updated is None:  # someone else changed it first: show what is true now
             raise TransitionRefused()
         event = OrderEvent(order.id, action, order.status, transition.target, actor, note, now)
-        return OrderChange(updated, (event,))
+        return OrderChange(updated, (event,), notices=await self._tell_listeners(updated, now))
+
+    async def _tell_listeners(self, order: Order, now: datetime) -> tuple[Notice, ...]:
+        notices: list[Notice] = []
+        for listener in self.change_listeners:
+            try:
+                notices += await listener(order, now)
+            except Exception:  # the transition is recorded; a sweep job catches up later
+                log.exception("change listener failed for order %s", order.id)
+        return tuple(notices)
 
     async def pay(
         self, order: Order, payment: PaymentRecord, now: datetime, changes: dict[str, Any]

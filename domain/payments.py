@@ -34,6 +34,7 @@ from domain.orders import (
     PayMethod,
 )
 from domain.pricing import ShippingOption
+from domain.text import whole_number
 
 MAX_PAYLOAD = 128
 
@@ -76,9 +77,10 @@ class InvoiceSigner:
         if not hmac.compare_digest(self._mac(body).encode(), parts[3].encode()):
             raise PaymentRefused(N_("This invoice is not valid."))
         order_id, expires_at, nonce = parts[:3]
-        if not (order_id.isdigit() and expires_at.isdigit()):
+        order, expires = whole_number(order_id), whole_number(expires_at)
+        if order is None or expires is None:
             raise PaymentRefused(N_("This invoice is not valid."))
-        return InvoiceClaim(int(order_id), int(expires_at), nonce)
+        return InvoiceClaim(order, expires, nonce)
 
 
 class PriceKind(StrEnum):

@@ -13,6 +13,21 @@ _FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Co", "Cn"}
 _ALLOWED_FORMAT = {"\u200c", "\u200d", "\u200e", "\u200f", "\ufe0f", "\u061c"}
 
 
+def whole_number(text: str) -> int | None:
+    """The value of a string of ASCII digits, else None.
+
+    For numbers people type and ids in button data: str.isdigit() also accepts characters such
+    as '¹' that int() refuses, and int() refuses strings of more than 4,300 digits; both would
+    surface as a crash instead of a "send a number" answer. Range checks stay with the caller.
+    """
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS:
+        return int(text)
+    return None
+
+
+_MAX_DIGITS = 4000  # below int()'s limit; any caller's range check refuses such a number
+
+
 def clean_line(value: str, *, field: str, max_len: int, min_len: int = 1) -> str:
     """Normalise one line of human text and check its length.
 

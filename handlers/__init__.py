@@ -4,7 +4,19 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import cart, checkout, fallback, orders, orders_admin, payments, recs, start
+    from handlers import alerts as shopper_alerts
+    from handlers import (
+        cart,
+        checkout,
+        fallback,
+        loyalty,
+        loyalty_admin,
+        orders,
+        orders_admin,
+        payments,
+        recs,
+        start,
+    )
     from handlers.admin import categories as admin_categories
     from handlers.admin import coupons as admin_coupons
     from handlers.admin import denied as admin_denied
@@ -47,8 +59,11 @@ def get_routers() -> list[Router]:
         campaign_admin.router,
         campaign_compose.router,
         campaign_shopper.router,
+        loyalty.router,
+        loyalty_admin.router,
         admin_denied.router,  # after every admin router: managers pressing owners' buttons
         recs.router,
+        shopper_alerts.router,
         browse.router,
         card.router,
         lists.router,

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from bot.settings import Settings
 from domain.cart import CartEmpty, CartNeedsReview, CartService
-from domain.orders import OrderService, PayMethod
+from domain.orders import CheckoutTotals, OrderService, PayMethod
 from domain.payments import Invoice, PaymentService, PriceKind
 from domain.pricing import stars_amount
 from domain.users import User, UserService
@@ -27,15 +27,18 @@ from handlers.profile.addresses import AddrCb
 router = Router(name=__name__)
 
 OptionId = Annotated[str, Field(max_length=32)]
+Points = Annotated[int, Field(ge=0, le=10**9)]
 
 
 class CheckoutCb(CallbackData, prefix="co"):
-    """a=address list, s=shipping for address `ad`, r=review, p=place with method `m`."""
+    """a=address list, s=shipping for address `ad`, r=review, p=place with method `m`;
+    `pt` loyalty points to redeem (checked against balance and cap when used)."""
 
     a: str
     ad: DbId = 0
     o: OptionId = ""
     m: str = ""
+    pt: Points = 0
 
 
 @router.callback_query(CartCb.filter(F.action == "checkout"))
@@ -114,11 +117,13 @@ async def review(
             f" ({esc(line.variant_label)})" if line.variant_label else ""
         )
         lines.append(f"• {label} × {line.quantity} — {money(line.amount, cart.currency, loc)}")
-    t = cart.totals
+    t = await orders.checkout_totals(user.id, cart, callback_data.pt, datetime.now(UTC))
     lines += ["", _("Subtotal: {amount}").format(amount=money(t.subtotal, cart.currency, loc))]
-    if t.discount and cart.coupon is not None:
+    if t.coupon_discount and cart.coupon is not None:
+        coupon = money(t.coupon_discount, cart.currency, loc)
         lines.append(_("Discount ({code}): −{amount}").format(
-            code=esc(cart.coupon.code), amount=money(t.discount, cart.currency, loc)))  # fmt: skip
+            code=esc(cart.coupon.code), amount=coupon))  # fmt: skip
+    lines += benefit_lines(t, loc)
     if option is None:
         lines.append(_("Shipping: chosen in the payment form"))
     else:
@@ -140,9 +145,9 @@ async def review(
         else:
             stars = stars_amount(t.total, cart.currency, orders.config.minor_units_per_star)
             label = _("⭐ Confirm and pay {stars} Stars").format(stars=stars)
-        kb.button(
-            text=label, callback_data=CheckoutCb(a="p", ad=address.id, o=callback_data.o, m=method)
-        )
+        kb.button(text=label, callback_data=CheckoutCb(a="p", ad=address.id, o=callback_data.o,
+                                                       m=method, pt=callback_data.pt))  # fmt: skip
+    points_button(kb, t, CheckoutCb(a="r", ad=address.id, o=callback_data.o), loc)
     if not methods:
         lines += ["", _("Payments are not available right now. Please try again later.")]
     back = CheckoutCb(a="a") if orders.config.flexible else CheckoutCb(a="s", ad=address.id)
@@ -168,7 +173,8 @@ async def place_order(
     address = await users.address(user.id, callback_data.ad)
     now = datetime.now(UTC)
     order = await orders.place(user.id, address, callback_data.o or None,
-                               PayMethod(callback_data.m), now)  # fmt: skip
+                               PayMethod(callback_data.m), now,
+                               points=callback_data.pt)  # fmt: skip
     invoice = await payments.invoice(user.id, order.id, now)
     await show(
         query,
@@ -179,13 +185,42 @@ async def place_order(
     await send_invoice(bot, user, invoice, settings)
 
 
+def benefit_lines(t: CheckoutTotals, loc: str) -> list[str]:
+    """The tier's discount and free shipping, and the points used, at review."""
+    b, out = t.benefits, []
+    if b.tier_discount:
+        amount = money(b.tier_discount, t.currency, loc)
+        out.append(_("Member discount ({tier}): −{amount}").format(
+            tier=esc(b.tier_name or ""), amount=amount))  # fmt: skip
+    if b.free_shipping:
+        out.append(_("Free shipping ({tier})").format(tier=esc(b.tier_name or "")))
+    if b.points:
+        out.append(_("Points used ({points}): −{amount}").format(
+            points=b.points, amount=money(b.points_discount, t.currency, loc)))  # fmt: skip
+    return out
+
+
+def points_button(kb: InlineKeyboardBuilder, t: CheckoutTotals, back: CheckoutCb,
+                  loc: str) -> None:  # fmt: skip
+    """Use as many points as allowed (balance and cap), or stop using them."""
+    b = t.benefits
+    if b.points:
+        kb.button(text=_("✖️ Don't use points"), callback_data=back)
+    elif b.points_max > 0 and b.balance > 0:
+        usable = min(b.points_max, b.balance)
+        kb.button(text=_("🎁 Use {points} points").format(points=usable),
+                  callback_data=back.model_copy(update={"pt": usable}))  # fmt: skip
+
+
 def invoice_labels(invoice: Invoice, locale: str) -> list[LabeledPrice]:
     out = []
     for price in invoice.prices:
         if price.kind is PriceKind.ITEM and price.title is not None:
             label = f"{price.title.get(locale)} × {price.quantity}"
-        elif price.kind is PriceKind.GOODS:
+        elif price.kind is PriceKind.GOODS and price.note:
             label = _("Goods (coupon {code})").format(code=price.note)
+        elif price.kind is PriceKind.GOODS:
+            label = _("Goods (discounts applied)")
         elif price.kind is PriceKind.SHIPPING and price.title is not None:
             label = _("Shipping: {option}").format(option=price.title.get(locale))
         else:

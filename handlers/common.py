@@ -87,6 +87,11 @@ class TextIs(Filter):
         return message.text is not None and message.text in {_(self.msgid), self.msgid}
 
 
+def _dump(markup: InlineKeyboardMarkup | None) -> object:
+    """Comparable content (received objects also carry the bot they came from)."""
+    return None if markup is None else markup.model_dump(exclude_none=True)
+
+
 async def show(
     target: Message | CallbackQuery,
     text: str,
@@ -100,6 +105,9 @@ async def show(
     if isinstance(target, CallbackQuery):
         message = target.message
         if isinstance(message, Message) and message.text is not None:
+            if message.html_text == text and _dump(message.reply_markup) == _dump(markup):
+                await target.answer(notice)  # a no-op edit is refused ("not modified")
+                return
             try:
                 await message.edit_text(text, reply_markup=markup)
             except TelegramBadRequest as exc:

@@ -7,6 +7,7 @@ has no router of its own.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aiogram import Bot
@@ -18,7 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.i18n import N_
 from domain.order_states import Action, OrderStatus
-from domain.orders import Order, OrderChange, OrderEvent, OrderService
+from domain.orders import Notice, Order, OrderChange, OrderEvent, OrderService
 from domain.users import UserService
 from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit
@@ -138,13 +139,16 @@ def order_text(order: Order, locale: str, events: list[OrderEvent] | None = None
     lines.append(
         _("Subtotal: {amount}").format(amount=money(order.subtotal, order.currency, locale))
     )
-    if order.discount:
+    if order.discount and order.coupon_code:
         lines.append(
             _("Discount ({code}): −{amount}").format(
                 code=esc(order.coupon_code or ""),
                 amount=money(order.discount, order.currency, locale),
             )
         )
+    elif order.discount:  # tier and points discounts (handlers/loyalty.py)
+        lines.append(_("Discount: −{amount}").format(
+            amount=money(order.discount, order.currency, locale)))  # fmt: skip
     if order.shipping_title is not None:
         lines.append(
             _("Shipping ({option}): {amount}").format(
@@ -179,7 +183,9 @@ def notice_text(order: Order, action: Action) -> str | None:
 async def notify_buyer(
     bot: Bot, users: UserService, i18n: I18n, change: OrderChange, tell_actions: bool = True
 ) -> None:
-    """Tell the buyer about each event of `change`, in their language, with a link to it."""
+    """Tell the buyer about each event of `change`, in their language, with a link to it;
+    then the change's notices (points earned, a new tier, referral rewards) to their people."""
+    await send_notices(bot, users, i18n, change.notices)
     if not change.events or not tell_actions:
         return
     buyer = await users.get(change.order.user_id)
@@ -196,6 +202,25 @@ async def notify_buyer(
                 log.info(
                     "could not tell user %s about order %s: %s", buyer.id, change.order.id, exc
                 )
+
+
+def notice_line(notice: Notice) -> str:
+    """A notice in the current language, its parameters escaped."""
+    return _(notice.text).format(**{k: esc(str(v)) for k, v in notice.params.items()})
+
+
+async def send_notices(
+    bot: Bot, users: UserService, i18n: I18n, notices: Sequence[Notice]
+) -> None:
+    """Each notice in its recipient's language; a blocked bot is logged, not raised."""
+    for notice in notices:
+        person = await users.get(notice.user_id)
+        with i18n.context(), i18n.use_locale(person.locale):
+            text = notice_line(notice)
+        try:
+            await bot.send_message(person.telegram_id, text)
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            log.info("could not tell user %s: %s", person.id, exc)
 
 
 async def settle_stars_refund(

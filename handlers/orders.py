@@ -21,12 +21,14 @@ from domain.orders import Order, OrderService
 from domain.payments import PaymentService
 from domain.users import User, UserService
 from handlers.checkout import send_invoice
-from handlers.common import MenuCb, cancel_keyboard, show
+from handlers.common import MenuCb, cancel_keyboard, fit, show
 from handlers.order_texts import (
     OrdersCb,
+    notice_line,
     notify_buyer,
     order_summary,
     order_text,
+    send_notices,
     settle_stars_refund,
 )
 
@@ -60,12 +62,13 @@ def order_keyboard(order: Order) -> InlineKeyboardMarkup:
 
 async def render_order(
     target: Message | CallbackQuery, user: User, orders: OrderService, order_id: int,
-    notice: str | None = None,
+    notice: str | None = None, extra: list[str] | None = None,
 ) -> None:  # fmt: skip
     now = datetime.now(UTC)
     order = await orders.order(user.id, order_id, now)
     events = await orders.timeline(user.id, order_id, now)
-    await show(target, order_text(order, user.locale, events), order_keyboard(order), notice)
+    text = "\n\n".join([order_text(order, user.locale, events), *(extra or [])])
+    await show(target, fit(text), order_keyboard(order), notice)
 
 
 @router.message(Command("orders"))
@@ -73,9 +76,11 @@ async def render_order(
 @router.callback_query(OrdersCb.filter(F.a == "l"))
 async def list_orders(
     event: Message | CallbackQuery, user: User, orders: OrderService,
-    callback_data: OrdersCb | None = None,
+    callback_data: OrdersCb | MenuCb | None = None,
 ) -> None:  # fmt: skip
-    page = await orders.orders(user.id, callback_data.p if callback_data else 1, datetime.now(UTC))
+    # The main menu's "Orders" button arrives here with MenuCb data, which has no page.
+    page_number = callback_data.p if isinstance(callback_data, OrdersCb) else 1
+    page = await orders.orders(user.id, page_number, datetime.now(UTC))
     kb = InlineKeyboardBuilder()
     for order in page.items:
         kb.button(
@@ -136,11 +141,15 @@ async def _buyer_action(
 ) -> None:  # fmt: skip
     now = datetime.now(UTC)
     change = await orders.buyer_action(user.id, order_id, action, now, reason)
+    # Points earned etc.: the buyer reads theirs on the screen they are looking at.
+    mine = [n for n in change.notices if n.user_id == user.id]
+    await send_notices(bot, users, i18n_core, [n for n in change.notices if n not in mine])
     if change.stars_refund is not None:
         refunded = await settle_stars_refund(bot, orders, change, now)
         await notify_buyer(bot, users, i18n_core, type(change)(refunded.order,
                                                                 refunded.events[1:]))  # fmt: skip
-    await render_order(query, user, orders, order_id, notice=_("Done."))
+    await render_order(query, user, orders, order_id, notice=_("Done."),
+                       extra=[notice_line(n) for n in mine])  # fmt: skip
 
 
 @router.callback_query(OrdersCb.filter(F.a == "cc"))

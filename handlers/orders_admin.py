@@ -17,8 +17,10 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.order_states import Action
 from domain.orders import OrderService
+from domain.text import whole_number
 from domain.users import User, UserService
 from handlers.campaigns.security import IsAdmin
+from handlers.common import esc
 from handlers.order_texts import notify_buyer, order_text, settle_stars_refund, status_name
 
 router = Router(name=__name__)
@@ -39,13 +41,15 @@ async def merchant_action(
     orders: OrderService, i18n_core: I18n,
 ) -> None:  # fmt: skip
     args = (command.args or "").split()
-    if not args or not args[0].isdigit() or len(args[0]) > 9:
-        await message.answer(_("Usage: /{command} <order number> [tracking number or amount]")
-                             .format(command=command.command))  # fmt: skip
+    order_id = whole_number(args[0]) if args else None
+    if order_id is None or order_id >= 2**31:
+        # The placeholders look like HTML tags: escape them, the message is parsed as HTML.
+        await message.answer(esc(_("Usage: /{command} <order number> [tracking number or amount]")
+                                 .format(command=command.command)))  # fmt: skip
         return
-    order_id, rest = int(args[0]), " ".join(args[1:])
+    rest = " ".join(args[1:])
     action = COMMANDS[command.command]
-    amount = int(rest) if action is Action.REFUND and rest.isdigit() else None
+    amount = whole_number(rest) if action is Action.REFUND else None
     if amount is not None:
         action = Action.PARTIAL_REFUND
     now = datetime.now(UTC)

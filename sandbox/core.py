@@ -68,6 +68,9 @@ class Sandbox:
         self._seq = 0
         self._last_action = time.monotonic()
         self._webhook_targets: list[str] | None = None
+        # Seconds a webhook POST may take before it counts as failed and the update is pushed
+        # again (to the next target when there are replicas). Telegram waits about a minute.
+        self.webhook_timeout = 60.0
         self.closing = False
         self._runner: web.AppRunner | None = None
         self.pusher: WebhookPusher | None = None

@@ -101,12 +101,11 @@ class WebhookPusher:
         if wh.secret_token:
             headers[SECRET_HEADER] = wh.secret_token
         if self._session is None:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=60)
-            )
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        timeout = aiohttp.ClientTimeout(total=self.sb.webhook_timeout)
         try:
             async with self._session.post(
-                url, data=json.dumps(rec.as_dict()), headers=headers
+                url, data=json.dumps(rec.as_dict()), headers=headers, timeout=timeout
             ) as resp:
                 if not 200 <= resp.status < 300:
                     self._error(

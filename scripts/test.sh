@@ -64,6 +64,7 @@ export KIOSK_REQUIRE_SERVICES=1
 
 echo "== ruff"; "$PY" -m ruff check .
 echo "== mypy (domain)"; "$PY" -m mypy
+echo "== dependency audit"; "$PY" scripts/audit_deps.py
 echo "== pytest"
 start=$(date +%s)
 "$PY" -m pytest -q -p no:cacheprovider "$@"

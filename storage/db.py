@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
@@ -26,6 +26,8 @@ APPS: dict[str, tuple[list[str], str]] = {
     "reviews": (["storage.reviews.models"], "storage.reviews.migrations"),
     "admin": (["storage.admin.models"], "storage.admin.migrations"),
     "jobs": (["storage.jobs.models"], "storage.jobs.migrations"),
+    "alerts": (["storage.alerts.models"], "storage.alerts.migrations"),
+    "loyalty": (["storage.loyalty.models"], "storage.loyalty.migrations"),
 }
 
 
@@ -83,9 +85,33 @@ def tortoise_config(url: str) -> dict[str, Any]:
     }
 
 
+MIGRATION_LOCK = 0x4B696F736B  # pg_advisory_lock key ("Kiosk"): one migrator at a time
+
+
 async def apply_migrations(url: str) -> None:
-    """Bring the schema up to date with the migrations in storage/migrations."""
-    await migrate(config=tortoise_config(url))
+    """Bring the schema up to date with the migrations in storage/migrations.
+
+    On PostgreSQL a session advisory lock serialises replicas that start together: the
+    first applies the migrations, the others wait and then find nothing left to do.
+    """
+    if backend_of(url) != "postgres":
+        await migrate(config=tortoise_config(url))
+        return
+    import asyncpg
+
+    lock = await asyncpg.connect(_driver_dsn(url))
+    try:
+        await lock.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        await migrate(config=tortoise_config(url))
+    finally:
+        await lock.close()  # closing the session releases the lock
+
+
+def _driver_dsn(url: str) -> str:
+    """The URL as asyncpg itself accepts it: without Tortoise's pool options."""
+    parts = urlsplit(normalise_url(url))
+    kept = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("maxsize", "minsize")]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 async def init_db(url: str, *, run_migrations: bool = True) -> str:

@@ -14,7 +14,7 @@ from handlers.admin.security import staff_router
 from handlers.fallback import STALE_BUTTON, UNKNOWN_COMMAND
 
 router = staff_router(__name__)
-ADMIN_PREFIXES = ("adm:", "adg:", "adn:", "adc:", "ads:", "adst:")
+ADMIN_PREFIXES = ("adm:", "adg:", "adn:", "adc:", "ads:", "adst:", "adly:")
 
 
 @router.callback_query(F.data.func(lambda data: str(data).startswith(ADMIN_PREFIXES)))

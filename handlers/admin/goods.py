@@ -17,6 +17,7 @@ from domain.catalog import ProductNotFound
 from domain.merchant import EDITABLE_FIELDS, EditConflict, MerchantService
 from domain.merchant_input import MAX_PHOTOS, format_price_plain, specs_text
 from domain.search import SearchQuery, SearchService
+from domain.text import whole_number
 from handlers.admin.callbacks import AdminCb, GoodsCb, NewGoodsCb
 from handlers.admin.render import category_picker, field_label, product_keyboard, product_text
 from handlers.admin.security import NOT_COMMAND, staff_router
@@ -154,10 +155,10 @@ async def _category_step(query: CallbackQuery, merchant: MerchantService, produc
 @router.callback_query(GoodsCb.filter(F.act.in_({"catopen", "catpick"})))
 async def category_button(query: CallbackQuery, callback_data: GoodsCb, state: FSMContext,
                           merchant: MerchantService, locale: str) -> None:  # fmt: skip
-    if not callback_data.field.isdigit() or len(callback_data.field) > 9:
+    category_id = whole_number(callback_data.field)
+    if category_id is None or category_id >= 2**31:
         await query.answer(_(STALE_BUTTON), show_alert=True)
         return
-    category_id = int(callback_data.field)
     if callback_data.act == "catopen":
         await _category_step(query, merchant, callback_data.id, callback_data.v,
                              category_id or None, locale)  # fmt: skip

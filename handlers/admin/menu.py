@@ -48,6 +48,7 @@ SECTIONS: list[AdminSection] = [
     AdminSection("campaigns", N_("📣 Campaigns")),
     AdminSection("staff", N_("👥 Staff"), min_role="owner"),
     AdminSection("audit", N_("📜 Audit log"), min_role="owner"),
+    AdminSection("loyalty", N_("⭐ Loyalty"), min_role="owner"),
     # Part 2 adds, one line each (with their routers handling AdminCb(to=key)):
     # orders (manager), reviews (manager), coupons (manager), reports (manager, "revenue").
 ]

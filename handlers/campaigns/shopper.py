@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.campaigns import CampaignService
 from domain.users import User, UserService
+from handlers.alerts import alerts_button
 from handlers.campaigns.render import PromoCb, product_link
 from handlers.common import MenuCb, esc, show
 
@@ -40,6 +41,7 @@ def settings_keyboard(user: User) -> InlineKeyboardMarkup:
         kb.button(text=_("🔕 Stop promotions"), callback_data=SettingsCb(promotions=False))
     else:
         kb.button(text=_("🔔 Get promotions"), callback_data=SettingsCb(promotions=True))
+    kb.add(alerts_button())  # stock alerts and the price-drop opt-in (handlers/alerts.py)
     kb.button(text=_("⬅️ Main menu"), callback_data=MenuCb(to="home"))
     kb.adjust(1)
     return kb.as_markup()

@@ -35,12 +35,10 @@ async def category_screen(
     """Sub-categories first, then one page of the goods in this category and below it."""
     if category_id == 0:
         return await roots_screen(catalog, locale)
-    category = await catalog.category(category_id)
-    path = await catalog.category_path(category_id)
-    kids = await catalog.children(category_id)
-    goods = await catalog.products(category_id, page)
+    listing = await catalog.listing(category_id, page)
+    category, path, goods = listing.category, listing.path, listing.goods
     kb = InlineKeyboardBuilder()
-    for kid in kids:
+    for kid in listing.children:
         kb.button(text="📂 " + fit(kid.name.get(locale), 40), callback_data=CatCb(c=kid.id))
     kb.adjust(2)
     for row in product_rows(goods.items, locale, origin("category", category_id, goods.page)):

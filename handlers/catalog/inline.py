@@ -29,6 +29,7 @@ from redis.exceptions import RedisError
 
 from domain.catalog import Product
 from domain.search import MAX_OFFSET, SearchQuery, SearchService
+from domain.text import whole_number
 from handlers.catalog.card import bot_username
 from handlers.catalog.keyboards import deep_link
 from handlers.catalog.render import money, rating_line
@@ -115,7 +116,8 @@ def _result(product: Product, username: str, locale: str) -> InlineResult:
 
 def _offset(raw: str) -> int:
     """Telegram echoes our own next_offset back, but anything may arrive: be forgiving."""
-    return int(raw) if raw.isdigit() and len(raw) <= 6 else 0
+    number = whole_number(raw)
+    return number if number is not None and number < 10**6 else 0
 
 
 def _encode(results: list[InlineResult], next_offset: str) -> str:

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.catalog import Page, Product, ProductDetail, Variant
+from handlers.alerts import notify_button
 from handlers.catalog.callbacks import CART_ADD, CardCb, ReviewCb
 from handlers.catalog.render import product_button
 from handlers.common import fit
@@ -86,6 +87,8 @@ def card_keyboard(
     if sellable and in_stock:
         data = CART_ADD.format(product_id=product.id, variant_id=vid)
         rows.append([InlineKeyboardButton(text=_("🛒 Add to cart"), callback_data=data)])
+    elif not in_stock:  # sold out (this option, or every option when none is chosen)
+        rows.append([notify_button(product.id, vid)])
     fav = _("♥ In favourites") if is_favourite else _("♡ Favourite")
     rows.append([
         InlineKeyboardButton(text=fav, callback_data=card("f")),

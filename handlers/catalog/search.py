@@ -22,6 +22,7 @@ from domain.catalog import CatalogService, CategoryNode
 from domain.i18n import N_
 from domain.search import SearchFilters, SearchQuery, SearchResult, SearchService, SearchSort
 from domain.shelves import ShelfService
+from domain.text import whole_number
 from domain.users import User
 from handlers.catalog.callbacks import SearchCb, origin
 from handlers.catalog.keyboards import pager_row, product_rows
@@ -234,14 +235,16 @@ async def _menu(
 
 def _pick(options: list[Any] | None, raw: str) -> Any:
     """The option a button points at; a forged or stale index means "any"."""
-    if raw.isdigit() and options is not None and int(raw) < len(options):
-        return options[int(raw)]
+    index = whole_number(raw)
+    if index is not None and options is not None and index < len(options):
+        return options[index]
     return None
 
 
 def _apply(s: dict[str, Any], action: str, value: str) -> None:
     if action == "p":
-        s["pg"] = int(value) if value.lstrip("-").isdigit() and len(value) < 8 else 1
+        page = whole_number(value)
+        s["pg"] = page if page is not None and page < 10**7 else 1
         return
     s["pg"] = 1
     if action == "o":
@@ -249,7 +252,8 @@ def _apply(s: dict[str, Any], action: str, value: str) -> None:
     elif action == "s":
         s["st"] = not s.get("st")
     elif action == "r":
-        s["pr"] = int(value) if value.isdigit() and int(value) < len(PRICE_PRESETS) else None
+        preset = whole_number(value)
+        s["pr"] = preset if preset is not None and preset < len(PRICE_PRESETS) else None
     elif action == "b":
         s["br"] = _pick(s.get("brands"), value)
     elif action == "c":
@@ -267,7 +271,8 @@ async def start_search(
     k = secrets.randbelow(10**6)
     await state.update_data({KEY: {"k": k, "q": text, "pg": 1}})
     screen = await search_screen(state, search, catalog, locale, k)
-    assert screen is not None
+    if screen is None:  # a newer search by the same person, handled meanwhile, replaced it
+        return
     await present(message, *screen)
 
 
@@ -315,5 +320,7 @@ async def search_button(
     _apply(s, cb.a, cb.v)
     await state.update_data({KEY: s})
     screen = await search_screen(state, search, catalog, locale, cb.k)
-    assert screen is not None
+    if screen is None:  # superseded meanwhile by a newer search: that one is on screen
+        await query.answer()
+        return
     await present(query, *screen)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -19,8 +21,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from domain.loyalty import LoyaltyService
 from domain.users import SUPPORTED_LANGUAGES, User, UserService
+from handlers.alerts import alerts_button
 from handlers.common import MenuCb, TextIs, cancel_keyboard, esc, main_menu, show
+from handlers.loyalty import PointsCb, status_lines
 
 router = Router(name=__name__)
 
@@ -40,7 +45,7 @@ class ProfileForm(StatesGroup):
     phone = State()
 
 
-def profile_text(user: User, address_count: int) -> str:
+def profile_text(user: User, address_count: int, loyalty_lines: list[str] | None = None) -> str:
     not_set = _("not set")
     lines = [
         _("👤 <b>Your profile</b>"),
@@ -50,6 +55,7 @@ def profile_text(user: User, address_count: int) -> str:
         _("Language: {language}").format(language=LANGUAGE_NAMES[user.locale]),
         _("Promotions: {state}").format(state=_("on") if user.marketing_opt_in else _("off")),
         _("Addresses: {count}").format(count=address_count),
+        *(loyalty_lines or []),
     ]
     return "\n".join(lines)
 
@@ -64,26 +70,40 @@ def profile_keyboard(user: User) -> InlineKeyboardMarkup:
     kb.button(text=_("📍 Addresses"), callback_data=ProfileCb(action="addresses"))
     kb.button(text=_("♥ Favourites"), callback_data=MenuCb(to="favourites"))
     kb.button(text=_("🕘 Recently viewed"), callback_data=MenuCb(to="history"))
+    kb.add(alerts_button())  # back-in-stock list and the price-drop switch (handlers/alerts.py)
+    kb.button(text=_("⭐ Points"), callback_data=PointsCb(a="v"))  # handlers/loyalty.py
     kb.button(text=_("⬅️ Main menu"), callback_data=MenuCb(to="home"))
-    kb.adjust(2, 2, 1, 2, 1)
+    kb.adjust(2, 2, 1, 2, 1, 1, 1)
     return kb.as_markup()
 
 
+async def loyalty_lines(loyalty: LoyaltyService, user: User) -> list[str]:
+    """Tier and points balance (handlers/loyalty.py shows the rest under /points)."""
+    status = await loyalty.status(user.id, datetime.now(UTC))
+    return status_lines(status, loyalty.config.currency, user.locale)[:2]
+
+
 async def render_profile(
-    target: Message | CallbackQuery, user: User, users: UserService, notice: str | None = None
-) -> None:
+    target: Message | CallbackQuery, user: User, users: UserService, notice: str | None = None,
+    loyalty: LoyaltyService | None = None,
+) -> None:  # fmt: skip
     count = len(await users.addresses(user.id))
-    await show(target, profile_text(user, count), profile_keyboard(user), notice)
+    extra = await loyalty_lines(loyalty, user) if loyalty is not None else None
+    await show(target, profile_text(user, count, extra), profile_keyboard(user), notice)
 
 
 @router.message(Command("profile"))
-async def profile_command(message: Message, user: User, users: UserService) -> None:
-    await render_profile(message, user, users)
+async def profile_command(
+    message: Message, user: User, users: UserService, loyalty: LoyaltyService
+) -> None:
+    await render_profile(message, user, users, loyalty=loyalty)
 
 
 @router.callback_query(MenuCb.filter(F.to == "profile"))
-async def profile_button(query: CallbackQuery, user: User, users: UserService) -> None:
-    await render_profile(query, user, users)
+async def profile_button(
+    query: CallbackQuery, user: User, users: UserService, loyalty: LoyaltyService
+) -> None:
+    await render_profile(query, user, users, loyalty=loyalty)
 
 
 # ---- name ----
@@ -100,12 +120,14 @@ async def ask_name(query: CallbackQuery, state: FSMContext) -> None:
 
 
 @router.message(ProfileForm.name, F.text, ~F.text.startswith("/"))
-async def save_name(message: Message, state: FSMContext, user: User, users: UserService) -> None:
+async def save_name(
+    message: Message, state: FSMContext, user: User, users: UserService, loyalty: LoyaltyService
+) -> None:
     assert message.text is not None
     updated = await users.rename(user.id, message.text)
     await state.clear()
     await message.answer(_("Saved. I'll call you {name}.").format(name=esc(updated.name)))
-    await render_profile(message, updated, users)
+    await render_profile(message, updated, users, loyalty=loyalty)
 
 
 # ---- phone ----
@@ -135,7 +157,7 @@ async def ask_phone(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.message(ProfileForm.phone, F.contact)
 async def save_contact(
-    message: Message, state: FSMContext, user: User, users: UserService
+    message: Message, state: FSMContext, user: User, users: UserService, loyalty: LoyaltyService
 ) -> None:
     assert message.contact is not None
     if message.contact.user_id != user.telegram_id:
@@ -144,7 +166,7 @@ async def save_contact(
             reply_markup=contact_keyboard(),
         )
         return
-    await _save_phone(message, state, user, users, message.contact.phone_number)
+    await _save_phone(message, state, user, users, message.contact.phone_number, loyalty)
 
 
 @router.message(ProfileForm.phone, TextIs("✖️ Cancel"))
@@ -156,22 +178,23 @@ async def cancel_phone(message: Message, state: FSMContext) -> None:
 
 @router.message(ProfileForm.phone, F.text, ~F.text.startswith("/"))
 async def save_typed_phone(
-    message: Message, state: FSMContext, user: User, users: UserService
+    message: Message, state: FSMContext, user: User, users: UserService, loyalty: LoyaltyService
 ) -> None:
     assert message.text is not None
-    await _save_phone(message, state, user, users, message.text)
+    await _save_phone(message, state, user, users, message.text, loyalty)
 
 
 async def _save_phone(
-    message: Message, state: FSMContext, user: User, users: UserService, raw: str
-) -> None:
+    message: Message, state: FSMContext, user: User, users: UserService, raw: str,
+    loyalty: LoyaltyService | None = None,
+) -> None:  # fmt: skip
     updated = await users.set_phone(user.id, raw)
     await state.clear()
     await message.answer(
         _("Phone saved: {phone}").format(phone=esc(updated.phone)),
         reply_markup=ReplyKeyboardRemove(),
     )
-    await render_profile(message, updated, users)
+    await render_profile(message, updated, users, loyalty=loyalty)
 
 
 # ---- language and promotions ----
@@ -197,15 +220,18 @@ async def language_button(query: CallbackQuery) -> None:
 
 @router.callback_query(LangCb.filter(F.code.in_(set(SUPPORTED_LANGUAGES))))
 async def set_language(
-    query: CallbackQuery, callback_data: LangCb, user: User, users: UserService, i18n: I18n
-) -> None:
+    query: CallbackQuery, callback_data: LangCb, user: User, users: UserService, i18n: I18n,
+    loyalty: LoyaltyService,
+) -> None:  # fmt: skip
     updated = await users.set_language(user.id, callback_data.code)
     with i18n.use_locale(updated.locale):
         notice = _("Language set to {language}.").format(language=LANGUAGE_NAMES[updated.locale])
-        await render_profile(query, updated, users, notice)
+        await render_profile(query, updated, users, notice, loyalty)
 
 
 @router.callback_query(ProfileCb.filter(F.action == "marketing"))
-async def toggle_marketing(query: CallbackQuery, user: User, users: UserService) -> None:
+async def toggle_marketing(
+    query: CallbackQuery, user: User, users: UserService, loyalty: LoyaltyService
+) -> None:
     updated = await users.set_marketing(user.id, not user.marketing_opt_in)
-    await render_profile(query, updated, users)
+    await render_profile(query, updated, users, loyalty=loyalty)

@@ -101,9 +101,13 @@ def test_a_bad_setting_stops_start_up_with_one_line() -> None:
 
 
 def test_the_offline_demo_runs_and_never_logs_the_token() -> None:
-    result = _main("demo", env={"LOG_LEVEL": "DEBUG"}, timeout=120)
+    result = _main("demo", env={"LOG_LEVEL": "DEBUG"}, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Welcome to Kiosk, Alice!" in result.stdout
+    # The loyalty scene: the referral paid out, each alert came exactly once.
+    assert "Dan received 1 message(s) about 'points'" in result.stdout
+    assert "Erin received 1 message(s) about 'is back in stock!'" in result.stdout
+    assert "Erin received 1 message(s) about 'cheaper now'" in result.stdout
     assert "0 refused" in result.stdout
     assert SANDBOX_TOKEN not in result.stdout + result.stderr
     assert SANDBOX_TOKEN.split(":")[1] not in result.stdout + result.stderr

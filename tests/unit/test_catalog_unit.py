@@ -97,3 +97,31 @@ def test_generator_is_deterministic_and_bilingual() -> None:
     categories = first.categories
     assert all(c.parent is None or c.parent < i for i, c in enumerate(categories))
     assert any("智能手机" in p.title.zh for p in first.products)
+
+
+async def test_a_category_listing_reads_the_tree_once() -> None:
+    fake = InMemoryCatalog()
+    catalog = CatalogService(fake, fake)
+    home = await catalog.create_category(CategoryDraft(Localized("Home")))
+    kitchen = await catalog.create_category(CategoryDraft(Localized("Kitchen"), home.id))
+    await catalog.create_category(CategoryDraft(Localized("Hidden"), kitchen.id, active=False))
+    for n in range(10):
+        await catalog.create_product(ProductDraft(f"K{n}", kitchen.id, Localized(f"Pan {n}"), 100))
+    reads = 0
+    list_categories = fake.list_categories
+
+    async def counted() -> list:  # type: ignore[type-arg]
+        nonlocal reads
+        reads += 1
+        return await list_categories()
+
+    fake.list_categories = counted  # type: ignore[method-assign]
+    listing = await catalog.listing(kitchen.id, page=99)
+    assert reads == 1
+    assert [c.name.en for c in listing.path] == ["Home", "Kitchen"]
+    assert listing.category.id == kitchen.id and listing.children == []  # inactive: hidden
+    assert listing.goods.page == listing.goods.pages == 2 and listing.goods.total == 10
+    top = await catalog.listing(home.id)
+    assert [c.id for c in top.children] == [kitchen.id] and top.goods.total == 10
+    with pytest.raises(CategoryNotFound):
+        await catalog.listing(987654)
