@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from functools import lru_cache
+from typing import Protocol, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -71,36 +72,54 @@ def _log(kind: str, report: SweepReport) -> None:
         )  # fmt: skip
 
 
-async def back_in_stock_alerts(ctx: JobContext) -> None:
-    """Subscribers of units that are sellable again hear it once, in their language."""
-    alerts = ctx.services.alerts
-    if alerts is None:
-        return
+class _Addressed(Protocol):
+    @property
+    def telegram_id(self) -> int: ...
+    @property
+    def locale(self) -> str: ...
+
+
+Alert = TypeVar("Alert", bound=_Addressed)
+
+
+def _sender(
+    ctx: JobContext, render: Callable[[Alert], tuple[str, InlineKeyboardMarkup]]
+) -> Callable[[Alert], Awaitable[SendOutcome]]:
+    """Sends one alert rendered in its recipient's language."""
     i18n = _i18n(ctx.settings.shop.default_locale)
 
-    async def send(notice: BackInStockNotice) -> SendOutcome:
-        with i18n.context(), i18n.use_locale(notice.locale):
-            text, markup = back_in_stock_text(notice), back_in_stock_keyboard(notice)
-        return await send_one(ctx.bot, notice.telegram_id, text, markup)
+    async def send(alert: Alert) -> SendOutcome:
+        with i18n.context(), i18n.use_locale(alert.locale):
+            text, markup = render(alert)
+        return await send_one(ctx.bot, alert.telegram_id, text, markup)
 
-    report = await alerts.stock.notify_due(send, UserBlockList(ctx.services.users), ctx.pacer)
-    _log("back-in-stock", report)
+    return send
+
+
+def _back_in_stock_message(notice: BackInStockNotice) -> tuple[str, InlineKeyboardMarkup]:
+    return back_in_stock_text(notice), back_in_stock_keyboard(notice)
+
+
+def _price_drop_message(row: FavouritePrice) -> tuple[str, InlineKeyboardMarkup]:
+    return price_drop_text(row), price_drop_keyboard(row)
+
+
+async def back_in_stock_alerts(ctx: JobContext) -> None:
+    """Subscribers of units that are sellable again hear it once, in their language."""
+    if ctx.services.alerts is None:
+        return
+    send = _sender(ctx, _back_in_stock_message)
+    blocked = UserBlockList(ctx.services.users)
+    _log("back-in-stock", await ctx.services.alerts.stock.notify_due(send, blocked, ctx.pacer))
 
 
 async def price_drop_alerts(ctx: JobContext) -> None:
     """Opted-in shoppers hear once about each drop of a favourite's price."""
-    alerts = ctx.services.alerts
-    if alerts is None:
+    if ctx.services.alerts is None:
         return
-    i18n = _i18n(ctx.settings.shop.default_locale)
-
-    async def send(row: FavouritePrice) -> SendOutcome:
-        with i18n.context(), i18n.use_locale(row.locale):
-            text, markup = price_drop_text(row), price_drop_keyboard(row)
-        return await send_one(ctx.bot, row.telegram_id, text, markup)
-
-    report = await alerts.price.notify_due(send, UserBlockList(ctx.services.users), ctx.pacer)
-    _log("price-drop", report)
+    send = _sender(ctx, _price_drop_message)
+    blocked = UserBlockList(ctx.services.users)
+    _log("price-drop", await ctx.services.alerts.price.notify_due(send, blocked, ctx.pacer))
 
 
 class BackInStockWaker:

@@ -128,8 +128,14 @@ class KillableKiosk:
                     process.wait()
 
 
-async def wait_until(check: Callable[[], Any], timeout: float, what: str) -> None:  # noqa: ASYNC109
-    """Poll an async (or plain) check until it is truthy."""
+async def wait_until(
+    check: Callable[[], Any],
+    timeout: float,  # noqa: ASYNC109
+    what: str,
+    describe: Callable[[], str] | None = None,
+) -> None:
+    """Poll an async (or plain) check until it is truthy; a deadline, never a timing
+    assertion. `describe` adds context (a process's log tail) to the failure."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -139,5 +145,6 @@ async def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Non
         if result:
             return
         if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            detail = f"\n{describe()}" if describe is not None else ""
+            raise AssertionError(f"timed out waiting for {what}{detail}")
         await asyncio.sleep(0.1)

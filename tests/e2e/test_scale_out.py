@@ -36,6 +36,7 @@ from storage.campaigns.models import JobRunRow
 from storage.db import close_db, init_db
 from storage.models import AddressRow
 from tests.conftest import PG_URL, REDIS_URL, _drop_pg, _pg_db_url, need
+from tests.e2e.crash_harness import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_URL = "https://kiosk.example.test/telegram/webhook"  # the balancer's address
@@ -120,19 +121,7 @@ async def until(
     what: str,
     replica: Replica | None = None,
 ) -> None:
-    """Poll `check` (sync or async) until true; a deadline, never a timing assertion."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if loop.time() > deadline:
-            tail = replica.log_tail() if replica is not None else ""
-            raise AssertionError(f"timed out waiting for {what}\n{tail}")
-        await asyncio.sleep(0.1)
+    await wait_until(check, timeout, what, replica.log_tail if replica is not None else None)
 
 
 async def empty_database(request: pytest.FixtureRequest) -> str:

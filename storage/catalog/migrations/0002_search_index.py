@@ -11,6 +11,8 @@ them, and pg_trgm on the vocabulary for typo candidates.
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
+from storage.migration_sql import per_dialect
+
 # Sort orders search walks (identical on both backends; ties end on id).
 SORT_INDEXES = [
     "CREATE INDEX catalog_products_by_popularity ON catalog_products "
@@ -96,18 +98,10 @@ POSTGRES_DOWN = [
 ]
 
 
-async def _run(schema_editor, statements: dict[str, list[str]]) -> None:  # noqa: ANN001
-    dialect = schema_editor.client.capabilities.dialect
-    for sql in statements["sqlite" if dialect == "sqlite" else "postgres"]:
-        await schema_editor.client.execute_script(sql)
-
-
-async def forward(apps, schema_editor) -> None:  # noqa: ANN001
-    await _run(schema_editor, {"sqlite": SQLITE_UP, "postgres": POSTGRES_UP})
-
-
-async def backward(apps, schema_editor) -> None:  # noqa: ANN001
-    await _run(schema_editor, {"sqlite": SQLITE_DOWN, "postgres": POSTGRES_DOWN})
+forward, backward = per_dialect(
+    up={"sqlite": SQLITE_UP, "postgres": POSTGRES_UP},
+    down={"sqlite": SQLITE_DOWN, "postgres": POSTGRES_DOWN},
+)
 
 
 class Migration(migrations.Migration):

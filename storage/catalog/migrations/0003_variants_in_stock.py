@@ -15,6 +15,8 @@ statement). The product row is only written when the flag actually changes.
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
+from storage.migration_sql import per_dialect
+
 _SELLABLE = (
     "EXISTS (SELECT 1 FROM catalog_variants v WHERE v.product_id = {pid} "
     "AND v.active = TRUE AND v.on_hand > v.reserved)"
@@ -75,18 +77,10 @@ POSTGRES_DOWN = [
 ]
 
 
-async def _run(schema_editor, statements: dict[str, list[str]]) -> None:  # noqa: ANN001
-    dialect = schema_editor.client.capabilities.dialect
-    for sql in statements["sqlite" if dialect == "sqlite" else "postgres"]:
-        await schema_editor.client.execute_script(sql)
-
-
-async def forward(apps, schema_editor) -> None:  # noqa: ANN001
-    await _run(schema_editor, {"sqlite": SQLITE_UP, "postgres": POSTGRES_UP})
-
-
-async def backward(apps, schema_editor) -> None:  # noqa: ANN001
-    await _run(schema_editor, {"sqlite": SQLITE_DOWN, "postgres": POSTGRES_DOWN})
+forward, backward = per_dialect(
+    up={"sqlite": SQLITE_UP, "postgres": POSTGRES_UP},
+    down={"sqlite": SQLITE_DOWN, "postgres": POSTGRES_DOWN},
+)
 
 
 class Migration(migrations.Migration):
