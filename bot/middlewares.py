@@ -31,9 +31,8 @@ class UpdateInProgress(Exception):
 class UpdateDeduplicator:
     """Remembers recent update ids; Redis makes the memory shared by all replicas.
 
-    `first_time` marks an id seen for good before it is handled (at most once). The middleware
-    uses `claim`/`finish`/`release` instead, which are at least once: an id is only "done"
-    once handled; while handled it is "busy" under a short lease the handler keeps renewing.
+    `claim`/`finish`/`release` are at least once: an id is only "done" once handled; while
+    handled it is "busy" under a short lease the handler keeps renewing.
     A process killed mid-update stops renewing, so the redelivered update (webhook retry, or
     getUpdates after a restart) is claimed again and handled, instead of ignored and lost.
     """
@@ -58,11 +57,6 @@ class UpdateDeduplicator:
 
     def _key(self, update_id: int) -> str:
         return f"kiosk:upd:{self.bot_id}:{update_id}"
-
-    async def first_time(self, update_id: int) -> bool:
-        if self.redis is not None:
-            return bool(await self.redis.set(self._key(update_id), 1, nx=True, ex=24 * 3600))
-        return self._remember(update_id)
 
     def _remember(self, update_id: int) -> bool:
         if update_id in self._seen:
@@ -96,7 +90,7 @@ class UpdateDeduplicator:
         state = await self.redis.get(key)
         if state == b"busy" and not self.single_consumer:
             raise UpdateInProgress(update_id)
-        if state is not None and state != b"busy":  # done ("1" from first_time too)
+        if state is not None and state != b"busy":  # done
             return False
         await self.redis.set(key, "busy", px=lease)  # left by a dead process, or just expired
         return True
@@ -192,9 +186,7 @@ class ThrottleMiddleware(BaseMiddleware):
     lose money. Over-limit callbacks get a short answer so the client's spinner stops.
     """
 
-    def __init__(
-        self, rate: float, burst: int, i18n: PoI18n | None = None, max_users: int = 100_000
-    ) -> None:
+    def __init__(self, rate: float, burst: int, i18n: PoI18n, max_users: int = 100_000) -> None:
         self.rate = rate
         self.burst = float(burst)
         self.i18n = i18n
@@ -222,9 +214,6 @@ class ThrottleMiddleware(BaseMiddleware):
             return await handler(event, data)
         log.info("throttled update %s from user %s", event.update_id, tg_user.id)
         if event.callback_query is not None:
-            if self.i18n is None:  # placed after LocaleMiddleware: its locale is set
-                await event.callback_query.answer(_("Slow down a little, please."))
-                return None
             locale = resolve_language(tg_user.language_code)
             with self.i18n.context(), self.i18n.use_locale(locale):
                 await event.callback_query.answer(_("Slow down a little, please."))

@@ -155,8 +155,6 @@ class CartRepository(Protocol):
 
     async def clear(self, user_id: int) -> None: ...
 
-    async def remove_units(self, user_id: int, units: list[tuple[int, int | None]]) -> None: ...
-
     async def coupon_code(self, user_id: int) -> str | None: ...
 
     async def set_coupon_code(self, user_id: int, code: str | None) -> None: ...
@@ -259,11 +257,6 @@ class CartService:
 
     async def clear(self, user_id: int) -> None:
         await self.carts.clear(user_id)
-        await self.carts.set_coupon_code(user_id, None)
-
-    async def forget_ordered(self, user_id: int, units: list[tuple[int, int | None]]) -> None:
-        """After payment: the bought units and the used coupon leave the cart."""
-        await self.carts.remove_units(user_id, units)
         await self.carts.set_coupon_code(user_id, None)
 
     async def accept_changes(self, user_id: int) -> CartView:

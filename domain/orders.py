@@ -91,7 +91,8 @@ class OrderRepository(Protocol):
 
     async def apply(self, order_id: int, step: Apply) -> Order | None:
         """Apply a transition if the order is still in its source status (None otherwise).
-        Raises DuplicatePayment when `step.payment` is already recorded."""
+        Raises DuplicatePayment when `step.payment` is already recorded. Paying also takes
+        the bought units and the coupon out of the buyer's cart, in the same transaction."""
         ...
 
     async def record_extra_payment(self, payment: PaymentRecord) -> bool:
@@ -281,9 +282,8 @@ class OrderService:
             )
         except TransitionRefused:
             return None
-        await self.carts.forget_ordered(
-            order.user_id, [(ln.product_id, ln.variant_id) for ln in order.lines]
-        )
+        # The bought units and the coupon left the cart in the payment's own transaction
+        # (OrderRepository.apply), so a crash right after it can't leave them behind.
         for listener in self.paid_listeners:
             try:
                 listener(order)

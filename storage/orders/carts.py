@@ -158,9 +158,6 @@ class TortoiseCartRepository:
     async def clear(self, user_id: int) -> None:
         await CartLineRow.filter(cart__user_id=user_id).delete()
 
-    async def remove_units(self, user_id: int, units: list[tuple[int, int | None]]) -> None:
-        await remove_cart_units(user_id, units)
-
     async def coupon_code(self, user_id: int) -> str | None:
         row = await CartRow.get_or_none(user_id=user_id).only("id", "coupon_code")
         return row.coupon_code if row else None

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from bot.factory import build_storage
 from bot.middlewares import UpdateDeduplicator
+from tests.unit.test_runtime_units import handled_now
 
 
 async def test_fsm_state_survives_a_new_storage_object(redis_url: str) -> None:
@@ -32,9 +33,9 @@ async def test_two_replicas_handle_an_update_once(redis_url: str) -> None:
     bot_id = int(uuid.uuid4().int % 1_000_000)
     a = UpdateDeduplicator(Redis.from_url(redis_url), bot_id)
     b = UpdateDeduplicator(Redis.from_url(redis_url), bot_id)
-    outcomes = [await a.first_time(77), await b.first_time(77), await a.first_time(77)]
+    outcomes = [await handled_now(a, 77), await handled_now(b, 77), await handled_now(a, 77)]
     assert outcomes == [True, False, False]
-    assert await b.first_time(78)
+    assert await handled_now(b, 78)
     for d in (a, b):
         assert d.redis is not None
         await d.redis.aclose()

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from bot.i18n import build_i18n
 from bot.logs import RedactingFormatter
 from bot.middlewares import ThrottleMiddleware, UpdateDeduplicator
 from bot.settings import ConfigError, load_settings
@@ -72,19 +73,27 @@ def test_a_wrong_value_names_the_variable(
 
 
 def test_throttle_allows_a_burst_then_refills() -> None:
-    throttle = ThrottleMiddleware(rate=2.0, burst=3)
+    throttle = ThrottleMiddleware(rate=2.0, burst=3, i18n=build_i18n("en"))
     assert [throttle.allow(7, now=0.0) for _ in range(4)] == [True, True, True, False]
     assert throttle.allow(8, now=0.0)  # another user is unaffected
     assert throttle.allow(7, now=0.5)  # one token back after 0.5 s at 2/s
     assert not throttle.allow(7, now=0.5)
 
 
+async def handled_now(dedup: UpdateDeduplicator, update_id: int) -> bool:
+    """Claim the update and, if it was ours to handle, finish it at once."""
+    claimed = await dedup.claim(update_id)
+    if claimed:
+        await dedup.finish(update_id)
+    return claimed
+
+
 async def test_deduplicator_without_redis_remembers_update_ids() -> None:
     dedup = UpdateDeduplicator(None, bot_id=1, capacity=2)
-    assert await dedup.first_time(1)
-    assert not await dedup.first_time(1)
-    assert await dedup.first_time(2) and await dedup.first_time(3)
-    assert await dedup.first_time(1)  # forgotten beyond capacity, by design
+    assert await handled_now(dedup, 1)
+    assert not await handled_now(dedup, 1)
+    assert await handled_now(dedup, 2) and await handled_now(dedup, 3)
+    assert await handled_now(dedup, 1)  # forgotten beyond capacity, by design
 
 
 def test_fit_counts_utf16_units_like_telegram() -> None:
