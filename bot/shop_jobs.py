@@ -15,7 +15,6 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -28,6 +27,7 @@ from domain.stock_alerts import LowStockWatch, LowUnit
 from handlers.campaigns.render import PromoCb
 from handlers.catalog.render import money
 from handlers.common import MenuCb, esc
+from handlers.inline import InlineKeyboard
 from storage.jobs.carts import TortoiseCartReminderStore
 from storage.jobs.sales import TortoiseSalesSource
 from storage.jobs.stock_alerts import TortoiseStockAlertStore
@@ -157,7 +157,7 @@ def cart_reminder_text(cart: CartState) -> str:
 
 
 def cart_reminder_keyboard() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("🛒 Open my cart"), callback_data=MenuCb(to="cart"))
     kb.button(text=_("🔕 No more promotions"), callback_data=PromoCb(action="stop", id=0))
     kb.adjust(1)

@@ -8,7 +8,6 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.alerts import BackInStockAlerts, BackInStockNotice, StockSubscription
 from domain.alerts_price import FavouritePrice, PriceDropAlerts
@@ -16,6 +15,7 @@ from domain.users import User
 from handlers.catalog.callbacks import CardCb
 from handlers.catalog.render import money
 from handlers.common import DbId, MenuCb, esc, fit, show
+from handlers.inline import InlineKeyboard
 
 router = Router(name=__name__)
 
@@ -73,7 +73,7 @@ def alerts_text(subscriptions: list[StockSubscription], price_drop: bool, locale
 def alerts_keyboard(
     subscriptions: list[StockSubscription], price_drop: bool, locale: str
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for sub in subscriptions:
         name = _title(sub.title.get(locale), sub.variant_label, TITLE_CHARS)
         kb.row(
@@ -186,7 +186,7 @@ async def stop_price_drops_from_alert(
 
 
 def _open_product(product_id: int, variant_id: int = 0) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(
         text=_("🛍 Open the product"), callback_data=CardCb(a="o", p=product_id, v=variant_id)
     )
@@ -215,7 +215,7 @@ def price_drop_text(row: FavouritePrice) -> str:
 
 
 def price_drop_keyboard(row: FavouritePrice) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("🛍 Open the product"), callback_data=CardCb(a="o", p=row.product_id))
     kb.button(text=_("📉 Stop price-drop alerts"), callback_data=AlertCb(a="q"))
     kb.adjust(1)

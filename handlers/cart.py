@@ -11,13 +11,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.cart import CartLine, CartService, CartView
 from domain.recommend import EventLog
 from domain.users import User
 from handlers.catalog.render import money
 from handlers.common import DbId, MenuCb, cancel_keyboard, esc, fit, show
+from handlers.inline import InlineKeyboard
 from handlers.recs_keyboards import shelf_button
 
 router = Router(name=__name__)
@@ -82,7 +82,7 @@ def cart_text(cart: CartView, locale: str) -> str:
 
 
 def cart_keyboard(cart: CartView) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     sizes: list[int] = []
     for number, line in enumerate(cart.lines, start=1):
         kb.button(text="➖", callback_data=CartCb(action="dec", id=line.id))

@@ -9,7 +9,6 @@ from aiogram import Bot, F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, LabeledPrice
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from bot.settings import Settings
@@ -21,6 +20,7 @@ from domain.users import User, UserService
 from handlers.cart import CartCb
 from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit, show
+from handlers.inline import InlineKeyboard
 from handlers.order_texts import OrdersCb, when
 from handlers.profile.addresses import AddrCb
 
@@ -53,7 +53,7 @@ async def choose_address(
     if cart.needs_review or cart.coupon_error is not None:
         raise CartNeedsReview()
     addresses = await users.addresses(user.id)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     # A flexible invoice asks for the shipping option in Telegram's payment form instead.
     next_step = "r" if orders.config.flexible else "s"
     for address in addresses:
@@ -81,7 +81,7 @@ async def choose_shipping(
 ) -> None:
     address = await users.address(user.id, callback_data.ad)  # someone else's id: NotFound
     config = orders.config
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for option in config.shipping:
         price = money(option.price, config.currency, user.locale)
         kb.button(
@@ -135,7 +135,7 @@ async def review(
     minutes = int(orders.config.reservation.total_seconds() // 60)
     lines += ["", _("Your items are reserved for {minutes} minutes once you confirm.").format(
         minutes=minutes)]  # fmt: skip
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     methods = orders.config.methods
     if option is None:  # Stars invoices can't be flexible: shipping must be known up front
         methods = [m for m in methods if m is PayMethod.CARD]
@@ -200,7 +200,7 @@ def benefit_lines(t: CheckoutTotals, loc: str) -> list[str]:
     return out
 
 
-def points_button(kb: InlineKeyboardBuilder, t: CheckoutTotals, back: CheckoutCb,
+def points_button(kb: InlineKeyboard, t: CheckoutTotals, back: CheckoutCb,
                   loc: str) -> None:  # fmt: skip
     """Use as many points as allowed (balance and cap), or stop using them."""
     b = t.benefits
@@ -238,7 +238,7 @@ async def send_invoice(bot: Bot, user: User, invoice: Invoice, settings: Setting
     token = ""
     if invoice.method is PayMethod.CARD and settings.payments.provider_token is not None:
         token = settings.payments.provider_token.get_secret_value()
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(
         text=_("Pay {amount}").format(amount=money(invoice.total, invoice.currency, user.locale)),
         pay=True,

@@ -11,10 +11,10 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from domain.users import TelegramIdentity
+from handlers.inline import InlineKeyboard
 
 MESSAGE_LIMIT = 4096
 
@@ -59,7 +59,7 @@ def catalog_button() -> InlineKeyboardButton:
 
 
 def main_menu() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("🛍 Catalog"), callback_data=MenuCb(to="catalog"))
     kb.button(text=_("✨ For you"), callback_data=MenuCb(to="foryou"))  # handlers/recs.py
     kb.button(text=_("🛒 Cart"), callback_data=MenuCb(to="cart"))
@@ -72,7 +72,7 @@ def main_menu() -> InlineKeyboardMarkup:
 
 
 def cancel_keyboard() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=MenuCb(to="cancel"))
     return kb.as_markup()
 

@@ -10,7 +10,6 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.i18n import N_
 from domain.loyalty import EntryKind, LedgerEntry, LoyaltyService, PointsStatus
@@ -18,6 +17,7 @@ from domain.users import User
 from handlers.catalog.card import bot_username
 from handlers.catalog.render import money
 from handlers.common import MenuCb, esc, fit, show
+from handlers.inline import InlineKeyboard
 
 router = Router(name=__name__)
 
@@ -64,7 +64,7 @@ def entry_line(entry: LedgerEntry) -> str:
 
 
 def overview_keyboard() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("📜 History"), callback_data=PointsCb(a="h"))
     kb.button(text=_("🏠 Menu"), callback_data=MenuCb(to="home"))
     kb.adjust(2)
@@ -117,7 +117,7 @@ async def points_history(
     query: CallbackQuery, callback_data: PointsCb, user: User, loyalty: LoyaltyService
 ) -> None:
     page = await loyalty.history(user.id, callback_data.p)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     nav = 0
     if page.has_prev:
         kb.button(text="◀️", callback_data=PointsCb(a="h", p=page.page - 1))

@@ -11,12 +11,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.loyalty import LoyaltyService
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.common import esc, fit, show
+from handlers.inline import InlineKeyboard
 
 router = staff_router(__name__, "owner")
 
@@ -30,7 +30,7 @@ class AdjustForm(StatesGroup):
 
 
 def _keyboard() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✏️ Adjust points"), callback_data=LoyaltyAdminCb(act="adj"))
     kb.button(text=_("⬅️ Admin menu"), callback_data=AdminCb(to="home"))
     kb.adjust(1)
@@ -68,7 +68,7 @@ async def loyalty_section(
 @router.callback_query(LoyaltyAdminCb.filter(F.act == "adj"))
 async def ask_adjustment(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(AdjustForm.line)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=AdminCb(to="loyalty"))
     await show(query, _("Send one line: <code>&lt;telegram id&gt; &lt;+/-points&gt; "
                         "&lt;reason&gt;</code>\ne.g. <code>1234567 +200 late delivery</code>"),

@@ -15,7 +15,6 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.i18n import N_
 from domain.order_states import Action, OrderStatus
@@ -23,6 +22,7 @@ from domain.orders import Notice, Order, OrderChange, OrderEvent, OrderService
 from domain.users import UserService
 from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit
+from handlers.inline import InlineKeyboard
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ async def notify_buyer(
             text = notice_text(change.order, event.action)
             if text is None:
                 continue
-            kb = InlineKeyboardBuilder()
+            kb = InlineKeyboard()
             kb.button(text=_("🧾 View order"), callback_data=OrdersCb(a="v", id=change.order.id))
             try:
                 await bot.send_message(buyer.telegram_id, text, reply_markup=kb.as_markup())

@@ -12,7 +12,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.settings import Settings
 from domain.i18n import N_
@@ -22,6 +21,7 @@ from domain.payments import PaymentService
 from domain.users import User, UserService
 from handlers.checkout import send_invoice
 from handlers.common import MenuCb, cancel_keyboard, fit, show
+from handlers.inline import InlineKeyboard
 from handlers.order_texts import (
     OrdersCb,
     notice_line,
@@ -47,7 +47,7 @@ BUTTONS = {
 
 
 def order_keyboard(order: Order) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if order.status is OrderStatus.PENDING_PAYMENT:
         kb.button(text=_("💳 Pay"), callback_data=OrdersCb(a="pay", id=order.id))
     actions = allowed_actions(order.status, order.payment_status, order.fulfilment_status,
@@ -81,7 +81,7 @@ async def list_orders(
     # The main menu's "Orders" button arrives here with MenuCb data, which has no page.
     page_number = callback_data.p if isinstance(callback_data, OrdersCb) else 1
     page = await orders.orders(user.id, page_number, datetime.now(UTC))
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for order in page.items:
         kb.button(
             text=order_summary(order, user.locale), callback_data=OrdersCb(a="v", id=order.id)
@@ -126,7 +126,7 @@ async def ask_cancel(
     query: CallbackQuery, callback_data: OrdersCb, user: User, orders: OrderService
 ) -> None:
     order = await orders.order(user.id, callback_data.id, datetime.now(UTC))
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("Yes, cancel it"), callback_data=OrdersCb(a="cc", id=order.id))
     kb.button(text=_("No, keep it"), callback_data=OrdersCb(a="v", id=order.id))
     text = _("Cancel order #{id}?").format(id=order.id)

@@ -9,7 +9,6 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.cart import CartService
 from domain.recommend import RecommendationService
@@ -19,6 +18,7 @@ from handlers.admin.security import IsStaff
 from handlers.cart import CartCb
 from handlers.catalog.screens import present
 from handlers.common import MenuCb, catalog_button
+from handlers.inline import InlineKeyboard
 from handlers.recs_keyboards import RecCb, add_shelf, discover_row, shelf_button, shelf_pager
 
 router = Router(name=__name__)
@@ -45,7 +45,7 @@ def _menu_button() -> InlineKeyboardButton:
 
 async def for_you_screen(shelves: ShelfService, user: User, locale: str, page: int = 0) -> Screen:
     shelf = await shelves.for_you(user.id, page)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     add_shelf(kb, shelf, locale)
     kb.row(*shelf_pager(shelf, lambda n: RecCb(k="y", n=n).pack()))
     if shelf.empty:
@@ -70,7 +70,7 @@ async def discover_screen(
         shelf = await shelves.trending(user.id, page)
         title = _("🔥 <b>Trending now</b> · page {page}")
         other = shelf_button(_("🆕 New arrivals"), "n")
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     add_shelf(kb, shelf, locale)
     kb.row(*shelf_pager(shelf, lambda n: RecCb(k=kind, n=n).pack()))
     if shelf.empty:
@@ -90,7 +90,7 @@ async def complete_order_screen(
     cart = await carts.view(user.id, now=datetime.now(UTC))
     ids = list(dict.fromkeys(line.item.product_id for line in cart.lines))
     shelf = await shelves.complete_your_order(ids, user.id)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     add_shelf(kb, shelf, locale)
     text = (
         _("🧺 <b>Complete your order</b> — goes well with your cart:")
@@ -109,7 +109,7 @@ async def for_you_preview(
     shelf = await shelves.for_you(user.id, 0, PREVIEW_SIZE)
     if shelf.empty or not shelf.personal:
         return None
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     add_shelf(kb, shelf, locale)
     kb.row(shelf_button(_("✨ More for you"), "y", 0))
     return _("✨ <b>Picked for you</b>"), kb.as_markup()

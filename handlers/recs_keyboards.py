@@ -9,11 +9,11 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from domain.shelves import MAX_PAGE, Shelf
 from handlers.catalog.keyboards import product_rows
+from handlers.inline import InlineKeyboard
 
 ShelfPage = Annotated[int, Field(ge=0, le=MAX_PAGE)]
 SHELF_KINDS = {"y", "c", "t", "n"}  # for you, complete your order, trending, new arrivals
@@ -41,7 +41,7 @@ def shelf_pager(shelf: Shelf, make: Callable[[int], str]) -> list[InlineKeyboard
     return row
 
 
-def add_shelf(kb: InlineKeyboardBuilder, shelf: Shelf, locale: str, limit: int = 0) -> None:
+def add_shelf(kb: InlineKeyboard, shelf: Shelf, locale: str, limit: int = 0) -> None:
     """The shelf's goods as card buttons (a card opened here goes Back to its category)."""
     products = shelf.products[:limit] if limit else shelf.products
     for row in product_rows(products, locale, ""):

@@ -6,7 +6,6 @@ from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.catalog import Category, CategoryNotFound
 from domain.merchant import MerchantService, ancestry, category_label
@@ -14,6 +13,7 @@ from handlers.admin.callbacks import AdminCb, CatCb
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import CategoryForm
 from handlers.common import esc, show
+from handlers.inline import InlineKeyboard
 
 router = staff_router(__name__)
 
@@ -34,12 +34,12 @@ async def show_level(
     categories = {c.id: c for c in await merchant.categories()}
     if category_id is not None and category_id not in categories:
         raise CategoryNotFound()
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for child in _children(categories, category_id)[:80]:
         mark = "" if child.active else " ⚪️"
         kb.button(text=child.name.get(locale) + mark, callback_data=CatCb(act="open", id=child.id))
     kb.adjust(2)
-    actions = InlineKeyboardBuilder()
+    actions = InlineKeyboard()
     actions.button(text=_("➕ New here"), callback_data=CatCb(act="new", id=category_id or 0))
     if category_id is None:
         text = _("🗂 <b>Categories</b> (top level)")
@@ -64,7 +64,7 @@ async def show_level(
 
 
 def _cancel(category_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=CatCb(act="open", id=category_id))
     return kb.as_markup()
 
@@ -126,7 +126,7 @@ async def ask_parent(query: CallbackQuery, callback_data: CatCb, merchant: Merch
     categories = {c.id: c for c in await merchant.categories()}
     if callback_data.id not in categories:
         raise CategoryNotFound()
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("⤴️ Top level"), callback_data=CatCb(act="to", id=callback_data.id, arg=0))
     for other in sorted(categories, key=lambda c: category_label(categories, c, locale))[:90]:
         if callback_data.id in ancestry(categories, other):

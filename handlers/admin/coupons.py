@@ -12,7 +12,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.coupon_admin import (
     CouponAdmin,
@@ -32,6 +31,7 @@ from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit, show
 from handlers.fallback import STALE_BUTTON
+from handlers.inline import InlineKeyboard
 
 router = staff_router(__name__)
 
@@ -56,7 +56,7 @@ class CouponForm(StatesGroup):
 
 
 def _cancel() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
     return kb.as_markup()
 
@@ -88,7 +88,7 @@ def coupon_text(c: Coupon, locale: str) -> str:
 def list_view(page: CouponPage, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     text = _("🎟 <b>Coupons</b> ({total}) — code · discount · used/limit").format(
         total=page.total)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for c in page.items:
         data = CouponCb(act="open", id=c.id)
         kb.button(text=fit(coupon_line(c, locale), 60), callback_data=data)
@@ -101,7 +101,7 @@ def list_view(page: CouponPage, locale: str) -> tuple[str, InlineKeyboardMarkup]
 
 
 def coupon_keyboard(c: Coupon) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if c.active:
         kb.button(text=_("⛔️ Disable"), callback_data=CouponCb(act="off", id=c.id))
     else:
@@ -147,7 +147,7 @@ async def coupon_new(query: CallbackQuery, state: FSMContext) -> None:
 async def got_code(message: Message, state: FSMContext) -> None:
     await state.update_data(code=parse_code(message.text or ""))
     await state.set_state(CouponForm.kind)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("% Percent"), callback_data=CouponCb(act="kind", v=CouponKind.PERCENT))
     kb.button(text=_("💵 Fixed amount"), callback_data=CouponCb(act="kind", v=CouponKind.FIXED))
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
@@ -190,7 +190,7 @@ async def got_min_order(message: Message, state: FSMContext, coupon_admin: Coupo
 async def got_limit(message: Message, state: FSMContext) -> None:
     await state.update_data(limit=parse_limit(message.text or ""))
     await state.set_state(CouponForm.once)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("1️⃣ Once per customer"), callback_data=CouponCb(act="once", v="1"))
     kb.button(text=_("🔁 No per-customer limit"), callback_data=CouponCb(act="once", v="0"))
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
@@ -214,7 +214,7 @@ async def got_window(message: Message, state: FSMContext, merchant: MerchantServ
     await state.update_data(start=start.isoformat() if start else None,
                             end=end.isoformat() if end else None)  # fmt: skip
     await state.set_state(CouponForm.scope)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("🛍 All goods"), callback_data=CouponCb(act="scope", id=0))
     for category in (await merchant.categories())[:40]:
         kb.button(text=fit(category.name.get(locale), 40),
@@ -249,7 +249,7 @@ async def got_scope(query: CallbackQuery, callback_data: CouponCb, state: FSMCon
     preview = Coupon(0, draft.code, draft.kind, draft.value, draft.currency, draft.min_order,
                      draft.starts_at, draft.ends_at, draft.usage_limit, 0,
                      draft.once_per_customer, draft.category_id)  # fmt: skip
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("💾 Save"), callback_data=CouponCb(act="save"))
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
     await show(query, coupon_text(preview, locale), kb.as_markup())

@@ -11,7 +11,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.catalog import ProductNotFound
 from domain.merchant import EDITABLE_FIELDS, EditConflict, MerchantService
@@ -24,12 +23,13 @@ from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import EditProduct
 from handlers.common import esc, fit, show
 from handlers.fallback import STALE_BUTTON
+from handlers.inline import InlineKeyboard
 
 router = staff_router(__name__)
 
 
 def goods_menu() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("➕ New product"), callback_data=NewGoodsCb(act="new"))
     kb.button(text=_("🔎 Find a product"), callback_data=GoodsCb(act="find"))
     kb.button(text=_("⬅️ Admin menu"), callback_data=AdminCb(to="home"))
@@ -38,7 +38,7 @@ def goods_menu() -> InlineKeyboardMarkup:
 
 
 def _back_to_card(product_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=GoodsCb(act="open", id=product_id))
     return kb.as_markup()
 
@@ -67,7 +67,7 @@ async def goods_section(query: CallbackQuery, state: FSMContext) -> None:
 @router.callback_query(GoodsCb.filter(F.act == "find"))
 async def find_button(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(EditProduct.find)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=AdminCb(to="goods"))
     await show(query, _("Send the product's id, its SKU or words from its title."),
                kb.as_markup())  # fmt: skip
@@ -84,7 +84,7 @@ async def find_product(message: Message, state: FSMContext, merchant: MerchantSe
         if not result.products or result.fallback:
             await message.answer(_("No product matches that. Try its id or SKU."))
             return
-        kb = InlineKeyboardBuilder()
+        kb = InlineKeyboard()
         for p in result.products:
             kb.button(text=fit(f"#{p.id} {p.title.get(locale)}", 60),
                       callback_data=GoodsCb(act="open", id=p.id))  # fmt: skip
@@ -133,7 +133,7 @@ async def edit_field(query: CallbackQuery, callback_data: GoodsCb, state: FSMCon
         text += "\n\n" + _("Send the new value, or '-' to clear it.")
     else:
         text += "\n\n" + _("Send the new value.")
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if field == "photos":
         kb.button(text=_("✅ Done"), callback_data=GoodsCb(act="photosdone", id=product.id))
     kb.button(text=_("✖️ Cancel"), callback_data=GoodsCb(act="open", id=product.id))
@@ -212,7 +212,7 @@ async def collect_photo(
     photos.append(message.photo[-1].file_id)
     await state.update_data(photos=photos)
     data = await state.get_data()
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✅ Done"), callback_data=done(data))
     await message.answer(_("Photo {count} added. Send more, or press Done.")
                          .format(count=len(photos)), reply_markup=kb.as_markup())  # fmt: skip
@@ -252,7 +252,7 @@ async def toggle_active(query: CallbackQuery, callback_data: GoodsCb, merchant: 
 async def delete_ask(query: CallbackQuery, callback_data: GoodsCb,
                      merchant: MerchantService) -> None:  # fmt: skip
     product = (await merchant.editable(callback_data.id)).product
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("🗑 Yes, delete"), callback_data=GoodsCb(act="delok", id=product.id))
     kb.button(text=_("✖️ Cancel"), callback_data=GoodsCb(act="open", id=product.id))
     text = _("Delete <b>{title}</b> for good? If an order refers to it, I will only hide it.")

@@ -15,7 +15,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.catalog import Localized, ProductDraft
 from domain.i18n import N_
@@ -35,6 +34,7 @@ from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import NewProduct
 from handlers.common import esc, show
 from handlers.fallback import STALE_BUTTON
+from handlers.inline import InlineKeyboard
 
 router = staff_router(__name__)
 
@@ -64,8 +64,8 @@ QUESTIONS = {
 }
 
 
-def _keyboard(step: State, extra: InlineKeyboardBuilder | None = None) -> InlineKeyboardMarkup:
-    controls = InlineKeyboardBuilder()
+def _keyboard(step: State, extra: InlineKeyboard | None = None) -> InlineKeyboardMarkup:
+    controls = InlineKeyboard()
     if step == NewProduct.photos:
         controls.button(text=_("✅ Done"), callback_data=NewGoodsCb(act="done"))
     elif step in OPTIONAL:
@@ -74,7 +74,7 @@ def _keyboard(step: State, extra: InlineKeyboardBuilder | None = None) -> Inline
         controls.button(text=_("⬅️ Back"), callback_data=NewGoodsCb(act="back"))
     controls.button(text=_("✖️ Cancel"), callback_data=NewGoodsCb(act="cancel"))
     controls.adjust(3)
-    kb = extra or InlineKeyboardBuilder()
+    kb = extra or InlineKeyboard()
     kb.attach(controls)
     return kb.as_markup()
 
@@ -121,7 +121,7 @@ def summary(data: dict[str, Any], currency: str, locale: str) -> str:
 
 
 def _confirm_keyboard() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("💾 Save"), callback_data=NewGoodsCb(act="save"))
     kb.button(text=_("⬅️ Back"), callback_data=NewGoodsCb(act="back"))
     kb.button(text=_("✖️ Cancel"), callback_data=NewGoodsCb(act="cancel"))

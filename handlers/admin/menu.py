@@ -15,7 +15,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.campaigns import CampaignService
 from domain.i18n import N_
@@ -24,6 +23,7 @@ from handlers.admin.callbacks import AdminCb
 from handlers.admin.security import staff_router
 from handlers.campaigns.admin import open_campaigns
 from handlers.common import show
+from handlers.inline import InlineKeyboard
 
 router = staff_router(__name__)
 
@@ -63,7 +63,7 @@ def register_section(section: AdminSection, before: str | None = None) -> None:
 
 
 async def admin_menu(staff: StaffService, telegram_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for section in SECTIONS:
         if await staff.allowed(telegram_id, section.min_role, section.permission):
             kb.button(text=_(section.label), callback_data=AdminCb(to=section.key))
@@ -72,7 +72,7 @@ async def admin_menu(staff: StaffService, telegram_id: int) -> InlineKeyboardMar
 
 
 def back_to_menu() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("⬅️ Admin menu"), callback_data=AdminCb(to="home"))
     return kb.as_markup()
 

@@ -14,7 +14,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.catalog_types import Page
 from domain.order_board import OrderBoard, OrderDetails, shipment
@@ -26,6 +25,7 @@ from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit, show
 from handlers.fallback import STALE_BUTTON
+from handlers.inline import InlineKeyboard
 from handlers.order_texts import (
     PAYMENT_NAMES,
     notify_buyer,
@@ -69,7 +69,7 @@ def action_label(action: Action) -> str:
 def board_view(counts: list[tuple[OrderStatus, int]]) -> tuple[str, InlineKeyboardMarkup]:
     total = sum(n for _status, n in counts)
     text = _("🧾 <b>Orders</b> ({total} in all)\n\nPick a status:").format(total=total)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for status, n in counts:
         kb.button(text=f"{status_name(status)} ({n})", callback_data=BoardCb(act="l", s=status))
     kb.button(text=_("⬅️ Admin menu"), callback_data=AdminCb(to="home"))
@@ -83,13 +83,13 @@ def list_view(
     text = _("{status}: {total} orders (page {page}/{pages})").format(
         status=status_name(status), total=page.total, page=page.page, pages=page.pages
     )
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for order in page.items:
         label = f"#{order.id} · {money(order.pay_amount, order.pay_currency, locale)} · "
         label += order.created_at.astimezone(UTC).strftime("%m-%d %H:%M")
         kb.button(text=label, callback_data=BoardCb(act="o", id=order.id, s=status, p=page.page))
     kb.adjust(1)
-    nav = InlineKeyboardBuilder()
+    nav = InlineKeyboard()
     if page.has_prev:
         nav.button(text="⬅️", callback_data=BoardCb(act="l", s=status, p=page.page - 1))
     if page.has_next:
@@ -110,7 +110,7 @@ def details_view(d: OrderDetails, locale: str) -> tuple[str, InlineKeyboardMarku
         payment += " · " + _("charge {charge} on {time}").format(
             charge=esc(d.payment.charge_id[-12:]), time=when(d.payment.created_at))
     text = fit(buyer + "\n" + payment + "\n\n" + order_text(order, locale, d.events))
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for action in d.actions:
         kb.button(text=action_label(action),
                   callback_data=BoardCb(act="a", id=order.id, s=action))  # fmt: skip
@@ -174,7 +174,7 @@ async def order_action(query: CallbackQuery, callback_data: BoardCb, state: FSMC
         await query.answer(_("This can't be done with the order in its current state."),
                            show_alert=True)  # fmt: skip
         return
-    back = InlineKeyboardBuilder()
+    back = InlineKeyboard()
     back.button(text=_("✖️ Cancel"), callback_data=BoardCb(act="o", id=details.order.id))
     if action is Action.SHIP:
         await state.set_state(ShipForm.carrier)
@@ -193,7 +193,7 @@ async def order_action(query: CallbackQuery, callback_data: BoardCb, state: FSMC
         ask = (_("Confirm that order #{id} has been refunded ({amount})?")
                if action is Action.REFUND else
                _("Confirm that the goods of order #{id} are back in stock?"))  # fmt: skip
-        kb = InlineKeyboardBuilder()
+        kb = InlineKeyboard()
         kb.button(text=_("✅ Yes"), callback_data=BoardCb(act="y", id=details.order.id, s=action))
         kb.button(text=_("✖️ No"), callback_data=BoardCb(act="o", id=details.order.id))
         amount = money(details.order.pay_amount, details.order.pay_currency, locale)

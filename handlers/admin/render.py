@@ -8,7 +8,6 @@ from decimal import Decimal
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_currency
 
 from domain.catalog import Category, Product
@@ -16,14 +15,13 @@ from domain.merchant import EDITABLE_FIELDS, category_label
 from domain.merchant_input import currency_digits
 from handlers.admin.callbacks import AdminCb, GoodsCb, StockCb
 from handlers.common import esc, fit
+from handlers.inline import InlineKeyboard
 
 
-def page_nav(
-    page: int, pages: int, to_page: Callable[[int], CallbackData]
-) -> InlineKeyboardBuilder:
+def page_nav(page: int, pages: int, to_page: Callable[[int], CallbackData]) -> InlineKeyboard:
     """A row of ⬅️ / ➡️ to the neighbouring pages of a list (only those that exist); the caller
     adds its own buttons after them."""
-    nav = InlineKeyboardBuilder()
+    nav = InlineKeyboard()
     if page > 1:
         nav.button(text="⬅️", callback_data=to_page(page - 1))
     if page < pages:
@@ -86,7 +84,7 @@ def product_text(product: Product, categories: dict[int, Category], locale: str)
 
 
 def product_keyboard(product: Product, version: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for field in EDITABLE_FIELDS:
         data = GoodsCb(act="field", id=product.id, field=field, v=version)
         kb.button(text="✏️ " + field_label(field), callback_data=data)
@@ -109,10 +107,10 @@ def category_picker(
     open_cb: Callable[[int], CallbackData],
     pick_cb: Callable[[int], CallbackData],
     locale: str,
-) -> InlineKeyboardBuilder:
+) -> InlineKeyboard:
     """Children of `parent_id` as buttons: a leaf is picked at once, a branch opens; inside a
     branch, "Put it here" picks the branch itself. The caller adds Back/Cancel rows."""
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kids = sorted((c for c in categories.values() if c.parent_id == parent_id),
                   key=lambda c: (c.position, c.id))  # fmt: skip
     for child in kids[:90]:

@@ -13,7 +13,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.reports import Period, Report, ReportService, parse_day, period_between, preset_period
 from handlers.admin.callbacks import AdminCb
@@ -22,6 +21,7 @@ from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.catalog.render import money
 from handlers.common import esc, fit, show
 from handlers.fallback import STALE_BUTTON
+from handlers.inline import InlineKeyboard
 
 router = staff_router(__name__)
 
@@ -36,7 +36,7 @@ class ReportForm(StatesGroup):
 
 
 def report_menu() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("Today"), callback_data=ReportCb(p="today"))
     kb.button(text=_("7 days"), callback_data=ReportCb(p="7d"))
     kb.button(text=_("30 days"), callback_data=ReportCb(p="30d"))

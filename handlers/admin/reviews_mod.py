@@ -9,7 +9,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.review_moderation import ReviewModeration, ReviewPage
 from domain.reviews import Review
@@ -17,6 +16,7 @@ from handlers.admin.callbacks import AdminCb
 from handlers.admin.render import page_nav
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.common import DbId, esc, fit, show
+from handlers.inline import InlineKeyboard
 
 router = staff_router(__name__)
 
@@ -41,7 +41,7 @@ def list_view(page: ReviewPage) -> tuple[str, InlineKeyboardMarkup]:
     else:
         text = _("💬 <b>Reviews</b>, newest first (page {page}/{pages}). 🙈 hidden, 💬 answered."
                  ).format(page=page.page, pages=page.pages)  # fmt: skip
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for r in page.items:
         label = f"{'★' * r.rating} #{r.product_id} {r.author}: {r.text or '—'} {_mark(r)}"
         kb.button(text=fit(label, 60), callback_data=ReviewModCb(act="open", id=r.id, p=page.page))
@@ -63,7 +63,7 @@ def review_view(review: Review, page: int) -> tuple[str, InlineKeyboardMarkup]:
         lines.append(_("🙈 Hidden from shoppers."))
     if review.reply:
         lines.append(_("💬 <i>Shop:</i> {reply}").format(reply=esc(review.reply)))
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if review.hidden:
         kb.button(text=_("👁 Show again"), callback_data=ReviewModCb(act="show", id=review.id))
     else:
@@ -105,7 +105,7 @@ async def review_reply(query: CallbackQuery, callback_data: ReviewModCb, state: 
     review = await moderation.get(callback_data.id)
     await state.set_state(ReplyForm.text)
     await state.update_data(review_id=review.id)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=ReviewModCb(act="open", id=review.id))
     await show(query, _("Send the shop's answer to this review (- removes the answer)."),
                kb.as_markup())  # fmt: skip

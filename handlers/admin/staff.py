@@ -15,7 +15,6 @@ from aiogram.types import (
     MessageOriginUser,
 )
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.audit import AuditPage, AuditService
 from domain.errors import ValidationError
@@ -25,6 +24,7 @@ from handlers.admin.callbacks import AdminCb, StaffCb
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import StaffForm
 from handlers.common import esc, fit, show
+from handlers.inline import InlineKeyboard
 
 router = staff_router(__name__, min_role="owner")
 
@@ -32,7 +32,7 @@ router = staff_router(__name__, min_role="owner")
 async def staff_view(staff: StaffService) -> tuple[str, InlineKeyboardMarkup]:
     members = await staff.staff()
     lines = [_("👥 <b>Staff</b>")]
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for m in members:
         who = esc(m.name or "?") + (f" @{esc(m.username)}" if m.username else "")
         role = _("owner") if m.role == "owner" else _("manager")
@@ -68,7 +68,7 @@ async def staff_section(query: CallbackQuery, state: FSMContext, staff: StaffSer
 @router.callback_query(StaffCb.filter(F.act == "add"))
 async def add_button(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(StaffForm.person)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=StaffCb(act="list"))
     await show(query, _("Forward me a message from the person, or send their Telegram id or "
                         "@username (they must have opened this bot for a @username)."),
@@ -100,7 +100,7 @@ async def got_person(message: Message, state: FSMContext, staff: StaffService) -
 
 @router.callback_query(StaffCb.filter(F.act == "remove"))
 async def remove_ask(query: CallbackQuery, callback_data: StaffCb) -> None:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("➖ Yes, remove"), callback_data=StaffCb(act="rmok", tg=callback_data.tg))
     kb.button(text=_("✖️ Cancel"), callback_data=StaffCb(act="list"))
     await show(query, _("Remove manager {id}? They lose access at once.")
@@ -130,7 +130,7 @@ def audit_view(page: AuditPage) -> tuple[str, InlineKeyboardMarkup]:
         details = json.dumps(e.details, ensure_ascii=False)[:150] if e.details else ""
         lines.append(f"<code>{when}</code> {e.actor} <b>{esc(e.action)}</b> {esc(e.target)} "
                      f"{esc(details)}".rstrip())  # fmt: skip
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if page.page > 1:
         kb.button(text="⬅️", callback_data=StaffCb(act="audit", page=page.page - 1))
     if page.page < page.pages:

@@ -11,7 +11,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.inventory import (
     MANUAL_REASONS,
@@ -28,6 +27,7 @@ from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import StockForm
 from handlers.common import fit, show
 from handlers.fallback import STALE_BUTTON
+from handlers.inline import InlineKeyboard
 
 router = staff_router(__name__)
 
@@ -38,7 +38,7 @@ def low_stock_view(page: StockPage, locale: str) -> tuple[str, InlineKeyboardMar
     else:
         text = _("📉 <b>Low and out of stock</b> (page {page}/{pages})").format(
             page=page.page, pages=page.pages)  # fmt: skip
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for row in page.items:
         title = row.title_zh if locale.startswith("zh") and row.title_zh else row.title
         mark = "⛔️" if row.available <= 0 else "⚠️"
@@ -60,7 +60,7 @@ def unit_view(level: StockLevel, page: int) -> tuple[str, InlineKeyboardMarkup]:
         variant=f" / {level.variant_id}" if level.variant_id else "",
         on_hand=level.on_hand, reserved=level.reserved, available=level.available,
     )  # fmt: skip
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for reason in MANUAL_REASONS:
         data = StockCb(act="reason", pid=level.product_id, vid=level.variant_id or 0,
                        reason=reason.value)  # fmt: skip
@@ -111,7 +111,7 @@ async def pick_reason(query: CallbackQuery, callback_data: StockCb, state: FSMCo
         text = _("How much does on-hand stock change? Send e.g. +5 or -3.")
     else:
         text = _("How many units? Send a whole number, e.g. 10.")
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     back = StockCb(act="open", pid=level.product_id, vid=level.variant_id or 0)
     kb.button(text=_("✖️ Cancel"), callback_data=back)
     await show(query, text, kb.as_markup())

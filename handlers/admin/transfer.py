@@ -12,7 +12,6 @@ from aiogram import Bot, F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, FSInputFile, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.catalog_csv import COLUMNS, MAX_IMPORT_BYTES, REQUIRED_COLUMNS, ImportRefused, RowError
 from domain.catalog_transfer import CatalogTransfer
@@ -21,6 +20,7 @@ from handlers.admin.callbacks import AdminCb
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import ImportForm
 from handlers.common import esc, fit, show
+from handlers.inline import InlineKeyboard
 
 router = staff_router(__name__)
 ERRORS_IN_MESSAGE = 15
@@ -41,7 +41,7 @@ def render_row_error(error: RowError) -> str:
 @router.callback_query(AdminCb.filter(F.to == "transfer"))
 async def transfer_section(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("⬇️ Export CSV"), callback_data=AdminCb(to="export"))
     kb.button(text=_("⬆️ Import CSV"), callback_data=AdminCb(to="import"))
     kb.button(text=_("⬅️ Admin menu"), callback_data=AdminCb(to="home"))
@@ -57,7 +57,7 @@ async def transfer_section(query: CallbackQuery, state: FSMContext) -> None:
 @router.callback_query(AdminCb.filter(F.to == "import"))
 async def import_button(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(ImportForm.file)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=AdminCb(to="transfer"))
     await show(query, _("Send the CSV file as a document."), kb.as_markup())
 

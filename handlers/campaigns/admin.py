@@ -16,7 +16,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.campaigns import STATE_LABELS, Campaign, CampaignService
 from handlers.campaigns.render import (
@@ -30,6 +29,7 @@ from handlers.campaigns.render import (
 from handlers.campaigns.security import IsAdmin
 from handlers.campaigns.states import CampaignForm
 from handlers.common import cancel_keyboard, esc, show
+from handlers.inline import InlineKeyboard
 
 if TYPE_CHECKING:
     from bot.settings import Settings  # workflow data, injected by name
@@ -40,7 +40,7 @@ router.callback_query.filter(IsAdmin())
 
 
 def list_keyboard(campaigns: list[Campaign]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("➕ New campaign"), callback_data=CampCb(action="new"))
     for c in campaigns:
         label = _("#{id} · {state}").format(id=c.id, state=_(STATE_LABELS[c.state]))
@@ -109,7 +109,7 @@ async def confirm_button(
 ) -> None:
     campaign = await campaigns.get(callback_data.id)
     size = await campaigns.audience_size(campaign.draft.audience)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✅ Yes, send now"), callback_data=CampCb(action="send", id=campaign.id))
     kb.button(text=_("⬅️ Back"), callback_data=CampCb(action="open", id=campaign.id))
     kb.adjust(1)

@@ -12,7 +12,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.audiences import AUDIENCES, AudienceSpec, audience_spec
 from domain.campaigns import (
@@ -30,6 +29,7 @@ from handlers.campaigns.render import CampCb, send_promotion
 from handlers.campaigns.security import IsAdmin
 from handlers.campaigns.states import CampaignForm
 from handlers.common import cancel_keyboard, esc, show
+from handlers.inline import InlineKeyboard
 
 if TYPE_CHECKING:
     from bot.settings import Settings  # workflow data, injected by name
@@ -44,7 +44,7 @@ class AudienceCb(CallbackData, prefix="ca"):
 
 
 def _choice_keyboard(*buttons: tuple[str, CallbackData]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for text, data in buttons:
         kb.button(text=text, callback_data=data)
     kb.button(text=_("✖️ Cancel"), callback_data=CampCb(action="list"))

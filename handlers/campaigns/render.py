@@ -13,7 +13,6 @@ from aiogram import Bot
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.audiences import AUDIENCES, AudienceSpec
 from domain.campaigns import (
@@ -25,6 +24,7 @@ from domain.campaigns import (
     DeliveryCounts,
 )
 from handlers.common import esc
+from handlers.inline import InlineKeyboard
 
 BAR_WIDTH = 12
 
@@ -44,7 +44,7 @@ class CampCb(CallbackData, prefix="cp"):
 
 
 def promo_keyboard(campaign_id: int, button: CampaignButton | None) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if button is not None:
         label = _("🛍 View the product") if button.kind == "product" else _("🎁 Get the coupon")
         kb.button(text=label, callback_data=PromoCb(action="open", id=campaign_id))
@@ -113,7 +113,7 @@ def campaign_card(campaign: Campaign, audience_size: int | None, timezone: str) 
 
 
 def card_keyboard(campaign: Campaign) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     state, cid = campaign.state, campaign.id
     if state in (CampaignState.DRAFT, CampaignState.SCHEDULED):
         kb.button(text=_("👁 Preview"), callback_data=CampCb(action="preview", id=cid))
@@ -160,7 +160,7 @@ def report_text(campaign: Campaign, counts: DeliveryCounts) -> str:
 
 
 def progress_keyboard(campaign: Campaign) -> InlineKeyboardMarkup | None:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if campaign.state == CampaignState.RUNNING:
         kb.button(text=_("⏸ Pause"), callback_data=CampCb(action="pause", id=campaign.id))
     elif campaign.state == CampaignState.PAUSED:

@@ -7,13 +7,13 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.campaigns import CampaignService
 from domain.users import User, UserService
 from handlers.alerts import alerts_button
 from handlers.campaigns.render import PromoCb, product_link
 from handlers.common import MenuCb, esc, show
+from handlers.inline import InlineKeyboard
 
 router = Router(name=__name__)
 
@@ -36,7 +36,7 @@ def settings_text(user: User) -> str:
 
 
 def settings_keyboard(user: User) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if user.marketing_opt_in:
         kb.button(text=_("🔕 Stop promotions"), callback_data=SettingsCb(promotions=False))
     else:

@@ -6,20 +6,20 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.catalog import CatalogService, CategoryNotFound
 from handlers.catalog.callbacks import CatCb, origin
 from handlers.catalog.keyboards import pager_row, product_rows
 from handlers.catalog.screens import present
 from handlers.common import MenuCb, esc, fit
+from handlers.inline import InlineKeyboard
 
 router = Router(name=__name__)
 
 
 async def roots_screen(catalog: CatalogService, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     roots = await catalog.children(None)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for category in roots:
         kb.button(text=fit(category.name.get(locale), 40), callback_data=CatCb(c=category.id))
     kb.adjust(2)
@@ -37,7 +37,7 @@ async def category_screen(
         return await roots_screen(catalog, locale)
     listing = await catalog.listing(category_id, page)
     category, path, goods = listing.category, listing.path, listing.goods
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for kid in listing.children:
         kb.button(text="📂 " + fit(kid.name.get(locale), 40), callback_data=CatCb(c=kid.id))
     kb.adjust(2)

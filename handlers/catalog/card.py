@@ -6,7 +6,6 @@ from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.catalog import CatalogService, CategoryNotFound, ProductNotFound
 from domain.recommend import EventLog
@@ -22,6 +21,7 @@ from handlers.catalog.screens import present
 from handlers.catalog.search import KEY as SEARCH_KEY
 from handlers.catalog.search import search_screen
 from handlers.common import esc, fit
+from handlers.inline import InlineKeyboard
 from handlers.recs_keyboards import shelf_pager
 
 router = Router(name=__name__)
@@ -141,7 +141,7 @@ async def related_items(
         shelf = await shelves.similar(product.id, user.id, cb.i)
     else:
         shelf = await shelves.bought_together(product.id, user.id, cb.i)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for row in product_rows(shelf.products, locale, ""):
         kb.row(*row)
     page = CardCb(a=cb.a, p=product.id, v=cb.v, o=cb.o, i=0)

@@ -8,13 +8,13 @@ from urllib.parse import quote
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.catalog import Page, Product, ProductDetail, Variant
 from handlers.alerts import notify_button
 from handlers.catalog.callbacks import CART_ADD, CardCb, ReviewCb
 from handlers.catalog.render import product_button
 from handlers.common import fit
+from handlers.inline import InlineKeyboard
 
 MAX_VARIANT_BUTTONS = 24
 
@@ -61,7 +61,7 @@ def card_keyboard(
 ) -> InlineKeyboardMarkup:
     product = detail.product
     vid = variant.id if variant is not None else 0
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
 
     def card(action: str, **kw: int) -> str:
         values: dict[str, int] = {"v": vid, "i": photo_index} | kw

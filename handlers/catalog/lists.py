@@ -6,7 +6,6 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.catalog import PAGE_SIZE, CatalogService, Page, clamp_page
 from domain.users import User
@@ -14,6 +13,7 @@ from handlers.catalog.callbacks import ListCb, origin
 from handlers.catalog.keyboards import pager_row, product_rows
 from handlers.catalog.screens import present
 from handlers.common import MenuCb, catalog_button
+from handlers.inline import InlineKeyboard
 
 router = Router(name=__name__)
 
@@ -26,7 +26,7 @@ async def favourites_screen(
     catalog: CatalogService, user: User, locale: str, page: int = 1
 ) -> tuple[str, InlineKeyboardMarkup]:
     favourites = await catalog.favourites(user.id, page)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for row in product_rows(favourites.items, locale, origin("favourites", page=favourites.page)):
         kb.row(*row)
     kb.row(*pager_row(favourites, lambda n: ListCb(a="f", p=n)))
@@ -48,7 +48,7 @@ async def history_screen(
     viewed = await catalog.history(user.id)
     page = clamp_page(page, PAGE_SIZE, len(viewed))
     shown = Page(viewed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], page, PAGE_SIZE, len(viewed))
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for row in product_rows(shown.items, locale, origin("history", page=page)):
         kb.row(*row)
     kb.row(*pager_row(shown, lambda n: ListCb(a="h", p=n)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_currency, get_currency_precision
@@ -14,6 +15,7 @@ from handlers.common import esc, fit
 BUTTON_CHARS = 60  # long titles make unreadable buttons
 
 
+@lru_cache(maxsize=8192)  # Babel parses the locale's pattern on every call: 0.1 ms a price
 def money(amount: int, currency: str, locale: str) -> str:
     """Minor units to a price people read, per locale (Stars are whole numbers)."""
     if currency == "XTR":

@@ -11,7 +11,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 
 from domain.catalog import CatalogService
@@ -22,6 +21,7 @@ from handlers.catalog.keyboards import pager_row
 from handlers.catalog.render import rating_line, stars
 from handlers.catalog.screens import present
 from handlers.common import esc, fit
+from handlers.inline import InlineKeyboard
 
 router = Router(name=__name__)
 KEY = "rv"
@@ -60,7 +60,7 @@ async def reviews_screen(
     if found.total:
         lines.append(_("Page {page}/{pages}").format(page=found.page, pages=found.pages))
         lines.extend("\n" + _review_block(r, locale) for r in found.items)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.row(*pager_row(found, lambda n: ReviewCb(a="l", p=product_id, n=n, o=origin)))
     photos = [
         InlineKeyboardButton(
@@ -79,7 +79,7 @@ async def reviews_screen(
 
 
 def _step_keyboard(product_id: int, skip: bool) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if skip:
         kb.button(text=_("⏭ Skip"), callback_data=ReviewCb(a="k", p=product_id))
     kb.button(text=_("✖️ Cancel"), callback_data=ReviewCb(a="x", p=product_id))
@@ -140,7 +140,7 @@ async def start_review(
                 stars=stars(mine.rating)
             )
         )
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for n in range(1, 6):
         kb.button(text="⭐" * n, callback_data=ReviewCb(a="r", p=product.id, n=n))
     kb.button(text=_("✖️ Cancel"), callback_data=ReviewCb(a="x", p=product.id))

@@ -16,7 +16,6 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.catalog import CatalogService, CategoryNode
 from domain.i18n import N_
@@ -29,6 +28,7 @@ from handlers.catalog.keyboards import pager_row, product_rows
 from handlers.catalog.render import money
 from handlers.catalog.screens import present
 from handlers.common import esc, fit
+from handlers.inline import InlineKeyboard
 from handlers.recs_keyboards import add_shelf, discover_row
 
 router = Router(name=__name__)
@@ -119,7 +119,7 @@ def _button(text: str, k: int, action: str, value: object = "") -> InlineKeyboar
 
 
 async def _trending_instead(
-    kb: InlineKeyboardBuilder, lines: list[str], shelves: ShelfService, viewer: int, locale: str
+    kb: InlineKeyboard, lines: list[str], shelves: ShelfService, viewer: int, locale: str
 ) -> bool:
     """An empty search (no words yet) shows what is trending and a way to new arrivals;
     False when the recommender has nothing yet."""
@@ -149,7 +149,7 @@ async def search_screen(
     await state.update_data({KEY: s})
     names = await _category_names(catalog, locale) if s.get("cat") is not None else {}
     query = esc(fit(s["q"], 100))
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if result.fallback:
         nothing = _("🔎 Nothing found for «{query}».").format(query=query)
         lines = [nothing] if s["q"].strip() else []
@@ -202,7 +202,7 @@ async def _menu(
     s: dict[str, Any], action: str, search: SearchService, catalog: CatalogService, locale: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     k = s["k"]
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if action == "S":
         current = s.get("so", SearchSort.RELEVANCE)
         for sort, label in SORT_LABELS.items():
@@ -286,7 +286,7 @@ async def search_command(
             _("Send /search and what you're looking for, e.g. <code>/search phone</code>, "
               "or just type the words.")
         ]  # fmt: skip
-        kb = InlineKeyboardBuilder()
+        kb = InlineKeyboard()
         shown = await _trending_instead(kb, lines, shelves, user.id, locale)
         markup = kb.as_markup() if shown else None
         await message.answer("\n\n".join(lines), reply_markup=markup)

@@ -11,7 +11,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.i18n import N_
 from domain.users import (
@@ -24,6 +23,7 @@ from domain.users import (
     validate_address_field,
 )
 from handlers.common import DbId, MenuCb, esc, show
+from handlers.inline import InlineKeyboard
 from handlers.profile.profile import ProfileCb
 
 router = Router(name=__name__)
@@ -61,7 +61,7 @@ def address_text(address: Address | AddressDraft) -> str:
 
 
 def list_keyboard(addresses: list[Address]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for number, address in enumerate(addresses, start=1):
         star = "⭐ " if address.is_default else ""
         label = f"{star}{number}. {address.street}"[:48]
@@ -102,7 +102,7 @@ async def view_address(
     query: CallbackQuery, callback_data: AddrCb, user: User, users: UserService
 ) -> None:
     address = await users.address(user.id, callback_data.id)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✏️ Edit"), callback_data=AddrCb(action="edit", id=address.id))
     kb.button(text=_("🗑 Delete"), callback_data=AddrCb(action="delete", id=address.id))
     if not address.is_default:
@@ -118,7 +118,7 @@ async def ask_delete(
     query: CallbackQuery, callback_data: AddrCb, user: User, users: UserService
 ) -> None:
     address = await users.address(user.id, callback_data.id)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("Yes, delete"), callback_data=AddrCb(action="really_delete", id=address.id))
     kb.button(text=_("No, keep it"), callback_data=AddrCb(action="view", id=address.id))
     await show(query, _("Delete this address?") + "\n" + address_text(address), kb.as_markup())
@@ -176,7 +176,7 @@ async def start_edit(
 
 
 def step_keyboard(field: str, current: dict[str, Any], user: User) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     if current.get(field):
         shown = str(current[field])[:30]
         kb.button(text=_("Keep: {value}").format(value=shown), callback_data=AddrCb(action="keep"))
@@ -217,7 +217,7 @@ async def accept(
         await ask(target, following, data["current"], user)
         return
     await state.set_state(AddressForm.confirm)
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✅ Save"), callback_data=AddrCb(action="save"))
     kb.button(text=_("✖️ Cancel"), callback_data=MenuCb(to="cancel"))
     draft = AddressDraft(**data["draft"])

@@ -19,12 +19,12 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.loyalty import LoyaltyService
 from domain.users import SUPPORTED_LANGUAGES, User, UserService
 from handlers.alerts import alerts_button
 from handlers.common import MenuCb, TextIs, cancel_keyboard, esc, main_menu, show
+from handlers.inline import InlineKeyboard
 from handlers.loyalty import PointsCb, status_lines
 
 router = Router(name=__name__)
@@ -61,7 +61,7 @@ def profile_text(user: User, address_count: int, loyalty_lines: list[str] | None
 
 
 def profile_keyboard(user: User) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     kb.button(text=_("✏️ Name"), callback_data=ProfileCb(action="name"))
     kb.button(text=_("📱 Phone"), callback_data=ProfileCb(action="phone"))
     kb.button(text=_("🌐 Language"), callback_data=MenuCb(to="language"))
@@ -201,7 +201,7 @@ async def _save_phone(
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = InlineKeyboard()
     for code in SUPPORTED_LANGUAGES:
         kb.button(text=LANGUAGE_NAMES[code], callback_data=LangCb(code=code))
     kb.adjust(len(SUPPORTED_LANGUAGES))
