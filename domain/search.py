@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from domain.catalog_types import MAX_PAGE_SIZE, Product
-from domain.search_text import edit_distance, is_cjk, query_tokens, warm_up
+from domain.search_text import edit_distance, is_cjk, load_segmenter_for, query_tokens, warm_up
 
 __all__ = [
     "COUNT_CAP",
@@ -181,6 +181,7 @@ class SearchService:
         offset = min(max(0, query.offset), max(0, MAX_OFFSET - limit))
         query = replace(query, offset=offset, limit=limit)
         raw = (query.text or "").strip()
+        await load_segmenter_for(raw[:MAX_QUERY_CHARS])
         terms = prepare_terms(raw)
         cleaned = " ".join(t.text for t in terms)
         if not terms:

@@ -6,11 +6,6 @@ from __future__ import annotations
 import csv
 import io
 
-# The object API (Figure + the Agg canvas), not pyplot: no global figure registry, no GUI
-# toolkit, safe to use from worker threads.
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from domain.pricing import exponent
 from domain.reports import Report
 
@@ -21,6 +16,12 @@ REVENUE, PLACED, PAID = "Revenue by day", "Orders placed", "Paid orders"
 
 def chart_png(report: Report) -> bytes:
     """Revenue per currency (top) and orders placed / paid (bottom), one point per day."""
+    # Imported here, not at start-up: matplotlib costs half a second and ~30 MiB that a bot
+    # which never draws a report shouldn't pay. The object API (Figure + the Agg canvas), not
+    # pyplot: no global figure registry, no GUI toolkit, safe to use from worker threads.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     labels = [d.day.strftime("%m-%d") for d in report.daily]
     positions = list(range(len(labels)))
     figure = Figure(figsize=(8, 5), dpi=100)

@@ -27,7 +27,7 @@ from storage.catalog.models import (
     ProductRow,
     VariantRow,
 )
-from storage.catalog.sql import add_terms, document_terms, remove_terms, search_documents
+from storage.catalog.sql import add_terms, document_terms, remove_terms, segmented_documents
 
 # Fields a merchant may change through update_product, and the columns behind them.
 _PLAIN_FIELDS = {
@@ -173,7 +173,7 @@ class TortoiseCatalogRepository:
         return category_from_row(row)
 
     async def create_product(self, draft: ProductDraft) -> Product:
-        title_doc, body_doc = search_documents(
+        title_doc, body_doc = await segmented_documents(
             draft.title, draft.description, draft.brand, draft.sku, draft.tags, draft.specs,
             await category_path(draft.category_id),
         )  # fmt: skip
@@ -224,7 +224,7 @@ class TortoiseCatalogRepository:
                 for key, value in columns.items():
                     setattr(row, key, value)
                 fresh = product_from_row(row)
-                title_doc, body_doc = search_documents(
+                title_doc, body_doc = await segmented_documents(
                     fresh.title, fresh.description, fresh.brand, fresh.sku, fresh.tags,
                     fresh.specs, await category_path(fresh.category_id),
                 )  # fmt: skip

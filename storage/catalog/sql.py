@@ -12,7 +12,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.catalog import Localized, Product
-from domain.search_text import deletes, fold, index_document, is_cjk
+from domain.search_text import deletes, fold, index_document, is_cjk, load_segmenter_for
 
 FUZZY_MIN_LEN = 4  # the vocabulary keys only words long enough to be typo-corrected
 
@@ -122,6 +122,24 @@ def search_documents(
     )
     filters = [category_token(cid) for cid, _ in category_path] + [brand_token(brand)]
     return " ".join([title_doc, *(t for t in filters if t)]).strip(), body_doc
+
+
+async def segmented_documents(
+    title: Localized,
+    description: Localized,
+    brand: str,
+    sku: str,
+    tags: Sequence[str],
+    specs: Sequence[Sequence[str]],
+    category_path: Sequence[tuple[int, Localized]],
+) -> tuple[str, str]:
+    """search_documents for a product saved while the bot runs: Chinese text in it loads
+    jieba's dictionary first, in a thread rather than on the event loop."""
+    await load_segmenter_for(
+        title.zh, title.en, description.zh, description.en, brand, *tags,
+        *(str(v) for _, v in specs), *(name.zh for _, name in category_path),
+    )  # fmt: skip
+    return search_documents(title, description, brand, sku, tags, specs, category_path)
 
 
 def document_terms(title_doc: str, body_doc: str) -> set[str]:
