@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # scipy loads when a model is built, not at start-up (0.25 s, 25 MiB)
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
 
 from domain.search_text import query_tokens
@@ -70,7 +70,7 @@ def content_matrix(
     items: Sequence[ItemInfo], tokenize: Tokenizer = default_tokenizer
 ) -> sp.csr_matrix:
     """Rows = items (in the given order), L2-normalised TF-IDF weights over their features."""
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
     vocabulary: dict[str, int] = {}
     rows: list[int] = []

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:  # scipy loads when a model is built, not at start-up (0.25 s, 25 MiB)
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
 
 from domain.recommend.config import RecommendConfig
@@ -280,7 +280,7 @@ def _blend_content(
     tokenize: Tokenizer,
 ) -> sp.csr_matrix:
     """Co-occurrence plus weighted content similarity; content alone for cold items."""
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
     if not info or config.content_weight <= 0:
         return collaborative

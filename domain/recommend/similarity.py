@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:  # scipy loads when a model is built, not at start-up (0.25 s, 25 MiB)
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
 
 BLOCK_ROWS = 512
@@ -27,7 +27,7 @@ def top_k_rows(
     `block(start, stop)` returns rows start..stop of the full score matrix; the diagonal (an
     item and itself) is always dropped.
     """
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
     indptr = [0]
     indices: list[npt.NDArray[np.int64]] = []
@@ -71,7 +71,7 @@ def cooccurrence_similarity(
     User weight is 1 / log2(1 + items of the user) with `user_damping` (IUF): someone who uses
     everything tells little about any pair; alpha < 0.5 damps popular neighbours j harder.
     """
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
     if n_items == 0 or user_index.size == 0:
         return sp.csr_matrix((n_items, n_items))
@@ -103,7 +103,7 @@ def cooccurrence_similarity(
 
 def content_similarity(features: sp.csr_matrix, *, k: int) -> sp.csr_matrix:
     """Top-k neighbours by cosine of the (already L2-normalised) content feature rows."""
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
     n_items = features.shape[0]
     if features.nnz == 0:
