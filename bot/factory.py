@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
@@ -76,10 +77,17 @@ class Services:
     loyalty: LoyaltyService | None = None  # points, tiers, referral rewards
 
 
+def _json_dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
 def build_bot(settings: Settings, token: str) -> Bot:
-    session = None
+    api = PRODUCTION
     if settings.bot_api_base_url:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_base_url))
+        api = TelegramAPIServer.from_base(settings.bot_api_base_url)
+    # orjson reads every update and answer and writes every keyboard, several times faster
+    # than the json module aiogram uses by default.
+    session = AiohttpSession(api=api, json_loads=orjson.loads, json_dumps=_json_dumps)
     return Bot(
         token=token,
         session=session,
