@@ -9,11 +9,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.users import Address, AddressDraft, TelegramIdentity, User
+from storage.compiled import CompiledGet
 from storage.models import AddressRow, UserRow
 
 # last_seen is for reports and "inactive for N days" audiences: minute precision is plenty, and
 # not rewriting the row on every update keeps the hot path to a single indexed read.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+_BY_TELEGRAM_ID = CompiledGet(UserRow, "telegram_id")  # every update reads it
+_ADDRESS = CompiledGet(AddressRow, "id", "user_id")  # only the owner's: forged ids find nothing
 
 
 def _user(row: UserRow) -> User:
@@ -66,7 +69,7 @@ class TortoiseUserRepository:
         self, identity: TelegramIdentity, referral_code: str
     ) -> tuple[User, bool]:
         now = datetime.now(UTC)
-        row = await UserRow.get_or_none(telegram_id=identity.telegram_id)
+        row = await _BY_TELEGRAM_ID.get(identity.telegram_id)
         if row is None:
             try:
                 row = await UserRow.create(
@@ -116,7 +119,7 @@ class TortoiseUserRepository:
         return [_address(r) for r in rows]
 
     async def get_address(self, user_id: int, address_id: int) -> Address | None:
-        row = await AddressRow.get_or_none(id=address_id, user_id=user_id)
+        row = await _ADDRESS.get(address_id, user_id)  # checkout reads it at every step
         return _address(row) if row else None
 
     async def add_address(self, user_id: int, draft: AddressDraft, limit: int) -> Address | None:

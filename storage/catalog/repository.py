@@ -28,6 +28,7 @@ from storage.catalog.models import (
     VariantRow,
 )
 from storage.catalog.sql import add_terms, document_terms, remove_terms, segmented_documents
+from storage.compiled import CompiledGet
 
 # Fields a merchant may change through update_product, and the columns behind them.
 _PLAIN_FIELDS = {
@@ -35,6 +36,7 @@ _PLAIN_FIELDS = {
     "low_stock_threshold", "active", "category_id", "rating_avg", "rating_count",
 }  # fmt: skip
 _SEARCHED_FIELDS = {"title", "description", "brand", "tags", "specs", "category_id", "sku"}
+_PRODUCT_BY_ID = CompiledGet(ProductRow, "id")  # cards, carts, checkout: several per update
 
 
 def category_from_row(row: CategoryRow) -> Category:
@@ -130,7 +132,7 @@ class TortoiseCatalogRepository:
         return [product_from_row(r) for r in rows]
 
     async def get_product(self, product_id: int) -> Product | None:
-        row = await ProductRow.get_or_none(id=product_id)
+        row = await _PRODUCT_BY_ID.get(product_id)
         return product_from_row(row) if row else None
 
     async def products_by_ids(self, ids: Sequence[int]) -> list[Product]:
