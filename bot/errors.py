@@ -13,7 +13,7 @@ from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.middlewares import UpdateInProgress
+from bot.middlewares import REDELIVER, Redeliver, UpdateInProgress
 from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -75,10 +75,11 @@ async def on_unexpected(event: ErrorEvent, **data: Any) -> None:
         await tell(event.update, _("Sorry, something went wrong on our side. Please try again."))
 
 
-async def on_in_progress(event: ErrorEvent) -> None:
-    """Another replica is handling this update: fail the webhook request so Telegram retries."""
+async def on_in_progress(event: ErrorEvent) -> Redeliver:
+    """The update is being handled (another replica, or an earlier copy here): the webhook
+    answers 503 so Telegram delivers it again later, by when it is done or its lease ran out."""
     log.info("update %s is being handled elsewhere; asking for redelivery", event.update.update_id)
-    raise event.exception
+    return REDELIVER
 
 
 def register_error_handlers(dp: Dispatcher) -> None:

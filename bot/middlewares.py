@@ -24,8 +24,16 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class UpdateInProgress(Exception):
-    """Another live process is handling this update right now: deliver it again later (the
-    webhook answers 500, so Telegram retries)."""
+    """A live process (another replica, or this one) is handling this update right now:
+    deliver it again later (the webhook answers 503, so Telegram retries)."""
+
+
+class Redeliver:
+    """What the error handler returns for UpdateInProgress: the webhook turns it into a 503
+    (bot/webhook.py) instead of an exception's 500 with a traceback in the log."""
+
+
+REDELIVER = Redeliver()
 
 
 class UpdateDeduplicator:
@@ -67,10 +75,15 @@ class UpdateDeduplicator:
         return True
 
     async def claim(self, update_id: int) -> bool:
-        """True: handle the update now (then `finish` or `release` it). False: it was handled,
-        or this process is handling it. Raises UpdateInProgress if another process is."""
+        """True: handle the update now (then `finish` or `release` it). False: it was handled
+        (or, long polling, this process is handling it: the batch came back before it was
+        done). Raises UpdateInProgress if a webhook delivery is being handled, here or by
+        another process: answered 200, a copy would count as delivered, and a crash before
+        the first copy is done would lose the update."""
         if update_id in self._busy:
-            return False
+            if self.single_consumer:
+                return False
+            raise UpdateInProgress(update_id)
         self._busy.add(update_id)  # before any await: a second copy here is a duplicate
         try:
             claimed = await self._claim(update_id)

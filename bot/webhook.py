@@ -1,11 +1,18 @@
-"""The webhook endpoint: aiogram's request handler, plus a warning for every refused request."""
+"""The webhook endpoint: aiogram's request handler, plus a warning for every refused request
+and a 503 for an update that is still being handled (Telegram delivers it again later)."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from aiogram import Bot
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+
+from bot.middlewares import Redeliver
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -26,5 +33,18 @@ class SecretCheckingHandler(SimpleRequestHandler):
             )
             return web.Response(body="Unauthorized", status=401)
         return await super().handle(request)
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        """Handle, then answer: 200 (with a method to call, if the handler returned one), or
+        503 for an update being handled elsewhere. Unlike aiogram's feed_webhook_update this
+        doesn't answer 200 early when handling passes 55 s: Telegram then retries, and the
+        retry waits (503) until the first copy is done, so a crash can't lose the update."""
+        data = await request.json(loads=bot.session.json_loads)
+        update = Update.model_validate(data, context={"bot": bot})
+        result: Any = await self.dispatcher.feed_update(bot, update, **self.data)
+        if isinstance(result, Redeliver):
+            return web.Response(text="update is being handled; deliver it again", status=503)
+        method = result if isinstance(result, TelegramMethod) else None
+        return web.Response(body=self._build_response_writer(bot=bot, result=method))
 
     __call__ = handle

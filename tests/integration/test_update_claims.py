@@ -29,11 +29,15 @@ async def redis(redis_url: str) -> Redis:
 async def test_a_busy_update_belongs_to_its_replica_until_done(redis: Redis) -> None:
     a, b = UpdateDeduplicator(redis, BOT_ID), UpdateDeduplicator(redis, BOT_ID)
     assert await a.claim(1)
-    assert not await a.claim(1)  # a second copy in the same process: a duplicate
+    with pytest.raises(UpdateInProgress):
+        await a.claim(1)  # a second copy while a handles the first: retry it later too
     with pytest.raises(UpdateInProgress):
         await b.claim(1)  # still being handled by a: Telegram should retry later
     await a.finish(1)
     assert not await b.claim(1) and not await a.claim(1)
+    poller = UpdateDeduplicator(redis, BOT_ID, single_consumer=True)
+    assert await poller.claim(5)
+    assert not await poller.claim(5)  # long polling: the batch came back while it's handled
 
 
 async def test_an_update_left_busy_by_a_dead_process_is_handled_again(redis: Redis) -> None:
