@@ -8,7 +8,7 @@ import signal
 from contextlib import suppress
 from dataclasses import dataclass, field
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from redis.asyncio import Redis
@@ -200,13 +200,14 @@ class KioskApp:
         await close_db()
 
 
-def detach_routers(dp: Dispatcher) -> None:
+def detach_routers(dp: Router) -> None:
     """Free the module-level routers so another Dispatcher in this process can include them.
 
     Only tests and the demo build several dispatchers in one process; aiogram has no public
     way to detach a router, hence the private attribute.
     """
     for router in dp.sub_routers:
+        detach_routers(router)  # handlers.dispatch_order nests the staff routers
         router._parent_router = None
     dp.sub_routers.clear()
 

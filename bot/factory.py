@@ -43,7 +43,7 @@ from domain.payments import PaymentService
 from domain.reviews import ReviewService
 from domain.search import SearchService
 from domain.users import UserService
-from handlers import get_routers
+from handlers import dispatch_order
 from handlers.catalog.inline import InlineAnswerCache
 from storage.campaigns.repository import TortoiseCampaignRepository
 from storage.catalog.repository import (
@@ -168,6 +168,6 @@ def build_dispatcher(
         dp.update.outer_middleware(MetricsMiddleware(metrics))
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(LocaleMiddleware(i18n))
-    dp.include_routers(*get_routers())
+    dp.include_routers(*dispatch_order())
     register_error_handlers(dp)
     return dp
