@@ -7,10 +7,6 @@ One Dispatcher with MemoryStorage, no middlewares, no database: a text message i
 its text, a callback query with an empty answerCallbackQuery. It runs polling and the webhook
 exactly as Kiosk does (same aiohttp server, handle_in_background=False), so the ratio measured
 by bench/throughput.py is what Kiosk's own work costs.
-
-By default it is bare aiogram (asyncio's loop, the json module): the issue's baseline. With
-ECHO_RUNTIME=kiosk it runs on what Kiosk's main.py and build_bot use (uvloop, orjson), so the
-second ratio the bench prints leaves those out and compares the bots' own work.
 """
 
 from __future__ import annotations
@@ -19,7 +15,6 @@ import asyncio
 import os
 from urllib.parse import urlsplit
 
-import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -42,18 +37,9 @@ def build_echo_dispatcher() -> Dispatcher:
     return dp
 
 
-def kiosk_runtime() -> bool:
-    return os.environ.get("ECHO_RUNTIME") == "kiosk"
-
-
 async def main() -> None:
     api = TelegramAPIServer.from_base(os.environ["BOT_API_BASE_URL"])
-    session = AiohttpSession(api=api)
-    if kiosk_runtime():
-        session = AiohttpSession(
-            api=api, json_loads=orjson.loads, json_dumps=lambda v: orjson.dumps(v).decode()
-        )
-    bot = Bot(os.environ["BOT_TOKEN"], session=session)
+    bot = Bot(os.environ["BOT_TOKEN"], session=AiohttpSession(api=api))
     dp = build_echo_dispatcher()
     if os.environ.get("MODE") != "webhook":
         await bot.delete_webhook(drop_pending_updates=False)
@@ -72,9 +58,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    if kiosk_runtime():
-        import uvloop
-
-        uvloop.run(main())
-    else:
-        asyncio.run(main())
+    asyncio.run(main())
