@@ -4,15 +4,17 @@ placeholders per backend, product rows to domain objects, search documents and v
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.catalog import Localized, Product
 from domain.search_text import deletes, fold, index_document, is_cjk, load_segmenter_for
+
+P = ParamSpec("P")
 
 FUZZY_MIN_LEN = 4  # the vocabulary keys only words long enough to be typo-corrected
 
@@ -124,22 +126,20 @@ def search_documents(
     return " ".join([title_doc, *(t for t in filters if t)]).strip(), body_doc
 
 
-async def segmented_documents(
-    title: Localized,
-    description: Localized,
-    brand: str,
-    sku: str,
-    tags: Sequence[str],
-    specs: Sequence[Sequence[str]],
-    category_path: Sequence[tuple[int, Localized]],
-) -> tuple[str, str]:
-    """search_documents for a product saved while the bot runs: Chinese text in it loads
-    jieba's dictionary first, in a thread rather than on the event loop."""
-    await load_segmenter_for(
-        title.zh, title.en, description.zh, description.en, brand, *tags,
-        *(str(v) for _, v in specs), *(name.zh for _, name in category_path),
-    )  # fmt: skip
-    return search_documents(title, description, brand, sku, tags, specs, category_path)
+def _segmenting(
+    build: Callable[P, tuple[str, str]],
+) -> Callable[P, Coroutine[Any, Any, tuple[str, str]]]:
+    async def run(*args: P.args, **kwargs: P.kwargs) -> tuple[str, str]:
+        # The fields' repr holds every text in them, Chinese characters as they are.
+        await load_segmenter_for(repr((args, kwargs)))
+        return build(*args, **kwargs)
+
+    return run
+
+
+# search_documents for a product saved while the bot runs: Chinese text in it loads jieba's
+# dictionary first, in a thread rather than on the event loop.
+segmented_documents = _segmenting(search_documents)
 
 
 def document_terms(title_doc: str, body_doc: str) -> set[str]:
