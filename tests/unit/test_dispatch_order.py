@@ -44,3 +44,50 @@ def test_a_router_with_an_ungated_button_is_not_nested() -> None:
     async def anyone(_query: object) -> None: ...
 
     assert not _staff_only(mixed)  # its buttons are open to shoppers: keep it top-level
+
+
+async def test_button_prefix_filters_only_where_every_button_handler_needs_a_prefix() -> None:
+    from aiogram.filters.callback_data import CallbackData
+    from aiogram.types import CallbackQuery, User
+
+    from handlers import ButtonPrefixes, _skip_foreign_buttons
+
+    class ACb(CallbackData, prefix="aa"):
+        n: int
+
+    class BCb(CallbackData, prefix="bb", sep="|"):
+        n: int
+
+    def prefix_filters(router: Router) -> list[ButtonPrefixes]:
+        roots = router.callback_query._handler.filters or []
+        return [f.callback for f in roots if isinstance(f.callback, ButtonPrefixes)]
+
+    typed = Router(name="typed")
+    typed.callback_query(ACb.filter())(_noop)
+    typed.callback_query(BCb.filter())(_noop)
+    _skip_foreign_buttons(typed)
+    _skip_foreign_buttons(typed)  # a second dispatcher built in the same process
+    (only,) = prefix_filters(typed)
+
+    def press(data: str | None) -> CallbackQuery:
+        user = User(id=1, is_bot=False, first_name="A")
+        return CallbackQuery(id="1", from_user=user, chat_instance="c", data=data)
+
+    for data, passes in (("aa:1", True), ("bb|2", True), ("ab:1", False), ("bb:2", False),
+                         ("aaa:1", False), ("", False), (None, False)):  # fmt: skip
+        assert await only(press(data)) is passes, data
+        # ...and as aiogram runs it: the router-level check before any handler
+        passed, _data = await typed.callback_query.check_root_filters(press(data))
+        assert passed is passes, data
+    for data in ("aa:1", "bb|2"):  # whatever passes the router's filter, some handler's may too
+        assert any([await f.callback(press(data)) for h in typed.callback_query.handlers
+                    for f in h.filters or []]), data  # fmt: skip
+
+    catch_all = Router(name="catch_all")
+    catch_all.callback_query(ACb.filter())(_noop)
+    catch_all.callback_query()(_noop)  # takes any button: the router must stay open
+    _skip_foreign_buttons(catch_all)
+    assert prefix_filters(catch_all) == []
+
+
+async def _noop(*_args: object) -> None: ...
