@@ -142,7 +142,8 @@ class ButtonPrefixes(Filter):
 
 def _skip_foreign_buttons(router: Router) -> None:
     """Give the router a ButtonPrefixes filter if every button handler it has needs one of its
-    CallbackData prefixes (a handler taking any button leaves the router unfiltered)."""
+    CallbackData prefixes (a handler taking any button leaves the router unfiltered). Decided
+    when the Dispatcher is built, from the handlers the modules registered on import."""
     observer = router.callback_query
     if not observer.handlers:
         return
