@@ -111,25 +111,15 @@ async def render_alerts(
 
 
 @router.message(Command("alerts"))
-async def alerts_command(
-    message: Message,
-    user: User,
-    locale: str,
-    stock_alerts: BackInStockAlerts,
-    price_alerts: PriceDropAlerts,
-) -> None:
-    await render_alerts(message, user, locale, stock_alerts, price_alerts)
-
-
 @router.callback_query(AlertCb.filter(F.a == "l"))
-async def alerts_list(
-    query: CallbackQuery,
+async def alerts_screen(
+    event: Message | CallbackQuery,
     user: User,
     locale: str,
     stock_alerts: BackInStockAlerts,
     price_alerts: PriceDropAlerts,
 ) -> None:
-    await render_alerts(query, user, locale, stock_alerts, price_alerts)
+    await render_alerts(event, user, locale, stock_alerts, price_alerts)
 
 
 @router.callback_query(AlertCb.filter(F.a == "n"))

@@ -18,6 +18,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 import pytest_asyncio
+from redis.asyncio import Redis
 from tortoise import Tortoise
 
 from storage.db import apply_migrations, close_db, init_db
@@ -41,6 +42,18 @@ def need(url: str | None, what: str) -> str:
     if REQUIRE:
         pytest.fail(f"{what} is required (KIOSK_REQUIRE_SERVICES=1) but not configured")
     pytest.skip(f"{what} not configured; run scripts/test.sh")
+
+
+async def need_pg_and_empty_redis() -> str:
+    """For a bot run as a process on PostgreSQL + Redis: both configured, the Redis database
+    emptied (every new sandbox restarts update ids at 1, which the claims left by an earlier
+    test would take for redeliveries). Returns the Redis URL."""
+    need(PG_URL, "PostgreSQL")
+    redis_url = need(REDIS_URL, "Redis")
+    redis = Redis.from_url(redis_url)
+    await redis.flushdb()
+    await redis.aclose()
+    return redis_url
 
 
 def _pg_db_url(name: str) -> str:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 
 from bot.sandboxed import SANDBOX_TOKEN
 from domain.audiences import AudienceSpec
@@ -28,7 +27,7 @@ from sandbox import Sandbox
 from storage.campaigns.repository import TortoiseCampaignRepository
 from storage.db import close_db, init_db
 from storage.users import TortoiseUserRepository
-from tests.conftest import PG_URL, REDIS_URL, fresh_database, need
+from tests.conftest import REDIS_URL, fresh_database, need_pg_and_empty_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 300
@@ -59,11 +58,7 @@ def start_kiosk(sandbox: Sandbox, db_url: str, log_path: Path) -> subprocess.Pop
 async def test_kill_9_mid_broadcast_then_restart_delivers_exactly_once(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    need(PG_URL, "PostgreSQL")
-    need(REDIS_URL, "Redis")
-    redis = Redis.from_url(REDIS_URL or "")
-    await redis.flushdb()
-    await redis.aclose()
+    await need_pg_and_empty_redis()
     db_url = await fresh_database("postgres", request, tmp_path)
     await init_db(db_url, run_migrations=False)
     sandbox = Sandbox(bot_token=SANDBOX_TOKEN, bot_username="kiosk_demo_bot")

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 
 from bot.admin_wiring import build_admin_services
 from bot.sandboxed import SANDBOX_TOKEN
@@ -42,7 +41,7 @@ from storage.orders.models import (
     PaymentRow,
 )
 from storage.users import TortoiseUserRepository
-from tests.conftest import PG_URL, REDIS_URL, fresh_database, need
+from tests.conftest import fresh_database, need_pg_and_empty_redis
 from tests.e2e.crash_harness import KillableKiosk, wait_until
 
 SEED = int(os.environ.get("KIOSK_CRASH_SEED", "8"))
@@ -61,11 +60,7 @@ async def test_kill_9_during_checkout_payment_and_broadcast(
     rng = random.Random(f"{SEED}-{backend}")
     redis_url = None
     if backend == "postgres":
-        need(PG_URL, "PostgreSQL")
-        redis_url = need(REDIS_URL, "Redis")
-        redis = Redis.from_url(redis_url)
-        await redis.flushdb()
-        await redis.aclose()
+        redis_url = await need_pg_and_empty_redis()
     db_url = await fresh_database(backend, request, tmp_path)
     await init_db(db_url, run_migrations=False)
     sandbox = Sandbox(

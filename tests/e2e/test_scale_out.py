@@ -35,7 +35,7 @@ from sandbox import Sandbox
 from storage.campaigns.models import JobRunRow
 from storage.db import close_db, init_db
 from storage.models import AddressRow
-from tests.conftest import PG_URL, REDIS_URL, _drop_pg, _pg_db_url, need
+from tests.conftest import PG_URL, REDIS_URL, _drop_pg, _pg_db_url, need_pg_and_empty_redis
 from tests.e2e.crash_harness import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,11 +148,7 @@ async def job_runs(replica: Replica) -> float:
 async def test_two_replicas_share_state_elect_one_scheduler_and_handle_each_update_once(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    need(PG_URL, "PostgreSQL")
-    need(REDIS_URL, "Redis")
-    redis = Redis.from_url(REDIS_URL or "")
-    await redis.flushdb()
-    await redis.aclose()
+    await need_pg_and_empty_redis()
     db_url = await empty_database(request)
     sandbox = Sandbox(bot_token=SANDBOX_TOKEN, bot_username="kiosk_demo_bot", reply_timeout=20)
     await sandbox.start()

@@ -19,12 +19,11 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
-from redis.asyncio import Redis
 
 from bot.sandboxed import WEBHOOK_SECRET, free_port, run_sandboxed
 from sandbox import Sandbox
 from storage.models import UserRow
-from tests.conftest import PG_URL, REDIS_URL, fresh_database, need
+from tests.conftest import PG_URL, fresh_database, need_pg_and_empty_redis
 from tests.e2e.crash_harness import ROOT, KillableKiosk, wait_until
 
 BOT_TOKEN = "7123456789:AAsecretBOTtokenQQ11zz99xx88ww77"
@@ -104,11 +103,7 @@ def assert_no_secret(output: str, where: str) -> None:
 async def test_no_secret_in_any_log_or_error(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    need(PG_URL, "PostgreSQL")
-    redis_url = need(REDIS_URL, "Redis")
-    redis = Redis.from_url(redis_url)
-    await redis.flushdb()  # update ids restart at 1 with every sandbox
-    await redis.aclose()
+    redis_url = await need_pg_and_empty_redis()
     # The test server trusts local connections, so any password gets in: it is only carried.
     db_url = _with_password(await fresh_database("postgres", request, tmp_path), DB_PASSWORD,
                             "postgres")  # fmt: skip
