@@ -98,6 +98,14 @@ class Campaign:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgressMessage:
+    """The message in an admin's chat that the delivery engine keeps up to date."""
+
+    chat_id: int
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryCounts:
     pending: int = 0
     sending: int = 0
@@ -219,8 +227,17 @@ class CampaignRepository(Protocol):
         """Conditional update; True when the campaign was in one of `from_states`."""
         ...
 
-    async def start(self, campaign_id: int, from_states: frozenset[CampaignState]) -> bool:
-        """Atomically move to running and snapshot the audience into delivery rows."""
+    async def start(
+        self,
+        campaign_id: int,
+        from_states: frozenset[CampaignState],
+        progress: ProgressMessage | None = None,
+    ) -> bool:
+        """Atomically move to running and snapshot the audience into delivery rows.
+
+        `progress`, when given, is recorded in the same write: the engine must never see the
+        campaign running without it, or it would start a second progress message.
+        """
         ...
 
     async def audience_size(self, spec: AudienceSpec) -> int: ...
@@ -285,11 +302,14 @@ class CampaignService:
             raise ValidationError(N_("Schedule at most 90 days ahead."))
         return await self._apply(campaign_id, "schedule", scheduled_at=when)
 
-    async def send_now(self, campaign_id: int) -> Campaign:
+    async def send_now(
+        self, campaign_id: int, progress: ProgressMessage | None = None
+    ) -> Campaign:
+        """Start sending; `progress` is the message to show it in (else the engine sends one)."""
         campaign = await self.get(campaign_id)
         allowed, _ = TRANSITIONS["start"]
         next_state(campaign.state, "start")
-        if not await self.repo.start(campaign_id, allowed):
+        if not await self.repo.start(campaign_id, allowed, progress):
             next_state((await self.get(campaign_id)).state, "start")
         return await self.get(campaign_id)
 

@@ -108,11 +108,7 @@ async def show(
             if message.html_text == text and _dump(message.reply_markup) == _dump(markup):
                 await target.answer(notice)  # a no-op edit is refused ("not modified")
                 return
-            try:
-                await message.edit_text(text, reply_markup=markup)
-            except TelegramBadRequest as exc:
-                if "message is not modified" not in str(exc):
-                    raise
+            await edit_in_place(message, text, markup)
             await target.answer(notice)
             return
         await target.answer(notice)
@@ -120,6 +116,17 @@ async def show(
             await target.bot.send_message(target.from_user.id, text, reply_markup=markup)
         return
     await target.answer(text, reply_markup=markup)
+
+
+async def edit_in_place(
+    message: Message, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit a message's text; an edit that changes nothing (a repeated press) is not an error."""
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in str(exc):
+            raise
 
 
 def identity_of(tg_user: TgUser) -> TelegramIdentity:

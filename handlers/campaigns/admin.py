@@ -17,7 +17,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.campaigns import STATE_LABELS, Campaign, CampaignService
+from domain.campaigns import (
+    STATE_LABELS,
+    Campaign,
+    CampaignService,
+    InvalidTransition,
+    ProgressMessage,
+    next_state,
+)
 from handlers.campaigns.render import (
     CampCb,
     campaign_card,
@@ -28,7 +35,7 @@ from handlers.campaigns.render import (
 )
 from handlers.campaigns.security import IsAdmin
 from handlers.campaigns.states import CampaignForm
-from handlers.common import cancel_keyboard, esc, show
+from handlers.common import cancel_keyboard, edit_in_place, esc, show
 from handlers.inline import InlineKeyboard
 
 if TYPE_CHECKING:
@@ -119,14 +126,25 @@ async def confirm_button(
 
 @router.callback_query(CampCb.filter(F.action == "send"))
 async def send_button(
-    query: CallbackQuery, callback_data: CampCb, campaigns: CampaignService
+    query: CallbackQuery, callback_data: CampCb, campaigns: CampaignService, bot: Bot
 ) -> None:
-    campaign = await campaigns.send_now(callback_data.id)
-    await show_report(query, campaign.id, campaigns)
-    if isinstance(query.message, Message):  # this message now shows the live progress
-        await campaigns.follow_progress(
-            campaign.id, query.message.chat.id, query.message.message_id
-        )
+    """This message becomes the campaign's live progress. It is drawn here *before* the
+    campaign starts: from then on only the delivery engine (maybe on another replica) edits it,
+    so a drawing of ours can never land after the engine's final report."""
+    campaign = await campaigns.get(callback_data.id)
+    next_state(campaign.state, "start")  # a stale or repeated press changes nothing on screen
+    text = _("🚀 Starting campaign #{id}…").format(id=campaign.id)
+    message = query.message
+    if isinstance(message, Message) and message.text is not None:
+        await edit_in_place(message, text)
+    else:  # too old to edit: the progress gets a message of its own
+        message = await bot.send_message(query.from_user.id, text)
+    try:
+        await campaigns.send_now(campaign.id, ProgressMessage(message.chat.id, message.message_id))
+    except InvalidTransition:  # a second press won the race: show where the campaign is
+        await show_report(query, campaign.id, campaigns)
+        return
+    await query.answer()
 
 
 @router.callback_query(CampCb.filter(F.action == "schedule"))

@@ -16,6 +16,7 @@ from domain.campaigns import (
     CampaignDraft,
     CampaignState,
     DeliveryCounts,
+    ProgressMessage,
 )
 from domain.delivery import Delivery
 from domain.users import resolve_language
@@ -91,12 +92,21 @@ class TortoiseCampaignRepository:
         ).update(**changes)
         return updated == 1
 
-    async def start(self, campaign_id: int, from_states: frozenset[CampaignState]) -> bool:
+    async def start(
+        self,
+        campaign_id: int,
+        from_states: frozenset[CampaignState],
+        progress: ProgressMessage | None = None,
+    ) -> bool:
         now = _now()
+        changes: dict[str, object] = {"state": CampaignState.RUNNING.value, "started_at": now}
+        if progress is not None:
+            changes["progress_chat_id"] = progress.chat_id
+            changes["progress_message_id"] = progress.message_id
         async with in_transaction():
             updated = await CampaignRow.filter(
                 id=campaign_id, state__in=[s.value for s in from_states]
-            ).update(state=CampaignState.RUNNING.value, started_at=now)
+            ).update(**changes)
             if updated != 1:
                 return False
             row = await CampaignRow.get(id=campaign_id)

@@ -113,7 +113,6 @@ async def test_compose_preview_send_click_and_opt_out(kiosk_factory: KioskFactor
         await admin.press("🚀 Send now")
         await admin.press("✅ Yes, send now")
         await wait_for(lambda: all(promos(k, u, "Spring sale") for u in (101, 102, 103)))
-        report = await k.app.services.campaigns.report(cid)
         await wait_for(lambda: _done(k, cid))
         report = await k.app.services.campaigns.report(cid)
         assert (report.counts.sent, report.counts.blocked) == (3, 1)
@@ -140,10 +139,42 @@ async def test_compose_preview_send_click_and_opt_out(kiosk_factory: KioskFactor
         # The progress message ends as the final report.
         await wait_for(lambda: "finished" in (_progress(k) or ""))
         assert "✅ Sent: 3" in (_progress(k) or "")
+        assert len(_progress_messages(k)) == 1
+
+
+async def test_one_progress_message_when_the_engine_finishes_first(
+    kiosk_factory: KioskFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The delivery engine (maybe on another replica) may draw, send everything and finish
+    before the "Yes, send now" handler is done: the owner still gets one progress message, and
+    it ends as the final report."""
+    async with kiosk_factory() as k:
+        await seed_shoppers(k, [111, 112])
+        cid = await compose(k, "Quick deal")
+        service = k.app.services.campaigns
+        start = service.send_now
+
+        async def start_and_let_the_engine_finish(*args: Any, **kwargs: Any) -> Any:
+            campaign = await start(*args, **kwargs)
+            await wait_for(lambda: _done(k, campaign.id))
+            return campaign
+
+        monkeypatch.setattr(service, "send_now", start_and_let_the_engine_finish)
+        admin = k.sandbox.user(ADMIN, "Owner")
+        await admin.press("🚀 Send now")
+        await admin.press("✅ Yes, send now")
+        await wait_for(lambda: "finished" in (_progress(k) or ""))
+        assert len(_progress_messages(k)) == 1
+        assert f"Campaign #{cid}" in (_progress(k) or "")
+        assert "✅ Sent: 2" in (_progress(k) or "")
+
+
+def _progress_messages(k: Sandboxed) -> list[str]:
+    return [m.content for m in k.sandbox.chat(ADMIN) if m.from_bot and "Recipients:" in m.content]
 
 
 def _progress(k: Sandboxed) -> str | None:
-    texts = [m.content for m in k.sandbox.chat(ADMIN) if m.from_bot and "Recipients:" in m.content]
+    texts = _progress_messages(k)
     return texts[-1] if texts else None
 
 
