@@ -73,10 +73,17 @@ async def show_card(
     await show(target, campaign_card(campaign, size, tz), card_keyboard(campaign))
 
 
-async def show_report(query: CallbackQuery, campaign_id: int, campaigns: CampaignService) -> None:
+async def report_view(
+    campaign_id: int, campaigns: CampaignService
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A campaign's report as it stands, with the buttons its state allows."""
     report = await campaigns.report(campaign_id)
     markup = progress_keyboard(report.campaign) or card_keyboard(report.campaign)
-    await show(query, report_text(report.campaign, report.counts), markup)
+    return report_text(report.campaign, report.counts), markup
+
+
+async def show_report(query: CallbackQuery, campaign_id: int, campaigns: CampaignService) -> None:
+    await show(query, *await report_view(campaign_id, campaigns))
 
 
 @router.message(Command("campaign"))
@@ -142,8 +149,7 @@ async def send_button(
     try:
         await campaigns.send_now(campaign.id, ProgressMessage(message.chat.id, message.message_id))
     except InvalidTransition:  # a second press won the race: show where the campaign is
-        await show_report(query, campaign.id, campaigns)
-        return
+        await edit_in_place(message, *await report_view(campaign.id, campaigns))
     await query.answer()
 
 

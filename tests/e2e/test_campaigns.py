@@ -169,6 +169,34 @@ async def test_one_progress_message_when_the_engine_finishes_first(
         assert "✅ Sent: 2" in (_progress(k) or "")
 
 
+async def test_send_now_beaten_by_another_start_shows_the_report(
+    kiosk_factory: KioskFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the button's check and the start, something else started the campaign (a
+    concurrent press, the scheduler): the "Starting…" message becomes its report, not a
+    dead end."""
+    async with kiosk_factory() as k:
+        await seed_shoppers(k, [121])
+        cid = await compose(k, "Race deal")
+        service = k.app.services.campaigns
+        start = service.send_now
+
+        async def started_meanwhile(campaign_id: int, progress: Any = None) -> Any:
+            await start(campaign_id)
+            return await start(campaign_id, progress)
+
+        monkeypatch.setattr(service, "send_now", started_meanwhile)
+        admin = k.sandbox.user(ADMIN, "Owner")
+        await admin.press("🚀 Send now")
+        await admin.press("✅ Yes, send now")
+        await wait_for(lambda: _done(k, cid))
+        texts = [m.content for m in k.sandbox.chat(ADMIN) if m.from_bot]
+        assert not any("Starting campaign" in t for t in texts)
+        assert any(f"Campaign #{cid}" in t and "Recipients: 1" in t for t in texts)
+        assert admin.last_callback_answer is not None
+        assert not admin.last_callback_answer.get("text")  # not an error
+
+
 def _progress_messages(k: Sandboxed) -> list[str]:
     return [m.content for m in k.sandbox.chat(ADMIN) if m.from_bot and "Recipients:" in m.content]
 
