@@ -33,7 +33,7 @@ def _secrets(settings: Settings) -> list[str]:
 
 
 async def _run(settings: Settings) -> None:
-    from bot.app import create_app
+    from bot.runtime.app import create_app
 
     app = await create_app(settings)
     _settle_memory()
@@ -75,7 +75,7 @@ def _settle_memory() -> None:
 
 def main(argv: list[str]) -> int:
     gc.disable()  # until start-up is over: see _settle_memory
-    from bot.lazy_aiogram import import_aiogram_lazily
+    from bot.runtime.lazy_aiogram import import_aiogram_lazily
 
     import_aiogram_lazily()  # first, before anything imports aiogram: see that module
     command = argv[1] if len(argv) > 1 else None
@@ -87,7 +87,7 @@ def main(argv: list[str]) -> int:
     except ConfigError as exc:
         print(f"Kiosk can't start: {exc}", file=sys.stderr)
         return 2
-    from bot.logs import setup_logging
+    from bot.runtime.logs import setup_logging
 
     if command is None:
         command = "run" if settings.bot_token else "demo"
@@ -97,7 +97,7 @@ def main(argv: list[str]) -> int:
     if command != "run":
         gc.enable()
     if command == "demo":
-        from bot.demo import run_demo
+        from demo.run import run_demo
 
         return asyncio.run(run_demo(settings))
     if command == "migrate":

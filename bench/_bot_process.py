@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.sandboxed import SANDBOX_TOKEN, WEBHOOK_SECRET, free_port
+from demo.harness import SANDBOX_TOKEN, WEBHOOK_SECRET, free_port
 from sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

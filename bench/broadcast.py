@@ -25,14 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiogram import Bot
 
-from bot.delivery import AiogramSender, ProgressMessages, UserBlockList
-from bot.factory import build_bot, build_services
 from bot.i18n import build_i18n
-from bot.sandboxed import SANDBOX_TOKEN
+from bot.jobs.delivery import AiogramSender, ProgressMessages, UserBlockList
 from bot.settings import Settings, load_settings
-from domain.audiences import AudienceSpec
-from domain.campaigns import CampaignDraft
-from domain.delivery import DeliveryConfig, DeliveryEngine
+from bot.wiring import build_bot, build_services
+from demo.harness import SANDBOX_TOKEN
+from domain.campaigns.audiences import AudienceSpec
+from domain.campaigns.delivery import DeliveryConfig, DeliveryEngine
+from domain.campaigns.service import CampaignDraft
 from sandbox import RateLimits, Sandbox
 from storage.campaigns.models import DeliveryRow
 from storage.campaigns.repository import TortoiseDeliveryStore

@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sandbox.payments as sandbox_payments
 from bench._pg import fresh_pg_database
-from bot.sandboxed import SANDBOX_TOKEN, run_sandboxed
-from domain.catalog import CategoryDraft, Localized, ProductDraft
-from domain.users import AddressDraft
+from demo.harness import SANDBOX_TOKEN, run_sandboxed
+from domain.catalog.service import CategoryDraft, Localized, ProductDraft
+from domain.users.service import AddressDraft
 from sandbox import Sandbox
 from storage.catalog.models import ProductRow
 from storage.orders.models import OrderRow

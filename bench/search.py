@@ -28,8 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tortoise.expressions import Q
 
 from bench._pg import fresh_pg_database
-from domain.catalog_gen import DemoCatalogue, generate_catalogue
-from domain.search import (
+from demo.catalog_gen import DemoCatalogue, generate_catalogue
+from demo.seed import bulk_load, rebuild_search_index
+from domain.catalog.search import (
     SearchFilters,
     SearchQuery,
     SearchService,
@@ -37,7 +38,6 @@ from domain.search import (
     prepare_terms,
     warm_up,
 )
-from storage.catalog.loader import bulk_load, rebuild_search_index
 from storage.catalog.models import ProductRow
 from storage.catalog.search import SqlSearchEngine
 from storage.db import apply_migrations, close_db, init_db

@@ -51,10 +51,10 @@ from bench._shoppers import (
     run_echo,
     run_shoppers,
 )
-from bot.sandboxed import SANDBOX_TOKEN
-from domain.catalog_gen import generate_catalogue
+from demo.catalog_gen import generate_catalogue
+from demo.harness import SANDBOX_TOKEN
+from demo.seed import bulk_load
 from sandbox import Sandbox
-from storage.catalog.loader import bulk_load
 from storage.catalog.models import ProductRow
 from storage.db import close_db, init_db
 from storage.models import AddressRow, UserRow

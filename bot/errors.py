@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.middlewares import REDELIVER, Redeliver, UpdateInProgress
-from domain.errors import DomainError
+from domain.kernel.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
 
 from bot.i18n import PoI18n
-from domain.users import UserService, resolve_language
+from domain.users.service import UserService, resolve_language
 from handlers.common import identity_of
 
 log = logging.getLogger(__name__)

@@ -1,26 +1,22 @@
-"""aiogram Routers, one per conversation. Order matters: the catch-all comes last."""
+"""The chat adapter: one aiogram Router per feature module, in the order they are tried.
+
+`get_routers()` is that order. Every staff router sits under one gate (`staff_gate`, see
+handlers/admin/security.py) that checks the role once, with aiogram's public router filters,
+so a shopper's update skips all of them in one step. The catch-all comes last.
+"""
+
+from __future__ import annotations
+
+import weakref
 
 from aiogram import Router
-from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import CallbackQuery
 
 
-def get_routers() -> list[Router]:
-    from handlers import alerts as shopper_alerts
-    from handlers import (
-        cart,
-        checkout,
-        fallback,
-        loyalty,
-        loyalty_admin,
-        orders,
-        orders_admin,
-        payments,
-        recs,
-        start,
-    )
+def staff_routers() -> list[Router]:
+    """Every router only staff may reach, in the order they are tried (under the gate)."""
     from handlers.admin import categories as admin_categories
     from handlers.admin import coupons as admin_coupons
     from handlers.admin import denied as admin_denied
@@ -35,19 +31,10 @@ def get_routers() -> list[Router]:
     from handlers.admin import transfer as admin_transfer
     from handlers.campaigns import admin as campaign_admin
     from handlers.campaigns import compose as campaign_compose
-    from handlers.campaigns import shopper as campaign_shopper
-    from handlers.catalog import browse, card, inline, lists, reviews
-    from handlers.catalog import search as catalog_search
-    from handlers.profile import addresses, profile
+    from handlers.loyalty import admin as loyalty_admin
+    from handlers.orders import admin as orders_admin
 
     return [
-        start.router,
-        profile.router,
-        addresses.router,
-        payments.router,
-        cart.router,
-        checkout.router,
-        orders.router,
         orders_admin.router,
         admin_menu.router,
         admin_goods_new.router,
@@ -62,10 +49,37 @@ def get_routers() -> list[Router]:
         admin_reports.router,
         campaign_admin.router,
         campaign_compose.router,
+        loyalty_admin.router,
+        admin_denied.router,  # last of them: managers pressing owners' buttons
+    ]
+
+
+def shopper_routers() -> tuple[list[Router], list[Router]]:
+    """Routers anyone may reach: those tried before the staff gate, and those after it."""
+    from handlers import fallback, start
+    from handlers.alerts import shopper as shopper_alerts
+    from handlers.campaigns import shopper as campaign_shopper
+    from handlers.cart import view as cart
+    from handlers.catalog import browse, card, inline, lists, reviews
+    from handlers.catalog import search as catalog_search
+    from handlers.loyalty import shopper as loyalty
+    from handlers.orders import checkout, payments
+    from handlers.orders import shopper as orders
+    from handlers.profile import addresses, profile
+    from handlers.recommend import shelves as recs
+
+    before = [
+        start.router,
+        profile.router,
+        addresses.router,
+        payments.router,
+        cart.router,
+        checkout.router,
+        orders.router,
+    ]
+    after = [
         campaign_shopper.router,
         loyalty.router,
-        loyalty_admin.router,
-        admin_denied.router,  # after every admin router: managers pressing owners' buttons
         recs.router,
         shopper_alerts.router,
         browse.router,
@@ -76,51 +90,30 @@ def get_routers() -> list[Router]:
         catalog_search.router,  # plain text outside dialogs = a search: keep it late
         fallback.router,
     ]
+    return before, after
 
 
-def _staff_only(router: Router) -> bool:
-    """Every message and button handler of the router is behind a staff role filter."""
-    from handlers.admin.security import IsStaff
-    from handlers.campaigns.security import IsAdmin
-
-    def gated(observer: TelegramEventObserver) -> bool:
-        roots = observer._handler.filters or []
-        return any(isinstance(f.callback, IsStaff | IsAdmin) for f in roots)
-
-    observers = (router.message, router.callback_query)
-    return all(gated(o) or not o.handlers for o in observers)
+def get_routers() -> list[Router]:
+    """Every feature router in the order the Dispatcher tries them (staff ones in place of
+    their gate). Reading it attaches nothing: tests walk it while a Dispatcher runs."""
+    before, after = shopper_routers()
+    return [*before, *staff_routers(), *after]
 
 
-def dispatch_order() -> list[Router]:
-    """get_routers() for the Dispatcher: each run of staff-only routers goes under one parent
-    that checks the role once, so a shopper's update skips the run in one step instead of
-    visiting (and role-checking) each of its routers - 14 of them sit before the catalogue's.
-    The order of the handlers is unchanged, and each router keeps its own role filter."""
-    from handlers.campaigns.security import IsAdmin
+def dispatcher_routers() -> list[Router]:
+    """What the Dispatcher includes: shoppers' first routers, the staff gate with every staff
+    router under it, the rest, the fallback.
 
-    ordered: list[Router] = []
-    run: list[Router] = []
-
-    def close_run() -> None:
-        if len(run) > 1:
-            staff = Router(name=f"staff:{run[0].name}..{run[-1].name}")
-            staff.message.filter(IsAdmin())
-            staff.callback_query.filter(IsAdmin())
-            staff.include_routers(*run)
-            ordered.append(staff)
-        else:
-            ordered.extend(run)
-        run.clear()
+    The gate is a new Router each time (tests and the demo build several Dispatchers); the
+    feature routers are module-level, so a closed Dispatcher lets go of them
+    (bot/runtime/aiogram_private.py).
+    """
+    from handlers.admin.security import staff_gate
 
     for router in get_routers():
-        _skip_foreign_buttons(router)
-        if _staff_only(router):
-            run.append(router)
-            continue
-        close_run()
-        ordered.append(router)
-    close_run()
-    return ordered
+        skip_foreign_buttons(router)
+    before, after = shopper_routers()
+    return [*before, staff_gate(staff_routers()), *after]
 
 
 class ButtonPrefixes(Filter):
@@ -140,15 +133,17 @@ class ButtonPrefixes(Filter):
         return any((data.split(sep, 1)[0], sep) in self.prefixes for sep in self.separators)
 
 
-def _skip_foreign_buttons(router: Router) -> None:
+_prefixed: weakref.WeakSet[Router] = weakref.WeakSet()  # routers given their filter already
+
+
+def skip_foreign_buttons(router: Router) -> None:
     """Give the router a ButtonPrefixes filter if every button handler it has needs one of its
     CallbackData prefixes (a handler taking any button leaves the router unfiltered). Decided
-    when the Dispatcher is built, from the handlers the modules registered on import."""
+    once, from the handlers the modules registered on import (public `handlers` and
+    `HandlerObject.filters`)."""
     observer = router.callback_query
-    if not observer.handlers:
+    if not observer.handlers or router in _prefixed:
         return
-    if any(isinstance(f.callback, ButtonPrefixes) for f in observer._handler.filters or []):
-        return  # built before (tests and the demo build several dispatchers)
     prefixes: set[tuple[str, str]] = set()
     for handler in observer.handlers:
         factories = [
@@ -160,3 +155,4 @@ def _skip_foreign_buttons(router: Router) -> None:
             return
         prefixes |= {(factory.__prefix__, factory.__separator__) for factory in factories}
     observer.filter(ButtonPrefixes(prefixes))
+    _prefixed.add(router)

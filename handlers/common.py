@@ -13,8 +13,8 @@ from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
 from pydantic import Field
 
-from domain.users import TelegramIdentity
-from handlers.inline import InlineKeyboard
+from domain.users.service import TelegramIdentity
+from handlers.keyboard import InlineKeyboard
 
 MESSAGE_LIMIT = 4096
 

@@ -7,7 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.i18n import N_
+from domain.kernel.i18n import N_
 from handlers.common import main_menu
 
 router = Router(name=__name__)

@@ -8,14 +8,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
-from domain.catalog import CatalogService
-from domain.i18n import N_
+from domain.catalog.service import CatalogService
+from domain.kernel.i18n import N_
+from domain.kernel.shop import ShopProfile
 from domain.recommend import EventLog
-from domain.shelves import ShelfService
-from domain.users import Registration, User, UserService, parse_start_payload
+from domain.recommend.shelves import ShelfService
+from domain.users.service import Registration, User, UserService, parse_start_payload
 from handlers.catalog.card import send_product_card
 from handlers.common import MenuCb, esc, main_menu, show
-from handlers.recs import for_you_preview
+from handlers.recommend.shelves import for_you_preview
 
 router = Router(name=__name__)
 
@@ -46,7 +47,7 @@ async def start(
     user: User,
     user_is_new: bool,
     state: FSMContext,
-    shop_name: str,
+    shop: ShopProfile,
     catalog: CatalogService,
     bot: Bot,
     locale: str,
@@ -56,7 +57,7 @@ async def start(
     await state.clear()
     payload = parse_start_payload(command.args)
     registration = await users.register(user, user_is_new, payload)
-    await message.answer(welcome_text(registration, shop_name), reply_markup=main_menu())
+    await message.answer(welcome_text(registration, shop.name), reply_markup=main_menu())
     if payload.kind == "invalid":
         await message.answer(_("That link isn't valid. Here is the shop's main menu instead."))
     elif payload.kind == "product":

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tortoise import connections
 from tortoise.functions import Count
 
-from domain.campaigns import CampaignState
+from domain.campaigns.service import CampaignState
 from storage.campaigns.models import DeliveryRow
 
 # Campaigns whose progress is worth a series: the ones still sending or held by an admin.

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from domain.users import Address, AddressDraft, TelegramIdentity, User
+from domain.users.service import Address, AddressDraft, TelegramIdentity, User
 from storage.compiled import CompiledGet
 from storage.models import AddressRow, UserRow
 

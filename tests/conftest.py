@@ -27,7 +27,7 @@ PG_URL = os.environ.get("KIOSK_TEST_PG_URL")
 REDIS_URL = os.environ.get("KIOSK_TEST_REDIS_URL")
 REQUIRE = os.environ.get("KIOSK_REQUIRE_SERVICES") == "1"
 # One template per test process, so parallel runs on a shared server never drop each other's.
-TEMPLATE_DB = f"kiosk_template_{os.getpid()}"
+TEMPLATE_DB = f"kiosk_template_{os.getpid()}"  # one per pytest process: runs may share a server
 
 
 def run_sync(coro) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # scipy loads when a model is built, not at start-up (0.25 s,
     import scipy.sparse as sp  # type: ignore[import-untyped]
 
 
-from domain.search_text import query_tokens
+from domain.catalog.search_text import query_tokens
 
 MAX_TEXT_TOKENS = 200
 

@@ -7,13 +7,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.catalog import Category, CategoryNotFound
-from domain.merchant import MerchantService, ancestry, category_label
+from domain.catalog.merchant import MerchantService, ancestry, category_label
+from domain.catalog.service import Category, CategoryNotFound
 from handlers.admin.callbacks import AdminCb, CatCb
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import CategoryForm
 from handlers.common import esc, show
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = staff_router(__name__)
 

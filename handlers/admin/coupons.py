@@ -1,6 +1,6 @@
 """Coupons: the list with usage, one coupon with disable/enable, and a step-by-step dialog to
 create one (code, kind, value, minimum order, total uses, once per customer, validity window,
-category scope). Each typed step is validated by domain.coupon_admin with a clear message."""
+category scope). Each typed step is validated by domain.orders.coupons with a clear message."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.coupon_admin import (
+from domain.catalog.merchant import MerchantService
+from domain.orders.coupons import (
     CouponAdmin,
     CouponDraft,
     CouponPage,
@@ -23,15 +24,14 @@ from domain.coupon_admin import (
     parse_value,
     parse_window,
 )
-from domain.merchant import MerchantService
-from domain.pricing import Coupon, CouponKind
+from domain.orders.pricing import Coupon, CouponKind
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.render import page_nav
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit, show
 from handlers.fallback import STALE_BUTTON
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = staff_router(__name__)
 

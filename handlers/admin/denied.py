@@ -9,7 +9,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.staff import NotStaff
+from domain.staff.service import NotStaff
 from handlers.admin.security import staff_router
 from handlers.fallback import STALE_BUTTON, UNKNOWN_COMMAND
 

@@ -1,5 +1,5 @@
 """Goods: find a product (id, SKU or words), its admin card, edit any field, activate,
-deactivate, delete. Field edits carry the card's edit version (see domain.merchant)."""
+deactivate, delete. Field edits carry the card's edit version (see domain.catalog.merchant)."""
 
 from __future__ import annotations
 
@@ -12,18 +12,18 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.catalog import ProductNotFound
-from domain.merchant import EDITABLE_FIELDS, EditConflict, MerchantService
-from domain.merchant_input import MAX_PHOTOS, format_price_plain, specs_text
-from domain.search import SearchQuery, SearchService
-from domain.text import whole_number
+from domain.catalog.merchant import EDITABLE_FIELDS, EditConflict, MerchantService
+from domain.catalog.merchant_input import MAX_PHOTOS, format_price_plain, specs_text
+from domain.catalog.search import SearchQuery, SearchService
+from domain.catalog.service import ProductNotFound
+from domain.kernel.text import whole_number
 from handlers.admin.callbacks import AdminCb, GoodsCb, NewGoodsCb
 from handlers.admin.render import category_picker, field_label, product_keyboard, product_text
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import EditProduct
 from handlers.common import esc, fit, show
 from handlers.fallback import STALE_BUTTON
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = staff_router(__name__)
 

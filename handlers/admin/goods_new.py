@@ -16,10 +16,8 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.catalog import Localized, ProductDraft
-from domain.i18n import N_
-from domain.merchant import MerchantService, category_label
-from domain.merchant_input import (
+from domain.catalog.merchant import MerchantService, category_label
+from domain.catalog.merchant_input import (
     MAX_PHOTOS,
     clean_description,
     clean_title,
@@ -27,6 +25,8 @@ from domain.merchant_input import (
     parse_price,
     parse_specs,
 )
+from domain.catalog.service import Localized, ProductDraft
+from domain.kernel.i18n import N_
 from handlers.admin.callbacks import NewGoodsCb
 from handlers.admin.goods import collect_photo, goods_menu, show_product
 from handlers.admin.render import category_picker, money
@@ -34,7 +34,7 @@ from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import NewProduct
 from handlers.common import esc, show
 from handlers.fallback import STALE_BUTTON
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = staff_router(__name__)
 

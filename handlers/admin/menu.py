@@ -16,14 +16,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
 
-from domain.campaigns import CampaignService
-from domain.i18n import N_
-from domain.staff import Permission, Role, StaffService
+from domain.campaigns.service import CampaignService
+from domain.kernel.i18n import N_
+from domain.staff.service import Permission, Role, StaffService
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.security import staff_router
 from handlers.campaigns.admin import open_campaigns
 from handlers.common import show
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = staff_router(__name__)
 

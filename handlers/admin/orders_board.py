@@ -15,18 +15,18 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from domain.catalog_types import Page
-from domain.order_board import OrderBoard, OrderDetails, shipment
-from domain.order_states import Action, OrderStatus
-from domain.orders import Order, OrderChange
-from domain.users import UserService
+from domain.catalog.types import Page
+from domain.orders.board import OrderBoard, OrderDetails, shipment
+from domain.orders.service import Order, OrderChange
+from domain.orders.states import Action, OrderStatus
+from domain.users.service import UserService
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit, show
 from handlers.fallback import STALE_BUTTON
-from handlers.inline import InlineKeyboard
-from handlers.order_texts import (
+from handlers.keyboard import InlineKeyboard
+from handlers.orders.texts import (
     PAYMENT_NAMES,
     notify_buyer,
     order_text,

@@ -10,12 +10,12 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_currency
 
-from domain.catalog import Category, Product
-from domain.merchant import EDITABLE_FIELDS, category_label
-from domain.merchant_input import currency_digits
+from domain.catalog.merchant import EDITABLE_FIELDS, category_label
+from domain.catalog.merchant_input import currency_digits
+from domain.catalog.service import Category, Product
 from handlers.admin.callbacks import AdminCb, GoodsCb, StockCb
 from handlers.common import esc, fit
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 
 def page_nav(page: int, pages: int, to_page: Callable[[int], CallbackData]) -> InlineKeyboard:

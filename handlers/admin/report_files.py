@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 
-from domain.pricing import exponent
-from domain.reports import Report
+from domain.orders.pricing import exponent
+from domain.reports.service import Report
 
 # Chart labels stay in English on purpose: matplotlib's bundled font has no CJK glyphs (a
 # Chinese title would render as boxes); the translated figures are in the message itself.

@@ -14,14 +14,21 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.reports import Period, Report, ReportService, parse_day, period_between, preset_period
+from domain.reports.service import (
+    Period,
+    Report,
+    ReportService,
+    parse_day,
+    period_between,
+    preset_period,
+)
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.report_files import chart_png, rows_csv
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.catalog.render import money
 from handlers.common import esc, fit, show
 from handlers.fallback import STALE_BUTTON
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = staff_router(__name__)
 

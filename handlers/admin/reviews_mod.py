@@ -10,13 +10,13 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.review_moderation import ReviewModeration, ReviewPage
-from domain.reviews import Review
+from domain.reviews.moderation import ReviewModeration, ReviewPage
+from domain.reviews.service import Review
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.render import page_nav
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.common import DbId, esc, fit, show
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = staff_router(__name__)
 

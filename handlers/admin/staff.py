@@ -16,15 +16,15 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from domain.audit import AuditPage, AuditService
-from domain.errors import ValidationError
-from domain.i18n import N_
-from domain.staff import HiddenForward, StaffService, StaffTarget, parse_staff_target
+from domain.kernel.errors import ValidationError
+from domain.kernel.i18n import N_
+from domain.staff.audit import AuditPage, AuditService
+from domain.staff.service import HiddenForward, StaffService, StaffTarget, parse_staff_target
 from handlers.admin.callbacks import AdminCb, StaffCb
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import StaffForm
 from handlers.common import esc, fit, show
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = staff_router(__name__, min_role="owner")
 

@@ -12,7 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.inventory import (
+from domain.inventory.ledger import (
     MANUAL_REASONS,
     REASON_LABELS,
     StockLevel,
@@ -27,7 +27,7 @@ from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import StockForm
 from handlers.common import fit, show
 from handlers.fallback import STALE_BUTTON
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = staff_router(__name__)
 

@@ -13,14 +13,20 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, FSInputFile, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.catalog_csv import COLUMNS, MAX_IMPORT_BYTES, REQUIRED_COLUMNS, ImportRefused, RowError
-from domain.catalog_transfer import CatalogTransfer
-from domain.i18n import N_
+from domain.catalog.csv_rows import (
+    COLUMNS,
+    MAX_IMPORT_BYTES,
+    REQUIRED_COLUMNS,
+    ImportRefused,
+    RowError,
+)
+from domain.catalog.transfer import CatalogTransfer
+from domain.kernel.i18n import N_
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import ImportForm
 from handlers.common import esc, fit, show
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = staff_router(__name__)
 ERRORS_IN_MESSAGE = 15

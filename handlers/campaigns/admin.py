@@ -1,7 +1,7 @@
 """/campaign for shop owners: list, open, preview, send now or schedule, pause/resume/cancel.
 
-Every handler here (messages and callbacks) passes `IsAdmin` first; anybody else falls through
-to handlers/fallback.py and gets exactly the answer an unknown command or stale button gets.
+Every handler here (messages and buttons) sits behind the staff gate
+(handlers/admin/security.py); anybody else falls through to handlers/fallback.py and gets exactly the answer an unknown command or stale button gets.
 Composing a new campaign lives in compose.py.
 """
 
@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.campaigns import (
+from domain.campaigns.service import (
     STATE_LABELS,
     Campaign,
     CampaignService,
@@ -25,6 +25,7 @@ from domain.campaigns import (
     ProgressMessage,
     next_state,
 )
+from handlers.admin.security import staff_router
 from handlers.campaigns.render import (
     CampCb,
     campaign_card,
@@ -33,17 +34,14 @@ from handlers.campaigns.render import (
     report_text,
     send_promotion,
 )
-from handlers.campaigns.security import IsAdmin
 from handlers.campaigns.states import CampaignForm
 from handlers.common import cancel_keyboard, edit_in_place, esc, show
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 if TYPE_CHECKING:
-    from bot.settings import Settings  # workflow data, injected by name
+    from domain.kernel.shop import ShopProfile  # workflow data, injected by name
 
-router = Router(name=__name__)
-router.message.filter(IsAdmin())
-router.callback_query.filter(IsAdmin())
+router = staff_router(__name__)
 
 
 def list_keyboard(campaigns: list[Campaign]) -> InlineKeyboardMarkup:
@@ -102,10 +100,10 @@ async def list_button(query: CallbackQuery, state: FSMContext, campaigns: Campai
 
 @router.callback_query(CampCb.filter(F.action == "open"))
 async def open_button(
-    query: CallbackQuery, callback_data: CampCb, campaigns: CampaignService, settings: Settings
+    query: CallbackQuery, callback_data: CampCb, campaigns: CampaignService, shop: ShopProfile
 ) -> None:
     campaign = await campaigns.get(callback_data.id)
-    await show_card(query, campaign, campaigns, settings.shop.timezone)
+    await show_card(query, campaign, campaigns, shop.timezone)
 
 
 @router.callback_query(CampCb.filter(F.action == "preview"))
@@ -159,30 +157,30 @@ async def schedule_button(
     callback_data: CampCb,
     state: FSMContext,
     campaigns: CampaignService,
-    settings: Settings,
+    shop: ShopProfile,
 ) -> None:
     campaign = await campaigns.get(callback_data.id)
     await state.set_state(CampaignForm.schedule_time)
     await state.update_data(campaign_id=campaign.id)
-    zone = ZoneInfo(settings.shop.timezone)
+    zone = ZoneInfo(shop.timezone)
     now_local = datetime.now(UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
     text = _(
         "When should campaign #{id} go out? Send YYYY-MM-DD HH:MM or HH:MM in the shop's "
         "time zone ({tz}; it is now {now} there)."
-    ).format(id=campaign.id, tz=esc(settings.shop.timezone), now=now_local)
+    ).format(id=campaign.id, tz=esc(shop.timezone), now=now_local)
     await show(query, text, cancel_keyboard())
 
 
 @router.message(CampaignForm.schedule_time, F.text)
 async def schedule_time(
-    message: Message, state: FSMContext, campaigns: CampaignService, settings: Settings
+    message: Message, state: FSMContext, campaigns: CampaignService, shop: ShopProfile
 ) -> None:
     data = await state.get_data()
     campaign = await campaigns.schedule(
-        int(data["campaign_id"]), message.text or "", settings.shop.timezone, datetime.now(UTC)
+        int(data["campaign_id"]), message.text or "", shop.timezone, datetime.now(UTC)
     )
     await state.clear()
-    await show_card(message, campaign, campaigns, settings.shop.timezone)
+    await show_card(message, campaign, campaigns, shop.timezone)
 
 
 @router.callback_query(CampCb.filter(F.action.in_({"pause", "resume", "cancel"})))

@@ -1,20 +1,21 @@
 """Composing a campaign: text (checked by Telegram's own parser via a preview), optional photo,
-optional button (product or coupon), audience. Owners only (see security.IsAdmin).
+optional button (product or coupon), audience. Staff only
+(behind the staff gate, handlers/admin/security.py).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.audiences import AUDIENCES, AudienceSpec, audience_spec
-from domain.campaigns import (
+from domain.campaigns.audiences import AUDIENCES, AudienceSpec, audience_spec
+from domain.campaigns.service import (
     CampaignButton,
     CampaignDraft,
     CampaignService,
@@ -22,21 +23,19 @@ from domain.campaigns import (
     product_button,
     validate_text,
 )
-from domain.errors import ValidationError
-from domain.i18n import N_
+from domain.kernel.errors import ValidationError
+from domain.kernel.i18n import N_
+from handlers.admin.security import staff_router
 from handlers.campaigns.admin import show_card
 from handlers.campaigns.render import CampCb, send_promotion
-from handlers.campaigns.security import IsAdmin
 from handlers.campaigns.states import CampaignForm
 from handlers.common import cancel_keyboard, esc, show
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 if TYPE_CHECKING:
-    from bot.settings import Settings  # workflow data, injected by name
+    from domain.kernel.shop import ShopProfile  # workflow data, injected by name
 
-router = Router(name=__name__)
-router.message.filter(IsAdmin())
-router.callback_query.filter(IsAdmin())
+router = staff_router(__name__)
 
 
 class AudienceCb(CallbackData, prefix="ca"):
@@ -163,14 +162,14 @@ async def _create(
     state: FSMContext,
     spec: AudienceSpec,
     campaigns: CampaignService,
-    settings: Settings,
+    shop: ShopProfile,
 ) -> None:
     data = await state.get_data()
     if "text" not in data:  # an old button from a finished conversation
         raise ValidationError(N_("This draft has expired. Start again with /campaign."))
     campaign = await campaigns.create(target.from_user.id, _draft(data, spec))  # type: ignore[union-attr]
     await state.clear()
-    await show_card(target, campaign, campaigns, settings.shop.timezone)
+    await show_card(target, campaign, campaigns, shop.timezone)
 
 
 @router.callback_query(AudienceCb.filter())
@@ -179,7 +178,7 @@ async def chose_audience(
     callback_data: AudienceCb,
     state: FSMContext,
     campaigns: CampaignService,
-    settings: Settings,
+    shop: ShopProfile,
 ) -> None:
     kind = AUDIENCES.get(callback_data.kind)
     if kind is None:
@@ -189,13 +188,13 @@ async def chose_audience(
         await state.set_state(CampaignForm.audience_value)
         await show(query, _(kind.prompt), cancel_keyboard())
         return
-    await _create(query, state, audience_spec(kind.key), campaigns, settings)
+    await _create(query, state, audience_spec(kind.key), campaigns, shop)
 
 
 @router.message(CampaignForm.audience_value, F.text)
 async def got_audience_value(
-    message: Message, state: FSMContext, campaigns: CampaignService, settings: Settings
+    message: Message, state: FSMContext, campaigns: CampaignService, shop: ShopProfile
 ) -> None:
     data = await state.get_data()
     spec = audience_spec(str(data.get("audience_kind", "")), message.text or "")
-    await _create(message, state, spec, campaigns, settings)
+    await _create(message, state, spec, campaigns, shop)

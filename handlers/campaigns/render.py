@@ -14,8 +14,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.audiences import AUDIENCES, AudienceSpec
-from domain.campaigns import (
+from domain.campaigns.audiences import AUDIENCES, AudienceSpec
+from domain.campaigns.service import (
     STATE_LABELS,
     Campaign,
     CampaignButton,
@@ -24,7 +24,7 @@ from domain.campaigns import (
     DeliveryCounts,
 )
 from handlers.common import esc
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 BAR_WIDTH = 12
 

@@ -8,12 +8,12 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.campaigns import CampaignService
-from domain.users import User, UserService
-from handlers.alerts import alerts_button
+from domain.campaigns.service import CampaignService
+from domain.users.service import User, UserService
+from handlers.alerts.shopper import alerts_button
 from handlers.campaigns.render import PromoCb, product_link
 from handlers.common import MenuCb, esc, show
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = Router(name=__name__)
 

@@ -7,12 +7,12 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.catalog import CatalogService, CategoryNotFound
+from domain.catalog.service import CatalogService, CategoryNotFound
 from handlers.catalog.callbacks import CatCb, origin
 from handlers.catalog.keyboards import pager_row, product_rows
 from handlers.catalog.screens import present
 from handlers.common import MenuCb, esc, fit
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = Router(name=__name__)
 

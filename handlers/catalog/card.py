@@ -7,11 +7,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.catalog import CatalogService, CategoryNotFound, ProductNotFound
+from domain.catalog.search import SearchService
+from domain.catalog.service import CatalogService, CategoryNotFound, ProductNotFound
 from domain.recommend import EventLog
-from domain.search import SearchService
-from domain.shelves import ShelfService
-from domain.users import User
+from domain.recommend.shelves import ShelfService
+from domain.users.service import User
 from handlers.catalog.browse import category_screen, roots_screen
 from handlers.catalog.callbacks import CardCb, parse_origin
 from handlers.catalog.keyboards import card_keyboard, product_rows
@@ -21,8 +21,8 @@ from handlers.catalog.screens import present
 from handlers.catalog.search import KEY as SEARCH_KEY
 from handlers.catalog.search import search_screen
 from handlers.common import esc, fit
-from handlers.inline import InlineKeyboard
-from handlers.recs_keyboards import shelf_pager
+from handlers.keyboard import InlineKeyboard
+from handlers.recommend.keyboards import shelf_pager
 
 router = Router(name=__name__)
 MAX_DB_ID = 2**31 - 1

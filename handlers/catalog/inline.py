@@ -27,9 +27,9 @@ from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from domain.catalog import Product
-from domain.search import MAX_OFFSET, SearchQuery, SearchService
-from domain.text import whole_number
+from domain.catalog.search import MAX_OFFSET, SearchQuery, SearchService
+from domain.catalog.service import Product
+from domain.kernel.text import whole_number
 from handlers.catalog.card import bot_username
 from handlers.catalog.keyboards import deep_link
 from handlers.catalog.render import money, rating_line

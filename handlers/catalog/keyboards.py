@@ -9,12 +9,12 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from domain.catalog import Page, Product, ProductDetail, Variant
-from handlers.alerts import notify_button
+from domain.catalog.service import Page, Product, ProductDetail, Variant
+from handlers.alerts.shopper import notify_button
 from handlers.catalog.callbacks import CART_ADD, CardCb, ReviewCb
 from handlers.catalog.render import product_button
 from handlers.common import fit
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 MAX_VARIANT_BUTTONS = 24
 

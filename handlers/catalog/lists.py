@@ -7,13 +7,13 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.catalog import PAGE_SIZE, CatalogService, Page, clamp_page
-from domain.users import User
+from domain.catalog.service import PAGE_SIZE, CatalogService, Page, clamp_page
+from domain.users.service import User
 from handlers.catalog.callbacks import ListCb, origin
 from handlers.catalog.keyboards import pager_row, product_rows
 from handlers.catalog.screens import present
 from handlers.common import MenuCb, catalog_button
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = Router(name=__name__)
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_currency, get_currency_precision
 
-from domain.catalog import Product, ProductDetail, Variant
+from domain.catalog.service import Product, ProductDetail, Variant
 from handlers.catalog.screens import CAPTION_LIMIT, visible_len
 from handlers.common import esc, fit
 

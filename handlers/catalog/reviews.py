@@ -13,15 +13,15 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
-from domain.catalog import CatalogService
-from domain.reviews import Review, ReviewService, clean_review_text, validate_rating
-from domain.users import User
+from domain.catalog.service import CatalogService
+from domain.reviews.service import Review, ReviewService, clean_review_text, validate_rating
+from domain.users.service import User
 from handlers.catalog.callbacks import CardCb, ReviewCb
 from handlers.catalog.keyboards import pager_row
 from handlers.catalog.render import rating_line, stars
 from handlers.catalog.screens import present
 from handlers.common import esc, fit
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 
 router = Router(name=__name__)
 KEY = "rv"

@@ -17,19 +17,25 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.catalog import CatalogService, CategoryNode
-from domain.i18n import N_
-from domain.search import SearchFilters, SearchQuery, SearchResult, SearchService, SearchSort
-from domain.shelves import ShelfService
-from domain.text import whole_number
-from domain.users import User
+from domain.catalog.search import (
+    SearchFilters,
+    SearchQuery,
+    SearchResult,
+    SearchService,
+    SearchSort,
+)
+from domain.catalog.service import CatalogService, CategoryNode
+from domain.kernel.i18n import N_
+from domain.kernel.text import whole_number
+from domain.recommend.shelves import ShelfService
+from domain.users.service import User
 from handlers.catalog.callbacks import SearchCb, origin
 from handlers.catalog.keyboards import pager_row, product_rows
 from handlers.catalog.render import money
 from handlers.catalog.screens import present
 from handlers.common import esc, fit
-from handlers.inline import InlineKeyboard
-from handlers.recs_keyboards import add_shelf, discover_row
+from handlers.keyboard import InlineKeyboard
+from handlers.recommend.keyboards import add_shelf, discover_row
 
 router = Router(name=__name__)
 KEY = "cs"

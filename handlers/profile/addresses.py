@@ -12,8 +12,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from domain.i18n import N_
-from domain.users import (
+from domain.kernel.i18n import N_
+from domain.users.service import (
     ADDRESS_FIELDS,
     MAX_ADDRESSES,
     Address,
@@ -23,7 +23,7 @@ from domain.users import (
     validate_address_field,
 )
 from handlers.common import DbId, MenuCb, esc, show
-from handlers.inline import InlineKeyboard
+from handlers.keyboard import InlineKeyboard
 from handlers.profile.profile import ProfileCb
 
 router = Router(name=__name__)

@@ -20,12 +20,12 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from domain.loyalty import LoyaltyService
-from domain.users import SUPPORTED_LANGUAGES, User, UserService
-from handlers.alerts import alerts_button
+from domain.loyalty.service import LoyaltyService
+from domain.users.service import SUPPORTED_LANGUAGES, User, UserService
+from handlers.alerts.shopper import alerts_button
 from handlers.common import MenuCb, TextIs, cancel_keyboard, esc, main_menu, show
-from handlers.inline import InlineKeyboard
-from handlers.loyalty import PointsCb, status_lines
+from handlers.keyboard import InlineKeyboard
+from handlers.loyalty.shopper import PointsCb, status_lines
 
 router = Router(name=__name__)
 

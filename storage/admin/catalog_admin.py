@@ -13,17 +13,17 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from domain.catalog import Category, CategoryDraft, Localized, Product, ProductDraft
-from domain.catalog_csv import ExistingProduct, ImportItem, merge_localized
-from domain.catalog_transfer import ImportResult
-from domain.errors import DomainError, ValidationError
-from domain.i18n import N_
-from domain.inventory import StockReason
-from domain.merchant import SkuTaken
+from domain.catalog.csv_rows import ExistingProduct, ImportItem, merge_localized
+from domain.catalog.merchant import SkuTaken
+from domain.catalog.service import Category, CategoryDraft, Localized, Product, ProductDraft
+from domain.catalog.transfer import ImportResult
+from domain.inventory.ledger import StockReason
+from domain.kernel.errors import DomainError, ValidationError
+from domain.kernel.i18n import N_
 from storage.admin.models import ProductRevisionRow
-from storage.admin.stock import apply_stock_movement
 from storage.catalog.models import CategoryRow, ProductRow
 from storage.catalog.repository import TortoiseCatalogRepository, product_from_row
+from storage.inventory.ledger import apply_stock_movement
 
 
 class ImportStockRefused(ValidationError):
@@ -41,7 +41,7 @@ class NoOrderReferences:
 
 
 class TortoiseMerchantCatalog:
-    """domain.merchant.MerchantCatalog and domain.catalog_transfer.CatalogStore."""
+    """domain.catalog.merchant.MerchantCatalog and domain.catalog.transfer.CatalogStore."""
 
     def __init__(self, catalog: TortoiseCatalogRepository | None = None) -> None:
         self.catalog = catalog or TortoiseCatalogRepository()

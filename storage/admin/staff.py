@@ -5,8 +5,8 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Lower
 
-from domain.audit import AuditEntry
-from domain.staff import KnownPerson
+from domain.staff.audit import AuditEntry
+from domain.staff.service import KnownPerson
 from storage.admin.models import AuditRow, ManagerRow, ShopFlagRow
 from storage.models import UserRow
 

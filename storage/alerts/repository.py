@@ -1,5 +1,5 @@
-"""The alerts' stores on Tortoise: domain.alerts.StockSubscriptionStore and
-domain.alerts_price.PriceWatchStore.
+"""The alerts' stores on Tortoise: domain.alerts.back_in_stock.StockSubscriptionStore and
+domain.alerts.price_drops.PriceWatchStore.
 
 The sweeps read the catalogue's own columns (on_hand, reserved, active, price), so whatever path
 moved stock or changed a price, the next sweep sees it. Ids put into SQL are ints (inlined after
@@ -17,10 +17,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from domain.alerts import BackInStockNotice, StockSubscription, UnitStock
-from domain.alerts_price import FavouritePrice, Reference
-from domain.catalog_types import Localized
-from domain.users import resolve_language
+from domain.alerts.back_in_stock import BackInStockNotice, StockSubscription, UnitStock
+from domain.alerts.price_drops import FavouritePrice, Reference
+from domain.catalog.types import Localized
+from domain.users.service import resolve_language
 from storage.alerts.models import AlertSettingsRow, PriceWatchRow, StockSubscriptionRow
 from storage.catalog.models import ProductRow, VariantRow
 

@@ -17,8 +17,8 @@ from datetime import datetime
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from domain.audiences import AudienceSpec, inactive_since
-from domain.users import SUPPORTED_LANGUAGES
+from domain.campaigns.audiences import AudienceSpec, inactive_since
+from domain.users.service import SUPPORTED_LANGUAGES
 from storage.models import UserRow
 
 AudienceFilter = Callable[[str, datetime], Q]
@@ -47,7 +47,7 @@ def _telegram_language_is(code: str) -> Q:
 
 
 def _language(value: str, now: datetime) -> Q:
-    """Mirror of domain.users.resolve_language: chosen language, else Telegram's, else default."""
+    """Mirror of domain.users.service.resolve_language: chosen language, else Telegram's, else default."""
     chosen = Q(language=value)
     if value != SUPPORTED_LANGUAGES[0]:
         return chosen | Q(Q(language=None), _telegram_language_is(value))

@@ -9,8 +9,9 @@ from tortoise.expressions import F, Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from domain.audiences import AudienceSpec
-from domain.campaigns import (
+from domain.campaigns.audiences import AudienceSpec
+from domain.campaigns.delivery import Delivery
+from domain.campaigns.service import (
     Campaign,
     CampaignButton,
     CampaignDraft,
@@ -18,8 +19,7 @@ from domain.campaigns import (
     DeliveryCounts,
     ProgressMessage,
 )
-from domain.delivery import Delivery
-from domain.users import resolve_language
+from domain.users.service import resolve_language
 from storage.campaigns.audiences import audience_users
 from storage.campaigns.models import CampaignRow, DeliveryRow
 

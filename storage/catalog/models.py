@@ -1,6 +1,6 @@
 """Tortoise models of the catalogue app (label "catalog").
 
-`search_title`/`search_body` hold the pre-segmented documents (domain.search_text) that the
+`search_title`/`search_body` hold the pre-segmented documents (domain.catalog.search_text) that the
 SQLite FTS5 table and the PostgreSQL tsvector column index; migrations keep those in sync.
 """
 

@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from domain.catalog import (
+from domain.catalog.service import (
     Category,
     CategoryDraft,
     Localized,
@@ -18,8 +18,7 @@ from domain.catalog import (
     ProductDraft,
     Variant,
 )
-from domain.inventory import StockReason, UnitNotFound, movement
-from storage.admin.stock import apply_stock_movement
+from domain.inventory.ledger import StockReason, UnitNotFound, movement
 from storage.catalog.models import (
     CategoryRow,
     FavouriteRow,
@@ -29,6 +28,7 @@ from storage.catalog.models import (
 )
 from storage.catalog.sql import add_terms, document_terms, remove_terms, segmented_documents
 from storage.compiled import CompiledGet
+from storage.inventory.ledger import apply_stock_movement
 
 # Fields a merchant may change through update_product, and the columns behind them.
 _PLAIN_FIELDS = {
@@ -247,8 +247,8 @@ class TortoiseCatalogRepository:
             await ProductRow.filter(id=product_id).using_db(conn).delete()
         return True
 
-    # ---- stock of a sellable unit (for checkout; see domain.catalog's module docstring) ----
-    # Each movement goes through the inventory ledger (storage.admin.stock): one conditional
+    # ---- stock of a sellable unit (for checkout; see domain.catalog.service's module docstring) ----
+    # Each movement goes through the inventory ledger (storage.inventory.ledger): one conditional
     # UPDATE plus its ledger row, inside the caller's (the order's) transaction.
 
     async def reserve(

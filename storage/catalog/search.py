@@ -9,7 +9,7 @@ flat when a word matches 20,000 goods: the engine walks the order's index and st
 page. Category and brand filters are index tokens (see sql.category_token), so they
 intersect inside the full-text index; price and stock are checked on the rows.
 
-Terms reach SQL only as bound parameters and are letters/digits only (domain.search_text),
+Terms reach SQL only as bound parameters and are letters/digits only (domain.catalog.search_text),
 so quoting each one inside the FTS5 / tsquery expression makes every character literal.
 """
 
@@ -21,9 +21,9 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain.catalog import Product
-from domain.search import COUNT_CAP, SearchFilters, SearchSort, SearchTerm
-from domain.search_text import deletes
+from domain.catalog.search import COUNT_CAP, SearchFilters, SearchSort, SearchTerm
+from domain.catalog.search_text import deletes
+from domain.catalog.service import Product
 from storage.catalog.sql import (
     PRODUCT_COLUMNS,
     Params,

@@ -11,8 +11,8 @@ from typing import Any, ParamSpec
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain.catalog import Localized, Product
-from domain.search_text import deletes, fold, index_document, is_cjk, load_segmenter_for
+from domain.catalog.search_text import deletes, fold, index_document, is_cjk, load_segmenter_for
+from domain.catalog.service import Localized, Product
 
 P = ParamSpec("P")
 

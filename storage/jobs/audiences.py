@@ -6,7 +6,12 @@ from datetime import datetime
 
 from tortoise.expressions import Q, RawSQL, Subquery
 
-from domain.shop_audiences import BUYERS_OF_CATEGORY, HAS_CART, parse_category_id, register_kinds
+from domain.campaigns.shop_audiences import (
+    BUYERS_OF_CATEGORY,
+    HAS_CART,
+    parse_category_id,
+    register_kinds,
+)
 from storage.campaigns.audiences import register_audience_filter
 from storage.orders.models import CartLineRow, CartRow
 
@@ -38,7 +43,7 @@ def has_cart(value: str, now: datetime) -> Q:
 
 
 def register_shop_audiences() -> None:
-    """Register the kinds (domain) and their SQL filters; called by bot/factory.build_services."""
+    """Register the kinds (domain) and their SQL filters; called by bot/wiring.build_services."""
     register_kinds()
     register_audience_filter(BUYERS_OF_CATEGORY, buyers_of_category)
     register_audience_filter(HAS_CART, has_cart)

@@ -1,4 +1,4 @@
-"""domain.cart_reminders.CartReminderStore on Tortoise.
+"""domain.cart.reminders.CartReminderStore on Tortoise.
 
 A cart's last change is `orders_carts.updated_at` (storage/orders/carts.py touches it on every
 line change). A reminder row keeps the `updated_at` it was about, so a later change makes the
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import RawSQL, Subquery
 
-from domain.cart_reminders import CartState
-from domain.users import resolve_language
+from domain.cart.reminders import CartState
+from domain.users.service import resolve_language
 from storage.jobs.models import CartReminderRow
 from storage.orders.models import CartLineRow, CartRow
 

@@ -1,10 +1,10 @@
-"""domain.sales_report.SalesSource on Tortoise: paid orders of a time window and their lines."""
+"""domain.reports.daily.SalesSource on Tortoise: paid orders of a time window and their lines."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from domain.sales_report import PaidOrder, SoldLine
+from domain.reports.daily import PaidOrder, SoldLine
 from storage.orders.models import OrderLineRow, OrderRow
 
 CHUNK = 500

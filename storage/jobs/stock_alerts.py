@@ -1,4 +1,4 @@
-"""domain.stock_alerts.StockAlertStore on Tortoise.
+"""domain.alerts.low_stock.StockAlertStore on Tortoise.
 
 The low-unit query is shaped for the expression indexes of migration 0002: products by
 `on_hand - reserved - low_stock_threshold <= 0`, variants by `on_hand - reserved <= the
@@ -13,7 +13,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from domain.stock_alerts import LowUnit, UnitKey
+from domain.alerts.low_stock import LowUnit, UnitKey
 from storage.jobs.models import LowStockMarkRow
 
 LOW_UNITS_SQL = """

@@ -17,7 +17,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from domain.loyalty import (
+from domain.loyalty.rules import Lot
+from domain.loyalty.service import (
     EntryKind,
     LedgerDraft,
     LedgerEntry,
@@ -25,9 +26,8 @@ from domain.loyalty import (
     ReferralLine,
     ReferralReport,
 )
-from domain.loyalty_rules import Lot
-from domain.order_states import OrderStatus, PaymentStatus
-from domain.orders import OrderDraft
+from domain.orders.service import OrderDraft
+from domain.orders.states import OrderStatus, PaymentStatus
 from storage.loyalty.models import (
     LoyaltyAccountRow,
     LoyaltyEntryRow,

@@ -1,12 +1,12 @@
-"""domain.order_board.OrderBoardRepository on Tortoise: the order repository plus the
+"""domain.orders.board.OrderBoardRepository on Tortoise: the order repository plus the
 merchant's views by status."""
 
 from __future__ import annotations
 
 from tortoise.functions import Count
 
-from domain.order_states import OrderStatus
-from domain.orders import Order
+from domain.orders.service import Order
+from domain.orders.states import OrderStatus
 from storage.orders.models import OrderRow
 from storage.orders.repository import TortoiseOrderRepository
 

@@ -8,9 +8,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from domain.cart import CartItem
-from domain.idempotency import effect_key
-from domain.pricing import Coupon, CouponKind
+from domain.cart.service import CartItem
+from domain.kernel.idempotency import effect_key
+from domain.orders.pricing import Coupon, CouponKind
 from storage.orders.effects import (
     EffectApplied,
     applied_result,
@@ -83,7 +83,7 @@ class TortoiseCartRepository:
         self, user_id: int, product_id: int, variant_id: int | None, quantity: int,
         price_seen: int, currency: str, max_quantity: int, max_lines: int,
     ) -> CartItem | None:  # fmt: skip
-        """Add units of one product; within an update, at most once (domain.idempotency): the
+        """Add units of one product; within an update, at most once (domain.kernel.idempotency): the
         update handled again after a crash gets the line as the first run left it."""
         cart = await self._cart(user_id)
         key = {"cart_id": cart.id, "product_id": product_id, "variant_id": variant_id or 0}

@@ -1,11 +1,11 @@
-"""domain.coupon_admin.CouponAdminRepository on the checkout's coupon table."""
+"""domain.orders.coupons.CouponAdminRepository on the checkout's coupon table."""
 
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 
-from domain.coupon_admin import CouponDraft
-from domain.pricing import Coupon
+from domain.orders.coupons import CouponDraft
+from domain.orders.pricing import Coupon
 from storage.catalog.models import CategoryRow
 from storage.orders.carts import coupon_from_row
 from storage.orders.models import CouponRow

@@ -1,4 +1,4 @@
-"""Applied-effect markers (domain.idempotency) on Tortoise.
+"""Applied-effect markers (domain.kernel.idempotency) on Tortoise.
 
 `claim_effect` must run inside the transaction of the change it guards: the marker commits or
 rolls back with it. A second claim of the same key fails on the primary key (on PostgreSQL it

@@ -181,7 +181,7 @@ class RefundRow(Model):
 
 
 class AppliedEffectRow(Model):
-    """An effect of one Telegram update that is done (domain.idempotency): committed in the
+    """An effect of one Telegram update that is done (domain.kernel.idempotency): committed in the
     same transaction as the change, so an update handled again after a crash skips it."""
 
     key = fields.CharField(max_length=96, primary_key=True)  # "<kind>:u<update id>"

@@ -1,4 +1,4 @@
-"""domain.reports.ReportSource on the orders tables (plus catalogue names and the
+"""domain.reports.service.ReportSource on the orders tables (plus catalogue names and the
 recommender's event log for the funnel)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from tortoise.functions import Count
 
-from domain.reports import LineRow, PaidRow, RefundRow
+from domain.reports.service import LineRow, PaidRow, RefundRow
 from storage.catalog.models import CategoryRow, ProductRow
 from storage.orders.models import OrderLineRow, OrderRow
 from storage.orders.models import RefundRow as RefundModel

@@ -9,26 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from domain.cart import OutOfStock
-from domain.catalog_types import Localized
-from domain.i18n import N_
-from domain.idempotency import effect_key
-from domain.order_states import (
-    RECEIVED_STATUSES,
-    Action,
-    FulfilmentStatus,
-    OrderStatus,
-    PaymentStatus,
-    StockMove,
-)
-from domain.orders import (
+from domain.cart.service import OutOfStock
+from domain.catalog.types import Localized
+from domain.kernel.i18n import N_
+from domain.kernel.idempotency import effect_key
+from domain.orders.pricing import CouponInvalid
+from domain.orders.service import (
     Apply,
     DuplicatePayment,
     Order,
@@ -38,7 +31,14 @@ from domain.orders import (
     PaymentRecord,
     PayMethod,
 )
-from domain.pricing import CouponInvalid
+from domain.orders.states import (
+    RECEIVED_STATUSES,
+    Action,
+    FulfilmentStatus,
+    OrderStatus,
+    PaymentStatus,
+    StockMove,
+)
 from storage.catalog.repository import TortoiseCatalogRepository
 from storage.orders.carts import remove_cart_units
 from storage.orders.effects import (
@@ -144,16 +144,20 @@ def _payment(row: PaymentRow) -> PaymentRecord:
 
 
 class TortoiseOrderRepository:
-    def __init__(self, stock: TortoiseCatalogRepository | None = None) -> None:
+    def __init__(
+        self,
+        stock: TortoiseCatalogRepository | None = None,
+        place_hooks: Sequence[Callable[[OrderDraft, int], Awaitable[None]]] = (),
+    ) -> None:
+        """`place_hooks` run inside the placing transaction after stock and coupon (e.g. the
+        loyalty redeem in storage/loyalty); raising rolls the whole order back."""
         self.stock = stock or TortoiseCatalogRepository()
-        # Run inside the placing transaction after stock and coupon (e.g. the loyalty redeem
-        # in storage/loyalty); raising rolls the whole order back.
-        self.place_hooks: list[Callable[[OrderDraft, int], Awaitable[None]]] = []
+        self.place_hooks = tuple(place_hooks)
 
     # ---- placing ----
 
     async def place(self, draft: OrderDraft) -> Order:
-        """Within an update, at most once (domain.idempotency): the marker commits with the
+        """Within an update, at most once (domain.kernel.idempotency): the marker commits with the
         order, its reservations, coupon use and hooks' rows (loyalty redeem), so the update
         handled again after a crash gets the first order back and changes nothing."""
         effect = effect_key("order_place")

@@ -1,8 +1,8 @@
-"""domain.review_moderation.ModerationRepository on the reviews table."""
+"""domain.reviews.moderation.ModerationRepository on the reviews table."""
 
 from __future__ import annotations
 
-from domain.reviews import Review
+from domain.reviews.service import Review
 from storage.reviews.models import ReviewRow
 from storage.reviews.repository import _COLUMNS, _review
 

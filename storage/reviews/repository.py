@@ -16,7 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from domain.reviews import Review, ReviewDraft
+from domain.reviews.service import Review, ReviewDraft
 from storage.catalog.models import ProductRow
 from storage.reviews.models import ReviewRow
 

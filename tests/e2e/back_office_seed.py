@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.sandboxed import Sandboxed
-from domain.catalog import Localized, ProductDraft
-from domain.order_states import Action
-from domain.orders import Order, OrderDraft, OrderLine, PaymentRecord, PayMethod
-from domain.users import User
+from demo.harness import Sandboxed
+from domain.catalog.service import Localized, ProductDraft
+from domain.orders.service import Order, OrderDraft, OrderLine, PaymentRecord, PayMethod
+from domain.orders.states import Action
+from domain.users.service import User
 
 
 async def seed_product(k: Sandboxed, sku: str = "MUG-1", on_hand: int = 10) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.sandboxed import Sandboxed
-from domain.catalog import CategoryDraft, Localized, ProductDraft, VariantDraft
+from demo.harness import Sandboxed
+from domain.catalog.service import CategoryDraft, Localized, ProductDraft, VariantDraft
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 

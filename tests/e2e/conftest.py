@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.sandboxed import Sandboxed, run_sandboxed
+from demo.harness import Sandboxed, run_sandboxed
 from tests.conftest import PG_URL, REDIS_URL, fresh_database, need
 
 

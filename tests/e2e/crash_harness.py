@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.sandboxed import SANDBOX_TOKEN, WEBHOOK_SECRET, free_port
+from demo.harness import SANDBOX_TOKEN, WEBHOOK_SECRET, free_port
 from sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,9 +13,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from bot.runtime.commands import COMMANDS
 from hypothesis import strategies as st
-
-from bot.commands import COMMANDS
 
 ADMIN_COMMANDS = (
     "admin",

@@ -13,9 +13,9 @@ from typing import Any
 
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.sandboxed import Sandboxed
-from domain.order_states import Action as OrderAction
-from domain.reviews import ReviewDraft
+from demo.harness import Sandboxed
+from domain.orders.states import Action as OrderAction
+from domain.reviews.service import ReviewDraft
 from sandbox import SandboxMessage, SandboxUser
 from storage.orders.models import OrderRow
 from storage.reviews.repository import TortoiseReviewRepository

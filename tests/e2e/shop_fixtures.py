@@ -9,8 +9,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.sandboxed import Sandboxed
-from domain.catalog import CatalogService, CategoryDraft, Localized, ProductDraft, VariantDraft
+from demo.harness import Sandboxed
+from domain.catalog.service import (
+    CatalogService,
+    CategoryDraft,
+    Localized,
+    ProductDraft,
+    VariantDraft,
+)
 from tests.e2e.conftest import need_backends, running_kiosk
 
 PAYMENTS = {"currency": "USD", "provider_token": "284685063:TEST:kiosk-sandbox", "use_stars": True}

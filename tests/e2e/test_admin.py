@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.middlewares import ThrottleMiddleware
-from bot.sandboxed import Sandboxed
-from domain.catalog import CategoryDraft, Localized
+from demo.harness import Sandboxed
+from domain.catalog.service import CategoryDraft, Localized
 from sandbox.messages import add_message
-from storage.admin.stock import ledger_balance
 from storage.catalog.models import ProductRow
+from storage.inventory.ledger import ledger_balance
 
 OWNER = 9000
 UNKNOWN = "I don't know that command. /help lists what I can do."

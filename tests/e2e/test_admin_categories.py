@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.sandboxed import Sandboxed
+from demo.harness import Sandboxed
 from storage.catalog.models import CategoryRow, ProductRow
 from tests.e2e.shop_fixtures import seed_goods, shop, shop_mode  # noqa: F401
 from tests.e2e.test_admin import OWNER, STALE, UNKNOWN, last, relax_throttle, seed_tea

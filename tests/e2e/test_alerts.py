@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.alerts_jobs import BackInStockWaker, back_in_stock_alerts, price_drop_alerts
-from bot.sandboxed import Sandboxed
-from bot.scheduler import JobContext
-from domain.alerts import MAX_SUBSCRIPTIONS
-from domain.catalog import Localized, ProductDraft
-from domain.errors import LimitReached
-from domain.inventory import StockReason
-from handlers.alerts import AlertCb
+from bot.jobs.alerts import BackInStockWaker, back_in_stock_alerts, price_drop_alerts
+from bot.jobs.scheduler import JobContext
+from demo.harness import Sandboxed
+from domain.alerts.back_in_stock import MAX_SUBSCRIPTIONS
+from domain.catalog.service import Localized, ProductDraft
+from domain.inventory.ledger import StockReason
+from domain.kernel.errors import LimitReached
+from handlers.alerts.shopper import AlertCb
 from handlers.catalog.callbacks import CardCb
-from storage.admin.stock import apply_stock_movement
 from storage.alerts.models import StockSubscriptionRow
+from storage.inventory.ledger import apply_stock_movement
 from storage.models import UserRow
 from tests.e2e.shop_fixtures import seed_goods, shop, shop_mode  # noqa: F401
 from tests.e2e.test_campaigns import wait_for

@@ -1,8 +1,8 @@
 """Every admin command and every admin button, tried by people who must not use them.
 
 The table is checked against the code: the admin commands and callback factories are collected
-by walking the real routers (a handler behind `IsStaff`/`IsAdmin`, on the handler or on its
-router), and the actions each handler accepts are read from its filter (`F.act == "open"`,
+by walking the real routers (a handler behind the staff gate, `IsStaff` on the handler, or an
+owner-only router), and the actions each handler accepts are read from its filter (`F.act == "open"`,
 `F.act.in_({...})`). A new admin command or callback factory that this table doesn't know fails
 `test_the_table_covers_every_admin_command_and_button`; a new action of a known factory is tried
 automatically. Forged presses aim at real seeded things (an order, a product, a coupon, a
@@ -27,19 +27,18 @@ from magic_filter.operations import (
     GetAttributeOperation,
 )
 
-from bot.sandboxed import Sandboxed
-from domain.audiences import AUDIENCES, audience_spec
-from domain.campaigns import CampaignDraft
-from domain.catalog import Localized, ProductDraft
-from domain.coupon_admin import CouponDraft
-from domain.pricing import CouponKind
-from domain.reviews import ReviewDraft
-from domain.staff import StaffTarget
-from handlers import get_routers
+from demo.harness import Sandboxed
+from domain.campaigns.audiences import AUDIENCES, audience_spec
+from domain.campaigns.service import CampaignDraft
+from domain.catalog.service import Localized, ProductDraft
+from domain.orders.coupons import CouponDraft
+from domain.orders.pricing import CouponKind
+from domain.reviews.service import ReviewDraft
+from domain.staff.service import StaffTarget
+from handlers import get_routers, staff_routers
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.menu import SECTIONS
-from handlers.admin.security import IsStaff
-from handlers.campaigns.security import IsAdmin
+from handlers.admin.security import ROUTER_ROLES, IsStaff
 from storage.reviews.repository import TortoiseReviewRepository
 from tests.e2e.back_office_seed import paid_order
 from tests.e2e.conftest import running_kiosk
@@ -125,8 +124,6 @@ def _gate(filters: list[Any]) -> Gate | None:
     for f in filters:
         if isinstance(f.callback, IsStaff):
             return Gate(f.callback.min_role, f.callback.permission)
-        if isinstance(f.callback, IsAdmin):
-            return Gate("manager")
     return None
 
 
@@ -134,6 +131,17 @@ def _strictest(a: Gate | None, b: Gate | None) -> Gate | None:
     if a is None or b is None:
         return a or b
     return a if (a.min_role, a.permission or "") >= (b.min_role, b.permission or "") else b
+
+
+def _routers() -> Iterator[tuple[Any, Gate | None]]:
+    """Every router with the role its place demands: behind the staff gate at least a manager,
+    an owner-only router (ROUTER_ROLES) an owner; shoppers' routers none."""
+    gated = {id(r) for r in staff_routers()}
+    for router in get_routers():
+        gate = Gate("manager") if id(router) in gated else None
+        if router.name in ROUTER_ROLES:
+            gate = _strictest(gate, Gate(ROUTER_ROLES[router.name]))
+        yield router, gate
 
 
 def _rule_values(rule: Any) -> tuple[str | None, set[str]]:
@@ -166,8 +174,7 @@ def admin_callbacks(also: frozenset[str] = frozenset()) -> dict[str, AdminButton
     """Callback factories of handlers behind a role filter (plus those of `also`, gated or not:
     the table says they are admin's, so a handler that lost its filter is still tried)."""
     found: dict[str, AdminButtons] = {}
-    for router in get_routers():
-        router_gate = _gate(router.callback_query._handler.filters or [])
+    for router, router_gate in _routers():
         for handler in router.callback_query.handlers:
             handler_gate = _strictest(router_gate, _gate(handler.filters or []))
             for f in handler.filters or []:
@@ -196,8 +203,7 @@ def admin_callbacks(also: frozenset[str] = frozenset()) -> dict[str, AdminButton
 
 def admin_commands() -> dict[str, Gate]:
     found: dict[str, Gate] = {}
-    for router in get_routers():
-        router_gate = _gate(router.message._handler.filters or [])
+    for router, router_gate in _routers():
         for handler in router.message.handlers:
             gate = _strictest(router_gate, _gate(handler.filters or []))
             if gate is None:

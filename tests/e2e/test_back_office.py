@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.sandboxed import Sandboxed
-from domain.reviews import ReviewDraft
-from domain.staff import parse_staff_target
+from demo.harness import Sandboxed
+from domain.reviews.service import ReviewDraft
+from domain.staff.service import parse_staff_target
 from storage.admin.models import AuditRow
 from storage.orders.models import OrderEventRow, OrderRow
 from storage.reviews.repository import TortoiseReviewRepository

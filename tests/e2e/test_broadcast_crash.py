@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from bot.sandboxed import SANDBOX_TOKEN
-from domain.audiences import AudienceSpec
-from domain.campaigns import CampaignDraft, CampaignService
-from domain.users import TelegramIdentity, UserService
+from demo.harness import SANDBOX_TOKEN
+from domain.campaigns.audiences import AudienceSpec
+from domain.campaigns.service import CampaignDraft, CampaignService
+from domain.users.service import TelegramIdentity, UserService
 from sandbox import Sandbox
 from storage.campaigns.repository import TortoiseCampaignRepository
 from storage.db import close_db, init_db

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.sandboxed import Sandboxed, run_sandboxed
-from domain.users import TelegramIdentity
+from demo.harness import Sandboxed, run_sandboxed
+from domain.users.service import TelegramIdentity
 from sandbox import RateLimits
 from tests.conftest import PG_URL, REDIS_URL, fresh_database, need
 

@@ -3,7 +3,7 @@ a product that disappears while its card is open."""
 
 from __future__ import annotations
 
-from bot.sandboxed import Sandboxed
+from demo.harness import Sandboxed
 from handlers.common import utf16_len
 from tests.e2e.catalog_shop import seed_shop
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.sandboxed import Sandboxed
-from domain.reviews import ReviewDraft
+from demo.harness import Sandboxed
+from domain.reviews.service import ReviewDraft
 from storage.catalog.models import ProductRow
 from storage.models import UserRow
 from storage.reviews.repository import TortoiseReviewRepository

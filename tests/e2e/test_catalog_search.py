@@ -3,8 +3,8 @@ and inline mode with paging."""
 
 from __future__ import annotations
 
-from bot.sandboxed import Sandboxed
-from domain.catalog import Localized, ProductDraft
+from demo.harness import Sandboxed
+from domain.catalog.service import Localized, ProductDraft
 from tests.e2e.catalog_shop import seed_shop
 
 

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from bot.sandboxed import Sandboxed
-from domain.pricing import CouponKind
+from demo.harness import Sandboxed
+from domain.orders.pricing import CouponKind
 from storage.catalog.models import ProductRow, VariantRow
 from storage.orders.carts import TortoiseCouponRepository
 from storage.orders.models import OrderRow, PaymentRow

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandboxed import SANDBOX_TOKEN, run_sandboxed
-from domain.users import AddressDraft
+from demo.harness import SANDBOX_TOKEN, run_sandboxed
+from domain.users.service import AddressDraft
 from sandbox import Sandbox
 from storage.catalog.models import ProductRow
 from storage.orders.models import CartLineRow, OrderRow

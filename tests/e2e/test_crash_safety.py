@@ -22,17 +22,16 @@ from typing import Any
 
 import pytest
 
-from bot.admin_wiring import build_admin_services
-from bot.sandboxed import SANDBOX_TOKEN
-from domain.audiences import AudienceSpec
-from domain.campaigns import CampaignDraft, CampaignService
-from domain.catalog import Localized, ProductDraft
-from domain.users import AddressDraft, TelegramIdentity, UserService
+from demo.harness import SANDBOX_TOKEN
+from domain.campaigns.audiences import AudienceSpec
+from domain.campaigns.service import CampaignDraft, CampaignService
+from domain.catalog.service import Localized, ProductDraft
+from domain.users.service import AddressDraft, TelegramIdentity, UserService
 from sandbox import Sandbox, SandboxError, SandboxUser
-from storage.admin.stock import ledger_balance
 from storage.campaigns.repository import TortoiseCampaignRepository
 from storage.catalog.models import ProductRow
 from storage.db import close_db, init_db
+from storage.inventory.ledger import ledger_balance
 from storage.orders.models import (
     CartLineRow,
     OrderEventRow,
@@ -43,6 +42,7 @@ from storage.orders.models import (
 from storage.users import TortoiseUserRepository
 from tests.conftest import fresh_database, need_pg_and_empty_redis
 from tests.e2e.crash_harness import KillableKiosk, wait_until
+from tests.services import shop_services
 
 SEED = int(os.environ.get("KIOSK_CRASH_SEED", "8"))
 BUYERS = 8
@@ -158,7 +158,7 @@ def _to(data: dict[str, Any], ids: set[int]) -> bool:
 
 
 async def seed_shop() -> int:
-    admin = build_admin_services(None)
+    admin = shop_services()
     category = await admin.merchant.create_category(9000, "Home", "家", None)
     draft = ProductDraft("MUG-1", category.id, Localized("Mug", "杯子"), 1200, on_hand=STOCK)
     return (await admin.merchant.create_product(9000, draft)).id

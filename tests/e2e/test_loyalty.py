@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.sandboxed import Sandboxed
+from demo.harness import Sandboxed
 from storage.loyalty.models import LoyaltyAccountRow, LoyaltyEntryRow
 from storage.models import AddressRow, UserRow
 from storage.orders.models import OrderRow

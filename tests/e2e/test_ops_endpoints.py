@@ -11,11 +11,11 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-import bot.health
-from bot.sandboxed import Sandboxed
-from domain.audiences import AudienceSpec
-from domain.campaigns import CampaignDraft
-from domain.users import TelegramIdentity
+import bot.runtime.health
+from demo.harness import Sandboxed
+from domain.campaigns.audiences import AudienceSpec
+from domain.campaigns.service import CampaignDraft
+from domain.users.service import TelegramIdentity
 from tests.e2e.conftest import running_kiosk
 
 SAMPLE = re.compile(r"^(?P<key>[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?) (?P<value>\S+)$")
@@ -63,7 +63,7 @@ async def test_readyz_names_what_failed(
     async def database_down() -> None:
         raise ConnectionError("connection refused")
 
-    monkeypatch.setattr(bot.health, "ping_database", database_down)
+    monkeypatch.setattr(bot.runtime.health, "ping_database", database_down)
     if k.app.redis is not None:
 
         async def redis_down() -> bool:

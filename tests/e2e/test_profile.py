@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandboxed import Sandboxed
+from demo.harness import Sandboxed
 from storage.models import AddressRow, UserRow
 
 

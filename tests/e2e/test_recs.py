@@ -10,8 +10,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.sandboxed import Sandboxed
-from domain.catalog import CategoryDraft, Localized, ProductDraft
+from demo.harness import Sandboxed
+from domain.catalog.service import CategoryDraft, Localized, ProductDraft
 from domain.recommend import Interaction, InteractionKind
 from storage.catalog.models import ProductRow
 from storage.models import UserRow

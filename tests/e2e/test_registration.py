@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import Update
 
-from bot.sandboxed import Sandboxed
+from demo.harness import Sandboxed
 from storage.models import UserRow
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.sandboxed import SANDBOX_TOKEN, run_sandboxed
+from demo.harness import SANDBOX_TOKEN, run_sandboxed
 from sandbox import Sandbox
 from tests.conftest import fresh_database
 

@@ -30,7 +30,7 @@ import asyncpg
 import pytest
 from redis.asyncio import Redis
 
-from bot.sandboxed import SANDBOX_TOKEN, WEBHOOK_SECRET, free_port
+from demo.harness import SANDBOX_TOKEN, WEBHOOK_SECRET, free_port
 from sandbox import Sandbox
 from storage.campaigns.models import JobRunRow
 from storage.db import close_db, init_db

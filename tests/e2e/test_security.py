@@ -20,7 +20,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from bot.sandboxed import WEBHOOK_SECRET, free_port, run_sandboxed
+from demo.harness import WEBHOOK_SECRET, free_port, run_sandboxed
 from sandbox import Sandbox
 from storage.models import UserRow
 from tests.conftest import PG_URL, fresh_database, need_pg_and_empty_redis
@@ -52,7 +52,7 @@ async def test_webhook_refuses_requests_without_the_secret_token(
     request: pytest.FixtureRequest, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = await fresh_database("sqlite", request, tmp_path)
-    caplog.set_level(logging.WARNING, logger="bot.webhook")
+    caplog.set_level(logging.WARNING, logger="bot.runtime.webhook")
     async with run_sandboxed(url, "webhook") as running, aiohttp.ClientSession() as http:
         endpoint = running.settings.webhook.url
         assert endpoint is not None
@@ -64,7 +64,7 @@ async def test_webhook_refuses_requests_without_the_secret_token(
         await asyncio.sleep(0.3)
         assert await UserRow.filter(telegram_id__in=[4201, 4202]).count() == 0
         assert running.sandbox.chat(4201) == [] and running.sandbox.chat(4202) == []
-        refused = [r for r in caplog.records if r.name == "bot.webhook"]
+        refused = [r for r in caplog.records if r.name == "bot.runtime.webhook"]
         assert [r.levelno for r in refused] == [logging.WARNING] * 2
         assert "no secret token" in refused[0].getMessage()
         assert "wrong secret token" in refused[1].getMessage()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.sandboxed import Sandboxed
-from bot.scheduler import JobContext
-from bot.shop_jobs import abandoned_cart_reminders, daily_sales_report, low_stock_alerts
+from bot.jobs.scheduler import JobContext
+from bot.jobs.shop import abandoned_cart_reminders, daily_sales_report, low_stock_alerts
+from demo.harness import Sandboxed
 from storage.catalog.models import ProductRow
 from storage.models import UserRow
 from storage.orders.models import OrderRow

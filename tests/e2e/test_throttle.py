@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.sandboxed import Sandboxed
-from domain.users import TelegramIdentity, User
+from demo.harness import Sandboxed
+from domain.users.service import TelegramIdentity, User
 from tests.e2e.conftest import running_kiosk
 
 BURST = 5

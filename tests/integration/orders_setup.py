@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain.cart import CartService
-from domain.catalog import CatalogService, CategoryDraft, Localized, ProductDraft, VariantDraft
-from domain.orders import CheckoutConfig, OrderService
-from domain.payments import InvoiceSigner, PaymentService
-from domain.pricing import ShippingOption
-from domain.users import Address, TelegramIdentity, User
+from domain.cart.service import CartService
+from domain.catalog.service import (
+    CatalogService,
+    CategoryDraft,
+    Localized,
+    ProductDraft,
+    VariantDraft,
+)
+from domain.orders.payments import InvoiceSigner, PaymentService
+from domain.orders.pricing import ShippingOption
+from domain.orders.service import (
+    ChangeListener,
+    CheckoutBenefits,
+    CheckoutConfig,
+    OrderDraft,
+    OrderService,
+)
+from domain.users.service import Address, TelegramIdentity, User
 from storage.catalog.repository import TortoiseCatalogRepository, TortoiseShopperListsRepository
 from storage.orders.carts import TortoiseCartRepository, TortoiseCouponRepository
 from storage.orders.repository import TortoiseOrderRepository
@@ -35,12 +48,21 @@ class Shop:
     coupons: TortoiseCouponRepository
 
 
-def build_shop(config: CheckoutConfig = CONFIG) -> Shop:
+def build_shop(
+    config: CheckoutConfig = CONFIG,
+    *,
+    benefits: CheckoutBenefits | None = None,
+    change_listeners: Sequence[ChangeListener] = (),
+    place_hooks: Sequence[Callable[[OrderDraft, int], Awaitable[None]]] = (),
+) -> Shop:
+    """The order services as bot/wiring.py builds them, with the collaborators given."""
     stock = TortoiseCatalogRepository()
     coupons = TortoiseCouponRepository()
     carts = CartService(TortoiseCartRepository(), stock, coupons)
-    repo = TortoiseOrderRepository(stock)
-    orders = OrderService(repo, carts, config)
+    repo = TortoiseOrderRepository(stock, place_hooks=place_hooks)
+    orders = OrderService(
+        repo, carts, config, benefits=benefits, change_listeners=change_listeners
+    )
     return Shop(
         CatalogService(stock, TortoiseShopperListsRepository()), carts, orders,
         PaymentService(orders, InvoiceSigner(b"test-secret"), config), repo, coupons,

@@ -8,21 +8,21 @@ import random
 
 import pytest
 
-from bot.admin_wiring import build_admin_services
-from domain.catalog import Localized, ProductDraft, VariantDraft
-from domain.catalog_csv import ImportRefused
-from domain.inventory import StockReason, movement
-from domain.merchant import EditConflict
-from storage.admin.stock import apply_stock_movement, ledger_balance
+from domain.catalog.csv_rows import ImportRefused
+from domain.catalog.merchant import EditConflict
+from domain.catalog.service import Localized, ProductDraft, VariantDraft
+from domain.inventory.ledger import StockReason, movement
 from storage.catalog.models import ProductRow, VariantRow
 from storage.catalog.repository import TortoiseCatalogRepository
+from storage.inventory.ledger import apply_stock_movement, ledger_balance
+from tests.services import shop_services
 
 pytestmark = pytest.mark.usefixtures("db")
 OWNER = 1
 
 
 async def seed() -> tuple[int, list[int], list[tuple[int, int | None]]]:
-    admin = build_admin_services(None)
+    admin = shop_services()
     category = await admin.merchant.create_category(OWNER, "Tea", "茶", None)
     products = []
     for i in range(4):
@@ -85,7 +85,7 @@ async def test_concurrent_movements_never_oversell() -> None:
 async def test_a_variant_product_is_moved_only_through_its_variants() -> None:
     _, _, units = await seed()
     product_id, variant_id = units[-1]
-    from domain.inventory import UnitNotFound
+    from domain.inventory.ledger import UnitNotFound
 
     with pytest.raises(UnitNotFound):
         await apply_stock_movement(product_id, None, 5, 0, "received")
@@ -94,7 +94,7 @@ async def test_a_variant_product_is_moved_only_through_its_variants() -> None:
 
 async def test_import_is_all_or_nothing() -> None:
     await seed()
-    admin = build_admin_services(None)
+    admin = shop_services()
     before = await ProductRow.all().count()
     good_then_bad = (
         b"sku,title_en,category,price,stock\n"
@@ -131,7 +131,7 @@ async def test_import_is_all_or_nothing() -> None:
 
 async def test_two_admins_editing_one_product_do_not_overwrite_each_other() -> None:
     _, products, _ = await seed()
-    admin = build_admin_services(None)
+    admin = shop_services()
     first = await admin.merchant.editable(products[0])
     second = await admin.merchant.editable(products[0])
     await admin.merchant.edit(OWNER, products[0], first.version, {"price": 999})
@@ -147,11 +147,11 @@ async def test_two_admins_editing_one_product_do_not_overwrite_each_other() -> N
 async def test_export_writes_every_product_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    import domain.catalog_transfer as transfer_module
+    import domain.catalog.transfer as transfer_module
 
     await seed()
     monkeypatch.setattr(transfer_module, "EXPORT_BATCH", 2)
-    admin = build_admin_services(None)
+    admin = shop_services()
     sink = io.StringIO()
     count = await admin.transfer.export(OWNER, sink)
     lines = sink.getvalue().strip().splitlines()

@@ -9,15 +9,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.alerts import STALE_CLAIM, AlreadySubscribed, BackInStockAlerts, ProductUnavailable
-from domain.alerts_price import PriceDropAlerts, Reference
-from domain.delivery import SendOutcome, Sent
-from domain.inventory import StockReason
-from storage.admin.stock import apply_stock_movement
+from domain.alerts.back_in_stock import (
+    STALE_CLAIM,
+    AlreadySubscribed,
+    BackInStockAlerts,
+    ProductUnavailable,
+)
+from domain.alerts.price_drops import PriceDropAlerts, Reference
+from domain.campaigns.delivery import SendOutcome, Sent
+from domain.inventory.ledger import StockReason
 from storage.alerts.models import PriceWatchRow, StockSubscriptionRow
 from storage.alerts.repository import TortoisePriceWatchStore, TortoiseStockSubscriptionStore
 from storage.catalog.models import CategoryRow, FavouriteRow, ProductRow, VariantRow
 from storage.catalog.repository import TortoiseCatalogRepository
+from storage.inventory.ledger import apply_stock_movement
 from storage.models import UserRow
 
 pytestmark = pytest.mark.usefixtures("db")

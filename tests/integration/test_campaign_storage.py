@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.audiences import AudienceSpec
-from domain.campaigns import CampaignDraft, CampaignService, CampaignState
-from domain.users import TelegramIdentity, UserService
+from domain.campaigns.audiences import AudienceSpec
+from domain.campaigns.service import CampaignDraft, CampaignService, CampaignState
+from domain.users.service import TelegramIdentity, UserService
 from storage.campaigns.jobruns import TortoiseJobRunStore
 from storage.campaigns.repository import TortoiseCampaignRepository, TortoiseDeliveryStore
 from storage.models import UserRow

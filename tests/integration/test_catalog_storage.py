@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from domain.catalog import (
+from demo.seed import seed_demo_catalog
+from domain.catalog.service import (
     CatalogService,
     CategoryDraft,
     CategoryNotFound,
@@ -16,8 +17,7 @@ from domain.catalog import (
     VariantDraft,
     VariantNotFound,
 )
-from domain.users import TelegramIdentity
-from storage.catalog.loader import seed_demo_catalog
+from domain.users.service import TelegramIdentity
 from storage.catalog.models import ProductRow
 from storage.catalog.repository import TortoiseCatalogRepository, TortoiseShopperListsRepository
 from storage.users import TortoiseUserRepository

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.admin_wiring import build_admin_services
-from domain.catalog import Localized, ProductDraft, VariantDraft
-from domain.order_states import Action, OrderStatus
-from domain.orders import PayMethod
+from domain.catalog.service import Localized, ProductDraft, VariantDraft
+from domain.orders.service import PayMethod
+from domain.orders.states import Action, OrderStatus
 from storage.admin.models import StockMovementRow
-from storage.admin.stock import ledger_balance
 from storage.catalog.models import ProductRow, VariantRow
-from storage.orders.references import OrderLineReferences
+from storage.inventory.ledger import ledger_balance
 from tests.integration.orders_setup import address_of, build_shop, buyers
 from tests.integration.test_orders_concurrency import pay
+from tests.services import shop_services
 
 OWNER = 1
 
@@ -25,7 +24,7 @@ async def level(product_id: int, variant_id: int | None) -> tuple[int, int]:
 
 
 async def test_checkout_sequence_keeps_stock_equal_to_the_ledger(db: str) -> None:
-    admin = build_admin_services(None, references=OrderLineReferences())
+    admin = shop_services()
     shop = build_shop()
     category = await admin.merchant.create_category(OWNER, "Home", "家", None)
     mug = (await admin.merchant.create_product(
@@ -73,7 +72,7 @@ async def test_checkout_sequence_keeps_stock_equal_to_the_ledger(db: str) -> Non
 
 
 async def test_a_refused_reservation_books_nothing(db: str) -> None:
-    admin = build_admin_services(None)
+    admin = shop_services()
     shop = build_shop()
     category = await admin.merchant.create_category(OWNER, "Home", "家", None)
     mug = (await admin.merchant.create_product(

@@ -1,4 +1,4 @@
-"""An update handled again after a crash changes nothing twice (domain.idempotency): the
+"""An update handled again after a crash changes nothing twice (domain.kernel.idempotency): the
 "applied" marker commits with the cart line or the order, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pytest
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
-from domain.cart import OutOfStock
-from domain.idempotency import effect_key, handling
-from domain.orders import OrderDraft, PayMethod
+from domain.cart.service import OutOfStock
+from domain.kernel.idempotency import effect_key, handling
+from domain.orders.service import OrderDraft, PayMethod
 from storage.admin.models import StockMovementRow
 from storage.loyalty.models import LoyaltyEntryRow
 from storage.orders.effects import prune_effects
@@ -85,17 +85,16 @@ async def test_concurrent_deliveries_of_one_update_add_once(db: str) -> None:
 
 
 async def test_the_same_update_places_one_order(db: str) -> None:
-    shop, loyalty = wired_shop()
-    mug, _, _ = await goods(shop, mug_stock=10)
-    (user,) = await buyers(1)
-    await loyalty.repo.add(credit(user.id, 500))
-    await shop.carts.add(user.id, mug, None, 2)
     drafts: list[OrderDraft] = []
 
     async def remember(draft: OrderDraft, order_id: int) -> None:
         drafts.append(draft)
 
-    shop.repo.place_hooks.append(remember)
+    shop, loyalty = wired_shop(place_hooks=[remember])
+    mug, _, _ = await goods(shop, mug_stock=10)
+    (user,) = await buyers(1)
+    await loyalty.repo.add(credit(user.id, 500))
+    await shop.carts.add(user.id, mug, None, 2)
     with handling("u10"):
         order = await shop.orders.place(
             user.id, address_of(user), "std", PayMethod.CARD, NOW, points=400

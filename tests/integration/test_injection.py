@@ -16,16 +16,16 @@ from datetime import UTC, datetime
 import pytest
 from tortoise import Tortoise
 
-from bot.admin_wiring import AdminServices, build_admin_services
-from domain.audiences import AudienceSpec
-from domain.campaigns import CampaignDraft, CampaignService
-from domain.catalog import Localized, ProductDraft
-from domain.errors import DomainError
-from domain.merchant_input import clean_description, clean_title
-from domain.reviews import ReviewDraft
-from domain.search import SearchQuery, SearchService
-from domain.staff import StaffService, parse_staff_target
-from domain.users import AddressDraft, TelegramIdentity, UserService, parse_start_payload
+from bot.wiring import Services
+from domain.campaigns.audiences import AudienceSpec
+from domain.campaigns.service import CampaignDraft, CampaignService
+from domain.catalog.merchant_input import clean_description, clean_title
+from domain.catalog.search import SearchQuery, SearchService
+from domain.catalog.service import Localized, ProductDraft
+from domain.kernel.errors import DomainError
+from domain.reviews.service import ReviewDraft
+from domain.staff.service import StaffService, parse_staff_target
+from domain.users.service import AddressDraft, TelegramIdentity, UserService, parse_start_payload
 from storage.campaigns.repository import TortoiseCampaignRepository
 from storage.catalog.models import ProductRow
 from storage.catalog.search import SqlSearchEngine
@@ -34,6 +34,7 @@ from storage.orders.models import CouponRow
 from storage.reviews.repository import TortoiseReviewRepository
 from storage.users import TortoiseUserRepository
 from tests.integration.orders_setup import build_shop
+from tests.services import shop_services
 
 PAYLOADS = [
     "' OR 1=1 --", "' OR '1'='1", "'; DROP TABLE users; --", '"; DROP TABLE catalog_products; --',
@@ -64,7 +65,7 @@ def _text_of(payload: str) -> str:
 
 @pytest.fixture
 async def shop(db: str) -> dict[str, int]:
-    admin = build_admin_services(None)
+    admin = shop_services()
     category = await admin.merchant.create_category(9000, "Home", "家", None)
     ids = {}
     for sku, title in GOODS.items():
@@ -138,7 +139,7 @@ async def test_shopper_inputs(shop: dict[str, int]) -> None:
 
 async def test_merchant_inputs(shop: dict[str, int]) -> None:
     tables = await _tables()
-    admin = build_admin_services(None)
+    admin = shop_services()
     campaigns = CampaignService(TortoiseCampaignRepository())
     for n, payload in enumerate(PAYLOADS):
         # Goods lookup by id/SKU/title, and new goods whose fields are the payload.
@@ -169,7 +170,7 @@ async def _resolve(staff: StaffService, text: str) -> object:
     return await staff.resolve(parse_staff_target(text))
 
 
-async def _create_product(admin: AdminServices, category: int, n: int, payload: str) -> object:
+async def _create_product(admin: Services, category: int, n: int, payload: str) -> object:
     """New goods the way the goods dialog builds them: typed fields cleaned, then stored."""
     title, description = clean_title(payload), clean_description(payload)
     draft = ProductDraft(f"INJ-{n}", category, Localized(title), 500,

@@ -11,7 +11,7 @@ from typing import Any
 from apscheduler.triggers.interval import IntervalTrigger
 from redis.asyncio import Redis
 
-from bot.scheduler import JobContext, JobRegistry, KioskScheduler, LeaderLock, latest_fire
+from bot.jobs.scheduler import JobContext, JobRegistry, KioskScheduler, LeaderLock, latest_fire
 from storage.campaigns.jobruns import TortoiseJobRunStore
 
 TTL = 1.0

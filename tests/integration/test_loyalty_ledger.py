@@ -8,10 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.loyalty import EntryKind, LedgerDraft, LoyaltyService, NotEnoughPoints, ledger_sum
-from domain.loyalty_rules import LoyaltyConfig, Tier
-from domain.order_states import Action, OrderStatus
-from domain.orders import PayMethod
+from domain.loyalty.rules import LoyaltyConfig, Tier
+from domain.loyalty.service import (
+    EntryKind,
+    LedgerDraft,
+    LoyaltyService,
+    NotEnoughPoints,
+    ledger_sum,
+)
+from domain.orders.service import PayMethod
+from domain.orders.states import Action, OrderStatus
 from storage.loyalty.models import LoyaltyAccountRow, LoyaltyOrderRow
 from storage.loyalty.repository import TortoiseLoyaltyRepository, record_checkout
 from storage.orders.models import OrderRow
@@ -41,12 +47,15 @@ async def assert_consistent(repo: TortoiseLoyaltyRepository, user_id: int) -> in
     return balance
 
 
-def wired_shop():  # type: ignore[no-untyped-def]
-    shop = build_shop()
+def wired_shop(listening: bool = True, place_hooks=()):  # type: ignore[no-untyped-def]
+    """Orders wired to loyalty as in bot/wiring.py; `listening=False`: as if the process
+    stopped after each transition, before the change listener ran."""
     loyalty = LoyaltyService(TortoiseLoyaltyRepository(), CONFIG)
-    shop.orders.benefits = loyalty
-    shop.orders.change_listeners.append(loyalty.order_changed)
-    shop.repo.place_hooks.append(record_checkout)
+    shop = build_shop(
+        benefits=loyalty,
+        change_listeners=[loyalty.order_changed] if listening else [],
+        place_hooks=[record_checkout, *place_hooks],
+    )
     return shop, loyalty
 
 
@@ -155,8 +164,7 @@ async def test_bad_redeem_requests_are_refused_and_leave_no_order(db: str, point
 
 
 async def test_the_sweep_settles_orders_a_listener_missed(db: str) -> None:
-    shop, loyalty = wired_shop()
-    shop.orders.change_listeners.clear()  # as if the process stopped after each transition
+    shop, loyalty = wired_shop(listening=False)
     mug, _, _ = await goods(shop, mug_stock=10)
     buyer, other = await buyers(2)
     await loyalty.repo.add(credit(other.id, 200))

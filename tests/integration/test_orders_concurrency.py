@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from domain.cart import OutOfStock
-from domain.catalog import Localized
-from domain.order_states import Action, OrderStatus
-from domain.orders import OrderDraft, OrderLine, PayMethod
-from domain.payments import PaymentOutcome
-from domain.pricing import CouponInvalid, CouponKind
+from domain.cart.service import OutOfStock
+from domain.catalog.service import Localized
+from domain.orders.payments import PaymentOutcome
+from domain.orders.pricing import CouponInvalid, CouponKind
+from domain.orders.service import OrderDraft, OrderLine, PayMethod
+from domain.orders.states import Action, OrderStatus
 from storage.catalog.models import ProductRow, VariantRow
 from storage.orders.models import OrderEventRow, OrderRow, PaymentRow
 from tests.integration.orders_setup import address_of, build_shop, buyers, goods

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.orders import PayMethod
-from domain.payments import PaymentRefused
+from domain.orders.payments import PaymentRefused
+from domain.orders.service import PayMethod
 from tests.integration.orders_setup import address_of, build_shop, buyers, goods
 
 

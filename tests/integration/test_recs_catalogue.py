@@ -3,7 +3,13 @@ in stock, variants counted) and the metadata feed (category ancestors, both lang
 
 from __future__ import annotations
 
-from domain.catalog import CatalogService, CategoryDraft, Localized, ProductDraft, VariantDraft
+from domain.catalog.service import (
+    CatalogService,
+    CategoryDraft,
+    Localized,
+    ProductDraft,
+    VariantDraft,
+)
 from storage.catalog.models import ProductRow, VariantRow
 from storage.catalog.repository import TortoiseCatalogRepository, TortoiseShopperListsRepository
 from storage.recs.catalogue import (

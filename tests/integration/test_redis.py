@@ -7,8 +7,8 @@ import uuid
 from aiogram.fsm.storage.base import StorageKey
 from redis.asyncio import Redis
 
-from bot.factory import build_storage
 from bot.middlewares import UpdateDeduplicator
+from bot.wiring import build_fsm_storage
 from tests.unit.test_runtime_units import handled_now
 
 
@@ -16,13 +16,13 @@ async def test_fsm_state_survives_a_new_storage_object(redis_url: str) -> None:
     """A restart (or another replica) sees the state a conversation left in Redis."""
     key = StorageKey(bot_id=1, chat_id=1001, user_id=1001)
     first = Redis.from_url(redis_url)
-    storage = build_storage(first)
+    storage = build_fsm_storage(first)
     await storage.set_state(key, "AddressForm:city")
     await storage.set_data(key, {"draft": {"recipient": "سارة 🌷"}})
     await storage.close()
 
     second = Redis.from_url(redis_url)
-    other = build_storage(second)
+    other = build_fsm_storage(second)
     assert await other.get_state(key) == "AddressForm:city"
     assert await other.get_data(key) == {"draft": {"recipient": "سارة 🌷"}}
     await other.set_state(key, None)

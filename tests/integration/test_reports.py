@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain.audit import AuditService
-from domain.catalog import CategoryDraft, Localized, ProductDraft
-from domain.reports import DayRow, ReportService, RevenueHidden, preset_period
-from domain.staff import StaffService
+from domain.catalog.service import CategoryDraft, Localized, ProductDraft
+from domain.reports.service import DayRow, ReportService, RevenueHidden, preset_period
+from domain.staff.audit import AuditService
+from domain.staff.service import StaffService
 from storage.admin.staff import TortoiseAuditRepository, TortoiseStaffRepository
 from storage.catalog.repository import TortoiseCatalogRepository
 from storage.orders.models import OrderLineRow, OrderRow, RefundRow

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.catalog import CatalogService, CategoryDraft, Localized, ProductDraft
-from domain.reviews import ReviewDraft
+from domain.catalog.service import CatalogService, CategoryDraft, Localized, ProductDraft
+from domain.reviews.service import ReviewDraft
 from storage.catalog.models import ProductRow
 from storage.catalog.repository import TortoiseCatalogRepository, TortoiseShopperListsRepository
 from storage.models import UserRow

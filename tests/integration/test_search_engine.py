@@ -7,8 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.catalog import CatalogService, CategoryDraft, Localized, ProductDraft, VariantDraft
-from domain.search import SearchFilters, SearchQuery, SearchService, SearchSort
+from domain.catalog.search import SearchFilters, SearchQuery, SearchService, SearchSort
+from domain.catalog.service import (
+    CatalogService,
+    CategoryDraft,
+    Localized,
+    ProductDraft,
+    VariantDraft,
+)
 from storage.catalog.models import ProductRow, VariantRow
 from storage.catalog.repository import TortoiseCatalogRepository, TortoiseShopperListsRepository
 from storage.catalog.search import SqlSearchEngine

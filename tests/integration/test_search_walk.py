@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from domain.catalog_gen import generate_catalogue
-from domain.search import COUNT_CAP, SearchFilters, SearchQuery, SearchService, SearchSort
+from demo.catalog_gen import generate_catalogue
+from demo.seed import bulk_load
+from domain.catalog.search import COUNT_CAP, SearchFilters, SearchQuery, SearchService, SearchSort
 from storage.catalog import search as engine_module
-from storage.catalog.loader import bulk_load
 from storage.catalog.models import ProductRow, VariantRow
 from storage.catalog.search import SqlSearchEngine
 from storage.catalog.sql import Params, client, dialect_of

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.audiences import AudienceSpec
-from domain.cart_reminders import CartReminders
-from domain.sales_report import SalesReports
-from domain.stock_alerts import LowStockWatch
+from domain.alerts.low_stock import LowStockWatch
+from domain.campaigns.audiences import AudienceSpec
+from domain.cart.reminders import CartReminders
+from domain.reports.daily import SalesReports
 from storage.campaigns.audiences import audience_users
 from storage.catalog.models import CategoryRow, ProductRow, VariantRow
 from storage.jobs.audiences import register_shop_audiences

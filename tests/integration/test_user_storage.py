@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from domain.errors import LimitReached
-from domain.users import (
+from domain.kernel.errors import LimitReached
+from domain.users.service import (
     MAX_ADDRESSES,
     AddressDraft,
     TelegramIdentity,

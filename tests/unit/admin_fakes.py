@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain.audit import AuditEntry
-from domain.staff import KnownPerson
+from domain.staff.audit import AuditEntry
+from domain.staff.service import KnownPerson
 
 
 class InMemoryAudit:

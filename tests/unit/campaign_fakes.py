@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from domain.delivery import Delivery, SendOutcome, Sent
+from domain.campaigns.delivery import Delivery, SendOutcome, Sent
 
 
 @dataclass

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from domain.catalog import Category, CategoryDraft, Product, ProductDraft, Variant
-from domain.search import SearchFilters, SearchSort, SearchTerm
-from domain.search_text import index_tokens
+from domain.catalog.search import SearchFilters, SearchSort, SearchTerm
+from domain.catalog.search_text import index_tokens
+from domain.catalog.service import Category, CategoryDraft, Product, ProductDraft, Variant
 
 
 class InMemoryCatalog:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 
-from domain.users import Address, AddressDraft, TelegramIdentity, User
+from domain.users.service import Address, AddressDraft, TelegramIdentity, User
 
 
 class InMemoryUserRepository:

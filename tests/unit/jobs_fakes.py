@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.cart_reminders import CartState
-from domain.sales_report import PaidOrder, SoldLine
-from domain.stock_alerts import LowUnit, UnitKey
+from domain.alerts.low_stock import LowUnit, UnitKey
+from domain.cart.reminders import CartState
+from domain.reports.daily import PaidOrder, SoldLine
 
 
 @dataclass

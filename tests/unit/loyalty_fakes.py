@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.loyalty import EntryKind, LedgerDraft, LedgerEntry, NotEnoughPoints, ReferralReport
-from domain.loyalty_rules import Lot
+from domain.loyalty.rules import Lot
+from domain.loyalty.service import (
+    EntryKind,
+    LedgerDraft,
+    LedgerEntry,
+    NotEnoughPoints,
+    ReferralReport,
+)
 
 
 class InMemoryLoyaltyRepository:

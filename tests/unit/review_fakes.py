@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from domain.catalog_types import Localized, Product, ProductNotFound
-from domain.reviews import Review, ReviewDraft
+from domain.catalog.types import Localized, Product, ProductNotFound
+from domain.reviews.service import Review, ReviewDraft
 
 
 def product(product_id: int, active: bool = True) -> Product:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from domain.audit import AuditService
-from domain.catalog import Category, Localized
-from domain.catalog_csv import ExistingProduct, ImportRefused, check_import, decode_csv, read_rows
-from domain.errors import ValidationError
-from domain.inventory import StockReason, movement, parse_quantity
-from domain.merchant_input import format_price_plain, parse_count, parse_price, parse_specs
-from domain.staff import (
+from domain.catalog.csv_rows import (
+    ExistingProduct,
+    ImportRefused,
+    check_import,
+    decode_csv,
+    read_rows,
+)
+from domain.catalog.merchant_input import format_price_plain, parse_count, parse_price, parse_specs
+from domain.catalog.service import Category, Localized
+from domain.inventory.ledger import StockReason, movement, parse_quantity
+from domain.kernel.errors import ValidationError
+from domain.staff.audit import AuditService
+from domain.staff.service import (
     KnownPerson,
     NotStaff,
     StaffService,

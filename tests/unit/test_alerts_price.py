@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.alerts_price import (
+from domain.alerts.price_drops import (
     FavouritePrice,
     PriceChange,
     PriceDropAlerts,
     Reference,
     classify,
 )
-from domain.catalog_types import Localized
-from domain.delivery import Blocked, RetryLater, SendOutcome
+from domain.campaigns.delivery import Blocked, RetryLater, SendOutcome
+from domain.catalog.types import Localized
 from tests.unit.test_alerts_rules import Blocklist, Outbox
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.alerts import (
+from domain.alerts.back_in_stock import (
     MAX_FAILED_TRIES,
     MAX_SUBSCRIPTIONS,
     STALE_CLAIM,
@@ -23,12 +23,12 @@ from domain.alerts import (
     SubscriptionNotFound,
     UnitStock,
 )
-from domain.alerts_price import (
+from domain.alerts.price_drops import (
     FavouritePrice,
 )
-from domain.catalog_types import Localized
-from domain.delivery import Blocked, Failed, RetryLater, SendOutcome, Sent
-from domain.errors import LimitReached
+from domain.campaigns.delivery import Blocked, Failed, RetryLater, SendOutcome, Sent
+from domain.catalog.types import Localized
+from domain.kernel.errors import LimitReached
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain.coupon_admin import parse_limit, parse_min_order, parse_value, parse_window
-from domain.errors import ValidationError
-from domain.order_board import BOARD_ACTIONS, shipment
-from domain.order_states import Action
-from domain.pricing import CouponKind
-from domain.reports import parse_day, period_between, preset_period
+from domain.kernel.errors import ValidationError
+from domain.orders.board import BOARD_ACTIONS, shipment
+from domain.orders.coupons import parse_limit, parse_min_order, parse_value, parse_window
+from domain.orders.pricing import CouponKind
+from domain.orders.states import Action
+from domain.reports.service import parse_day, period_between, preset_period
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 

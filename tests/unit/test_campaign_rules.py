@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.audiences import AudienceSpec, audience_spec, in_audience
-from domain.campaigns import (
+from domain.campaigns.audiences import AudienceSpec, audience_spec, in_audience
+from domain.campaigns.service import (
     CampaignState,
     InvalidTransition,
     coupon_button,
@@ -17,8 +17,8 @@ from domain.campaigns import (
     product_button,
     validate_text,
 )
-from domain.errors import ValidationError
-from domain.users import User
+from domain.kernel.errors import ValidationError
+from domain.users.service import User
 
 S = CampaignState
 NOW = datetime(2030, 3, 30, 12, 0, tzinfo=UTC)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.catalog import (
+from demo.catalog_gen import generate_catalogue
+from domain.catalog.service import (
     CatalogService,
     CategoryDraft,
     CategoryNotFound,
@@ -15,8 +16,7 @@ from domain.catalog import (
     clamp_page,
     stock_status,
 )
-from domain.catalog_gen import generate_catalogue
-from domain.errors import LimitReached, ValidationError
+from domain.kernel.errors import LimitReached, ValidationError
 from tests.unit.catalog_fakes import InMemoryCatalog
 
 
@@ -73,7 +73,7 @@ async def test_inactive_product_is_not_found(catalog: CatalogService) -> None:
 
 
 async def test_favourite_limit(catalog: CatalogService, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("domain.catalog.MAX_FAVOURITES", 2)
+    monkeypatch.setattr("domain.catalog.service.MAX_FAVOURITES", 2)
     cat = await catalog.create_category(CategoryDraft(Localized("A")))
     ids = [
         (await catalog.create_product(ProductDraft(f"S{i}", cat.id, Localized("T"), 1))).id

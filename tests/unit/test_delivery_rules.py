@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from domain.delivery import (
+from domain.campaigns.delivery import (
     Blocked,
     ChatSpacer,
     DeliveryConfig,

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 CHECK = """
-from bot.lazy_aiogram import import_aiogram_lazily
+from bot.runtime.lazy_aiogram import import_aiogram_lazily
 assert import_aiogram_lazily()
 assert not import_aiogram_lazily()  # a second call does nothing
 import aiogram.types as types
@@ -58,6 +58,6 @@ def test_every_aiogram_type_builds_lazily() -> None:
 def test_importing_aiogram_first_makes_it_a_no_op() -> None:
     import aiogram  # noqa: F401
 
-    from bot.lazy_aiogram import import_aiogram_lazily
+    from bot.runtime.lazy_aiogram import import_aiogram_lazily
 
     assert import_aiogram_lazily() is False

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.delivery import outcome_of
-from domain.delivery import Blocked, Failed, RetryLater, Sent
+from bot.jobs.delivery import outcome_of
+from domain.campaigns.delivery import Blocked, Failed, RetryLater, Sent
 
 
 def test_answers_map_to_outcomes() -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.errors import ValidationError
-from domain.loyalty_rules import (
+from domain.kernel.errors import ValidationError
+from domain.loyalty.rules import (
     Lot,
     LoyaltyConfig,
     NotEnoughPoints,

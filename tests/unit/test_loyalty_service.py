@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.errors import NotFound
-from domain.loyalty import EntryKind, LoyaltyService, NotEnoughPoints, ledger_sum
-from domain.loyalty_rules import LoyaltyConfig, Tier
-from domain.order_states import FulfilmentStatus, OrderStatus, PaymentStatus
-from domain.orders import Order, PayMethod
+from domain.kernel.errors import NotFound
+from domain.loyalty.rules import LoyaltyConfig, Tier
+from domain.loyalty.service import EntryKind, LoyaltyService, NotEnoughPoints, ledger_sum
+from domain.orders.service import Order, PayMethod
+from domain.orders.states import FulfilmentStatus, OrderStatus, PaymentStatus
 from tests.unit.loyalty_fakes import InMemoryLoyaltyRepository
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -132,14 +132,14 @@ async def test_owner_adjustments() -> None:
 
 
 def loyalty_draft(user_id: int, points: int, expires: datetime | None = None):  # type: ignore[no-untyped-def]
-    from domain.loyalty import LedgerDraft
+    from domain.loyalty.service import LedgerDraft
 
     return LedgerDraft(user_id, EntryKind.ADJUST, points, NOW,
                        expires_at=expires or NOW + timedelta(days=30))  # fmt: skip
 
 
 def redeem(user_id: int, order_id: int, points: int):  # type: ignore[no-untyped-def]
-    from domain.loyalty import LedgerDraft
+    from domain.loyalty.service import LedgerDraft
 
     return LedgerDraft(user_id, EntryKind.REDEEM, -points, NOW, key=f"redeem:{order_id}",
                        order_id=order_id)  # fmt: skip

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aiogram.types import Update
 
-from bot.metrics import Counter, Histogram, Metrics, MetricsMiddleware, escape, gauge
-from domain.errors import DomainError
+from bot.runtime.metrics import Counter, Histogram, Metrics, MetricsMiddleware, escape, gauge
+from domain.kernel.errors import DomainError
 
 SAMPLE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]+="([^"\\]|\\.)*",?)*\})? \S+$')
 

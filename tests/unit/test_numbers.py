@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from domain.catalog_csv import resolve_category
-from domain.coupon_admin import parse_limit, parse_value
-from domain.errors import ValidationError
-from domain.inventory import StockReason, parse_quantity
-from domain.merchant_input import parse_count, parse_price
-from domain.pricing import CouponKind
-from domain.text import whole_number
+from domain.catalog.csv_rows import resolve_category
+from domain.catalog.merchant_input import parse_count, parse_price
+from domain.inventory.ledger import StockReason, parse_quantity
+from domain.kernel.errors import ValidationError
+from domain.kernel.text import whole_number
+from domain.orders.coupons import parse_limit, parse_value
+from domain.orders.pricing import CouponKind
 
 ODD = ["¹", "²3", "٣", "1" * 5000, "-", "", " 5", "+5", "5.0", "0x10", "१२"]
 

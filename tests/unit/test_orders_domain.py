@@ -7,8 +7,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.catalog_types import Localized
-from domain.order_states import (
+from domain.catalog.types import Localized
+from domain.orders.payments import InvoiceSigner, PaymentRefused, PriceKind, invoice_prices
+from domain.orders.pricing import (
+    Coupon,
+    CouponInvalid,
+    CouponKind,
+    PricedLine,
+    coupon_discount,
+    normalise_code,
+    plain_money,
+    stars_amount,
+)
+from domain.orders.service import Order, OrderLine, PayMethod, _merge_lines
+from domain.orders.states import (
     BUYER_ACTIONS,
     Action,
     FulfilmentStatus,
@@ -18,18 +30,6 @@ from domain.order_states import (
     TransitionRefused,
     allowed_actions,
     transition_for,
-)
-from domain.orders import Order, OrderLine, PayMethod, _merge_lines
-from domain.payments import InvoiceSigner, PaymentRefused, PriceKind, invoice_prices
-from domain.pricing import (
-    Coupon,
-    CouponInvalid,
-    CouponKind,
-    PricedLine,
-    coupon_discount,
-    normalise_code,
-    plain_money,
-    stars_amount,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from types import SimpleNamespace
 
-from bot.jobs import build_registry
-from bot.recs_jobs import rebuild_recommendations
+from bot.jobs.recommend import rebuild_recommendations
+from bot.jobs.registry import build_registry
 from bot.settings import load_settings
 from domain.recommend import InteractionKind, RecommendationService
 from tests.unit.recs_fakes import (
@@ -36,8 +36,7 @@ async def test_rebuild_job_builds_stores_and_serves() -> None:
         clock=lambda: T0 + timedelta(hours=1),
     )
     assert (await service.similar(7)).items == ()  # cold: nothing yet
-    ctx = SimpleNamespace(services=SimpleNamespace(recs=SimpleNamespace(service=service)))
+    ctx = SimpleNamespace(services=SimpleNamespace(recs_runtime=SimpleNamespace(service=service)))
     await rebuild_recommendations(ctx)  # type: ignore[arg-type]
     assert len(snapshots.saved) == 1
     assert (await service.similar(7)).item_ids == [8]
-    await rebuild_recommendations(SimpleNamespace(services=SimpleNamespace(recs=None)))  # type: ignore[arg-type]

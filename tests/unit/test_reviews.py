@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain.catalog_types import ProductNotFound
-from domain.errors import ValidationError
-from domain.reviews import (
+from domain.catalog.types import ProductNotFound
+from domain.kernel.errors import ValidationError
+from domain.reviews.service import (
     NotEligibleToReview,
     ReviewNotFound,
     ReviewService,

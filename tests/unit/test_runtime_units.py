@@ -7,8 +7,8 @@ import logging
 import pytest
 
 from bot.i18n import build_i18n
-from bot.logs import RedactingFormatter
 from bot.middlewares import ThrottleMiddleware, UpdateDeduplicator
+from bot.runtime.logs import RedactingFormatter
 from bot.settings import ConfigError, load_settings
 from handlers.common import fit, utf16_len
 

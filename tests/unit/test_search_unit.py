@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.catalog import Localized, Product
-from domain.search import (
+from domain.catalog.search import (
     COUNT_CAP,
     SearchFilters,
     SearchQuery,
@@ -15,7 +14,8 @@ from domain.search import (
     SearchService,
     prepare_terms,
 )
-from domain.search_text import deletes, edit_distance, fold, index_tokens, query_tokens
+from domain.catalog.search_text import deletes, edit_distance, fold, index_tokens, query_tokens
+from domain.catalog.service import Localized, Product
 from tests.unit.catalog_fakes import InMemorySearchEngine
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = r"""
 import asyncio, threading
-import domain.search_text as st
-from domain.catalog import Localized
+import domain.catalog.search_text as st
+from domain.catalog.service import Localized
 from storage.catalog.sql import segmented_documents
 
 loaded_on = []

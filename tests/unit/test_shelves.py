@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from domain.catalog_types import Localized, Product
+from domain.catalog.types import Localized, Product
 from domain.recommend import InteractionKind, RecommendationService
-from domain.shelves import ShelfService
+from domain.recommend.shelves import ShelfService
 from tests.unit.recs_fakes import T0, ListCatalogue, MemorySource, SetAvailability, events
 
 PHONE, CASE, CHARGER, GUARD, LAPTOP = 1, 2, 3, 4, 5

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from domain.cart_reminders import CartReminders, CartState, needs_reminder
-from domain.sales_report import PaidOrder, SalesReports, SoldLine, previous_day, summarize
-from domain.stock_alerts import LowStockWatch, crossings
+from domain.alerts.low_stock import LowStockWatch, crossings
+from domain.cart.reminders import CartReminders, CartState, needs_reminder
+from domain.reports.daily import PaidOrder, SalesReports, SoldLine, previous_day, summarize
 from tests.unit.jobs_fakes import (
     InMemoryCartReminderStore,
     InMemorySalesSource,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aiogram.types import Update
 
-from bot.effects import UpdateKeyMiddleware
-from domain.idempotency import current_key, effect_key
+from bot.runtime.effects import UpdateKeyMiddleware
+from domain.kernel.idempotency import current_key, effect_key
 
 
 async def test_the_key_is_the_update_id_during_its_handling_only() -> None:

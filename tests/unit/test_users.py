@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import LimitReached, NotFound, ValidationError
-from domain.users import (
+from domain.kernel.errors import LimitReached, NotFound, ValidationError
+from domain.users.service import (
     MAX_ADDRESSES,
     AddressDraft,
     TelegramIdentity,

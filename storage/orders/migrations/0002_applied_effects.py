@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
                 ('result_id', fields.IntField(null=True)),
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'orders_applied_effects', 'app': 'orders', 'pk_attr': 'key', 'table_description': 'An effect of one Telegram update that is done (domain.idempotency): committed in the'},
+            options={'table': 'orders_applied_effects', 'app': 'orders', 'pk_attr': 'key', 'table_description': 'An effect of one Telegram update that is done (domain.kernel.idempotency): committed in the'},
             bases=['Model'],
         ),
     ]

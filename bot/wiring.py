@@ -1,0 +1,338 @@
+"""THE composition root: every service is built here, with all of its collaborators and
+listeners passed to its constructor, and handed out as one typed object, `Services`.
+
+Chat handlers receive its fields by name (Dispatcher workflow data, `Services.workflow_data`),
+scheduler jobs get it as `JobContext.services`, web routes through the aiohttp app. Reading
+this file tells who takes part in what: for example a payment tells loyalty (tier discount and
+points at checkout, the ledger rules on every order change) and the recommender (a purchase
+event) because `OrderService` is built with them below.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from redis.asyncio import Redis
+
+from bot.errors import register_error_handlers
+from bot.i18n import PoI18n
+from bot.middlewares import (
+    DedupeMiddleware,
+    LocaleMiddleware,
+    ThrottleMiddleware,
+    UpdateDeduplicator,
+    UserMiddleware,
+)
+from bot.runtime.effects import UpdateKeyMiddleware
+from bot.runtime.metrics import Metrics, MetricsMiddleware
+from bot.runtime.recommender import RecsRuntime
+from bot.settings import ConfigError, Settings
+from domain.alerts.back_in_stock import BackInStockAlerts
+from domain.alerts.price_drops import PriceDropAlerts
+from domain.campaigns.service import CampaignService
+from domain.cart.service import CartService
+from domain.catalog.merchant import MerchantService
+from domain.catalog.search import SearchService
+from domain.catalog.service import CatalogService
+from domain.catalog.transfer import CatalogTransfer
+from domain.catalog.types import Localized
+from domain.inventory.ledger import StockService
+from domain.kernel.shop import ShopProfile
+from domain.loyalty.rules import LoyaltyConfig, Tier
+from domain.loyalty.service import LoyaltyService
+from domain.orders.board import OrderBoard
+from domain.orders.coupons import CouponAdmin
+from domain.orders.payments import InvoiceSigner, PaymentService
+from domain.orders.pricing import ShippingOption
+from domain.orders.service import CheckoutConfig, OrderService
+from domain.recommend import EventLog, RecommendationService, RecommendConfig
+from domain.recommend.shelves import ShelfService
+from domain.reports.service import ReportService
+from domain.reviews.moderation import ReviewModeration
+from domain.reviews.service import ReviewService
+from domain.staff.audit import AuditService
+from domain.staff.service import StaffService
+from domain.users.service import UserService
+from handlers import dispatcher_routers
+from handlers.catalog.inline import InlineAnswerCache
+from storage.admin.catalog_admin import TortoiseMerchantCatalog
+from storage.admin.staff import TortoiseAuditRepository, TortoiseStaffRepository
+from storage.alerts.repository import TortoisePriceWatchStore, TortoiseStockSubscriptionStore
+from storage.campaigns.repository import TortoiseCampaignRepository
+from storage.catalog.repository import TortoiseCatalogRepository, TortoiseShopperListsRepository
+from storage.catalog.search import SqlSearchEngine
+from storage.inventory.ledger import TortoiseStockLedger
+from storage.jobs.audiences import register_shop_audiences
+from storage.loyalty.repository import TortoiseLoyaltyRepository, record_checkout
+from storage.orders.board import TortoiseOrderBoardRepository
+from storage.orders.carts import TortoiseCartRepository, TortoiseCouponRepository
+from storage.orders.coupon_admin import TortoiseCouponAdminRepository
+from storage.orders.references import OrderLineReferences
+from storage.orders.reports import TortoiseReportSource
+from storage.orders.repository import TortoiseOrderRepository
+from storage.recs.catalogue import CatalogueAvailability, TortoiseCatalogueFeed
+from storage.recs.recorder import BatchedEventRecorder
+from storage.recs.repository import TortoiseInteractionSource, TortoiseSnapshotStore
+from storage.reviews.moderation import TortoiseReviewModerationRepository
+from storage.reviews.repository import TortoiseReviewRepository
+from storage.users import TortoiseUserRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Every name a chat handler, a scheduler job or a web route may receive; none optional."""
+
+    shop: ShopProfile
+    users: UserService
+    catalog: CatalogService
+    search: SearchService
+    carts: CartService
+    orders: OrderService
+    payments: PaymentService
+    reviews: ReviewService
+    loyalty: LoyaltyService
+    campaigns: CampaignService
+    # merchant back office
+    staff: StaffService
+    audit: AuditService
+    merchant: MerchantService
+    stock: StockService
+    transfer: CatalogTransfer
+    board: OrderBoard
+    coupon_admin: CouponAdmin
+    moderation: ReviewModeration
+    reports: ReportService
+    # recommendations: the service, the event log handlers write to, shelves of products
+    recs: RecommendationService
+    recs_events: EventLog
+    shelves: ShelfService
+    recs_runtime: RecsRuntime  # the recorder, reloader and worker process (app lifetime)
+    # alerts
+    stock_alerts: BackInStockAlerts
+    price_alerts: PriceDropAlerts
+    # chat-only helpers
+    inline_cache: InlineAnswerCache
+
+    def workflow_data(self) -> dict[str, Any]:
+        """The fields by name, for `Dispatcher(**services.workflow_data())`."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# ---- configuration of the domain, from settings ----
+
+
+def shop_profile(settings: Settings) -> ShopProfile:
+    token = settings.payments.provider_token
+    return ShopProfile(
+        name=settings.shop.name,
+        currency=settings.payments.currency,
+        timezone=settings.shop.timezone,
+        default_locale=settings.shop.default_locale,
+        owner_ids=frozenset(settings.admin_ids),
+        provider_token=token.get_secret_value() if token is not None else "",
+    )
+
+
+def checkout_config(settings: Settings) -> CheckoutConfig:
+    c, p = settings.checkout, settings.payments
+    return CheckoutConfig(
+        reservation=timedelta(minutes=c.reservation_minutes),
+        auto_complete=timedelta(days=c.auto_complete_days),
+        shipping=tuple(
+            ShippingOption(o.id, Localized(o.title_en, o.title_zh), o.price) for o in c.shipping
+        ),
+        currency=p.currency,
+        card=p.provider_token is not None and bool(p.provider_token.get_secret_value()),
+        stars=p.use_stars,
+        minor_units_per_star=c.minor_units_per_star,
+        flexible=c.flexible_invoice,
+    )
+
+
+def loyalty_config(settings: Settings) -> LoyaltyConfig:
+    c = settings.loyalty
+    return LoyaltyConfig(
+        currency=settings.payments.currency,
+        earn_rate=c.earn_rate,
+        point_value=c.point_value,
+        redeem_cap_share=c.redeem_cap_share,
+        expiry_days=c.expiry_days,
+        window_days=c.window_days,
+        tiers=tuple(
+            Tier(t.name, t.threshold, t.percent_off, t.free_shipping_over, t.extra_points_rate)
+            for t in c.tiers
+        ),
+        referrer_reward=c.referrer_reward,
+        referred_reward=c.referred_reward,
+        min_charge=c.min_charge,
+    )
+
+
+def invoice_secret(settings: Settings) -> bytes:
+    """The HMAC key of invoice payloads: PAYMENTS__INVOICE_SECRET, else the bot token."""
+    secret = settings.payments.invoice_secret or settings.bot_token
+    if secret is None or not secret.get_secret_value():
+        raise ConfigError("PAYMENTS__INVOICE_SECRET: is not set (nor BOT_TOKEN to default to)")
+    return secret.get_secret_value().encode()
+
+
+# ---- the services ----
+
+
+def build_services(settings: Settings, redis: Redis | None = None) -> Services:
+    """Every service of the shop, each built once with its collaborators and listeners."""
+    register_shop_audiences()  # "buyers of a category", "has cart" for campaigns
+    shop = shop_profile(settings)
+    checkout = checkout_config(settings)
+
+    catalog_rows = TortoiseCatalogRepository()
+    catalog = CatalogService(catalog_rows, TortoiseShopperListsRepository())
+    users = UserService(TortoiseUserRepository())
+    audit = AuditService(TortoiseAuditRepository())
+    staff = StaffService(TortoiseStaffRepository(), shop.owner_ids, audit)
+
+    recs_settings = settings.recs
+    # Model rebuilds run in one worker process (forkserver: the bot's threads are never
+    # forked), so NumPy/SciPy never hold the bot's GIL or event loop.
+    rebuilder = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+    recorder = BatchedEventRecorder(
+        batch_size=recs_settings.batch_size, flush_interval=recs_settings.flush_interval
+    )
+    recs = RecommendationService(
+        source=TortoiseInteractionSource(settle_seconds=recs_settings.settle_seconds),
+        availability=CatalogueAvailability(),
+        catalogue=TortoiseCatalogueFeed(),
+        snapshots=TortoiseSnapshotStore(keep=2),
+        config=RecommendConfig(
+            consumable_categories=frozenset(recs_settings.consumable_categories)
+        ),
+        executor=rebuilder,
+    )
+    recs_runtime = RecsRuntime(
+        recorder,
+        EventLog(recorder),
+        recs,
+        ShelfService(recs, catalog_rows, catalog),
+        rebuilder,
+    )
+
+    # The money path: a cart becomes an order (stock reserved, loyalty's redeem row in the
+    # same transaction), a signed invoice, a payment; loyalty and the recommender listen.
+    loyalty = LoyaltyService(TortoiseLoyaltyRepository(), loyalty_config(settings))
+    carts = CartService(TortoiseCartRepository(), catalog_rows, TortoiseCouponRepository())
+    order_rows = TortoiseOrderRepository(catalog_rows, place_hooks=[record_checkout])
+    orders = OrderService(
+        order_rows,
+        carts,
+        checkout,
+        benefits=loyalty,
+        change_listeners=[loyalty.order_changed],
+        paid_listeners=[recs_runtime.order_paid],
+    )
+    payments = PaymentService(orders, InvoiceSigner(invoice_secret(settings)), checkout)
+    reviews = ReviewService(TortoiseReviewRepository(), order_rows, catalog)
+
+    merchant_catalog = TortoiseMerchantCatalog()
+    return Services(
+        shop=shop,
+        users=users,
+        catalog=catalog,
+        search=SearchService(SqlSearchEngine()),
+        carts=carts,
+        orders=orders,
+        payments=payments,
+        reviews=reviews,
+        loyalty=loyalty,
+        campaigns=CampaignService(TortoiseCampaignRepository()),
+        staff=staff,
+        audit=audit,
+        merchant=MerchantService(
+            merchant_catalog, OrderLineReferences(), audit, settings.payments.currency
+        ),
+        stock=StockService(TortoiseStockLedger(), audit),
+        transfer=CatalogTransfer(merchant_catalog, audit, settings.payments.currency),
+        board=OrderBoard(TortoiseOrderBoardRepository(), orders, users, audit),
+        coupon_admin=CouponAdmin(
+            TortoiseCouponAdminRepository(), audit, settings.payments.currency
+        ),
+        moderation=ReviewModeration(TortoiseReviewModerationRepository(), reviews, audit),
+        reports=ReportService(TortoiseReportSource(), staff, settings.shop.timezone),
+        recs=recs,
+        recs_events=recs_runtime.events,
+        shelves=recs_runtime.shelves,
+        recs_runtime=recs_runtime,
+        stock_alerts=BackInStockAlerts(TortoiseStockSubscriptionStore()),
+        price_alerts=PriceDropAlerts(TortoisePriceWatchStore()),
+        inline_cache=InlineAnswerCache(redis),
+    )
+
+
+# ---- the chat runtime ----
+
+
+def _json_dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+def build_bot(settings: Settings, token: str) -> Bot:
+    api = PRODUCTION
+    if settings.bot_api_base_url:
+        api = TelegramAPIServer.from_base(settings.bot_api_base_url)
+    # orjson reads every update and answer and writes every keyboard, several times faster
+    # than the json module aiogram uses by default.
+    session = AiohttpSession(api=api, json_loads=orjson.loads, json_dumps=_json_dumps)
+    return Bot(
+        token=token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def build_fsm_storage(redis: Redis | None) -> BaseStorage:
+    if redis is None:
+        log.info("REDIS_URL not set: conversation state is kept in memory (lost on restart)")
+        return MemoryStorage()
+    return RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix="kiosk:fsm", with_bot_id=True))
+
+
+def build_dispatcher(
+    settings: Settings,
+    services: Services,
+    bot_id: int,
+    i18n: PoI18n,
+    metrics: Metrics,
+    redis: Redis | None = None,
+) -> Dispatcher:
+    """The chat adapter: middlewares, the routers in their order, the error router."""
+    dp = Dispatcher(storage=build_fsm_storage(redis), **services.workflow_data())
+    dp["i18n_core"] = i18n
+    # Throttle first: an update from someone flooding the bot is dropped before any I/O.
+    dp.update.outer_middleware(
+        ThrottleMiddleware(settings.throttle.rate, settings.throttle.burst, i18n)
+    )
+    dedup = UpdateDeduplicator(redis, bot_id, single_consumer=settings.run_mode == "polling")
+    dp.update.outer_middleware(DedupeMiddleware(dedup, metrics.count_duplicate))
+    dp.update.outer_middleware(UpdateKeyMiddleware())  # exactly-once effects (runtime/effects)
+    # After de-duplication: counts and times the updates really handled.
+    dp.update.outer_middleware(MetricsMiddleware(metrics))
+    dp.update.outer_middleware(UserMiddleware())
+    dp.update.outer_middleware(LocaleMiddleware(i18n))
+    dp.include_routers(*dispatcher_routers())
+    register_error_handlers(dp)
+    return dp

@@ -1,0 +1,464 @@
+"""Orders: placing one from the cart (stock reserved, all lines or none), following it through
+the transition table in domain.orders.states, and the buyer's and merchant's actions on it.
+
+Every change is a `Transition` applied by storage in one transaction with its stock movement,
+conditional on the status it starts from; the resulting `OrderEvent`s are appended to the
+order's log and returned, so the adapter tells the buyer in their language.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from domain.cart.service import CartEmpty, CartNeedsReview, CartService, CartView
+from domain.catalog.types import Page, clamp_page
+from domain.kernel.errors import ValidationError
+from domain.kernel.i18n import N_
+from domain.kernel.text import clean_line
+from domain.orders.pricing import STARS, stars_amount
+from domain.orders.states import (
+    BUYER_ACTIONS,
+    Action,
+    OrderStatus,
+    TransitionRefused,
+    transition_for,
+)
+from domain.orders.types import (
+    Apply,
+    Benefits,
+    CheckoutConfig,
+    CheckoutTotals,
+    DuplicatePayment,
+    Notice,
+    Order,
+    OrderChange,
+    OrderDraft,
+    OrderEvent,
+    OrderLine,
+    OrderNotFound,
+    PaymentRecord,
+    PaymentsUnavailable,
+    PayMethod,
+    RefundRecord,
+)
+from domain.users.service import Address
+
+__all__ = [
+    "Apply",
+    "CheckoutConfig",
+    "DuplicatePayment",
+    "Order",
+    "OrderChange",
+    "OrderDraft",
+    "OrderEvent",
+    "OrderLine",
+    "OrderNotFound",
+    "OrderRepository",
+    "OrderService",
+    "PayMethod",
+    "PaymentRecord",
+    "PaymentsUnavailable",
+    "RefundRecord",
+]
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 5
+BATCH = 200  # orders handled per job run
+
+
+class OrderRepository(Protocol):
+    async def place(self, draft: OrderDraft) -> Order:
+        """Claim the coupon and reserve every line in one transaction, then store the order.
+
+        Raises OutOfStock or CouponInvalid (used up) and leaves nothing behind."""
+        ...
+
+    async def placed_by_this_update(self, user_id: int) -> Order | None:
+        """The order of `user_id` that the update being handled already placed
+        (domain.kernel.idempotency), if any: handled again after a crash, it gets that one back."""
+        ...
+
+    async def get(self, order_id: int) -> Order | None: ...
+
+    async def list_for_user(self, user_id: int, offset: int, limit: int) -> list[Order]: ...
+
+    async def count_for_user(self, user_id: int) -> int: ...
+
+    async def events(self, order_id: int) -> list[OrderEvent]: ...
+
+    async def apply(self, order_id: int, step: Apply) -> Order | None:
+        """Apply a transition if the order is still in its source status (None otherwise).
+        Raises DuplicatePayment when `step.payment` is already recorded. Paying also takes
+        the bought units and the coupon out of the buyer's cart, in the same transaction."""
+        ...
+
+    async def record_extra_payment(self, payment: PaymentRecord) -> bool:
+        """Store a payment flagged for refund; False if its charge id is already stored."""
+        ...
+
+    async def payment_for(self, order_id: int) -> PaymentRecord | None: ...
+
+    async def overdue(self, now: datetime, limit: int) -> list[int]: ...
+
+    async def delivered_before(self, moment: datetime, limit: int) -> list[int]: ...
+
+    async def has_received(self, user_id: int, product_id: int) -> bool: ...
+
+
+class CheckoutBenefits(Protocol):
+    """Discounts beyond coupons (domain.loyalty.service): a tier's and redeemed points'."""
+
+    async def quote(
+        self, user_id: int, goods: int, shipping: int, points: int, now: datetime
+    ) -> Benefits: ...
+
+
+# Told about every applied transition; returns notices for people (never raises: logged).
+ChangeListener = Callable[[Order, datetime], Awaitable[list[Notice]]]
+
+
+class OrderService:
+    """Place, show and move orders along the transition table."""
+
+    def __init__(
+        self,
+        repo: OrderRepository,
+        carts: CartService,
+        config: CheckoutConfig,
+        *,
+        benefits: CheckoutBenefits | None = None,
+        change_listeners: Sequence[ChangeListener] = (),
+        paid_listeners: Sequence[Callable[[Order], None]] = (),
+    ) -> None:
+        """`benefits` prices a tier's discount and redeemed points at checkout (loyalty);
+        `change_listeners` hear of every applied transition (loyalty's ledger rules);
+        `paid_listeners` of every order that became paid (the recommender's purchase events):
+        they must return at once and never raise into the payment."""
+        self.repo = repo
+        self.carts = carts
+        self.config = config
+        self.benefits = benefits
+        self.change_listeners: tuple[ChangeListener, ...] = tuple(change_listeners)
+        self.paid_listeners: tuple[Callable[[Order], None], ...] = tuple(paid_listeners)
+
+    # ---- placing ----
+
+    async def place(
+        self,
+        user_id: int,
+        address: Address,
+        shipping_option_id: str | None,
+        method: PayMethod,
+        now: datetime,
+        points: int = 0,
+    ) -> Order:
+        """Turn the cart into an order and reserve its stock for `config.reservation`;
+        `points` are redeemed with it (refused if the balance no longer has them)."""
+        earlier = await self.repo.placed_by_this_update(user_id)
+        if earlier is not None:  # before the checks: the points are already redeemed
+            return earlier
+        if method not in self.config.methods:
+            raise PaymentsUnavailable()
+        shipping = self.config.option(shipping_option_id)
+        if shipping is None and not (self.config.flexible and method is PayMethod.CARD):
+            raise ValidationError(N_("Please choose a shipping option."))
+        cart = await self.carts.view(user_id, now=now, shipping=shipping)
+        if cart.empty:
+            raise CartEmpty()
+        # Stock is decided by the reservation itself (the only check that can't race);
+        # a vanished product or a changed price needs the shopper's eyes first.
+        if any(line.problem in ("inactive", "price") for line in cart.lines):
+            raise CartNeedsReview()
+        if cart.coupon_error is not None:
+            raise cart.coupon_error
+        if method is PayMethod.CARD and cart.currency != self.config.currency:
+            raise PaymentsUnavailable()
+        lines = _merge_lines(
+            OrderLine(line.item.product_id, line.item.variant_id, line.sku, line.title,
+                      line.variant_label, line.unit_price, line.quantity)
+            for line in cart.lines
+        )  # fmt: skip
+        t = await self.checkout_totals(user_id, cart, points, now)
+        b = t.benefits
+        pay_currency = STARS if method is PayMethod.STARS else cart.currency
+        pay_amount = t.total
+        if method is PayMethod.STARS:
+            pay_amount = stars_amount(t.total, cart.currency, self.config.minor_units_per_star)
+        draft = OrderDraft(
+            user_id=user_id, lines=lines, currency=cart.currency, subtotal=t.subtotal,
+            discount=t.discount, shipping=t.shipping, pay_method=method,
+            pay_currency=pay_currency, pay_amount=pay_amount, address=address.one_line(),
+            shipping_option_id=shipping.id if shipping else None,
+            shipping_title=shipping.title if shipping else None,
+            coupon_id=cart.coupon.id if cart.coupon else None,
+            coupon_code=cart.coupon.code if cart.coupon else None,
+            once_per_customer=bool(cart.coupon and cart.coupon.once_per_customer),
+            created_at=now, expires_at=now + self.config.reservation,
+            points_redeemed=b.points, points_discount=b.points_discount, tier_name=b.tier_name,
+            tier_discount=b.tier_discount,
+        )  # fmt: skip
+        return await self.repo.place(draft)
+
+    async def checkout_totals(
+        self, user_id: int, cart: CartView, points: int, now: datetime
+    ) -> CheckoutTotals:
+        """The cart's totals with the shopper's tier benefits and `points` applied (the same
+        numbers at review and when placing)."""
+        t = cart.totals
+        benefits = Benefits()
+        if self.benefits is not None:
+            benefits = await self.benefits.quote(
+                user_id, t.subtotal - t.discount, t.shipping, points, now
+            )
+        elif points:
+            raise ValidationError(N_("Points can't be used in this shop."))
+        shipping = 0 if benefits.free_shipping else t.shipping
+        return CheckoutTotals(cart.currency, t.subtotal, t.discount, shipping, benefits)
+
+    # ---- reading (expiry is also checked here, lazily) ----
+
+    async def get(self, order_id: int, now: datetime) -> Order:
+        order = await self.repo.get(order_id)
+        if order is None:
+            raise OrderNotFound()
+        if order.is_overdue(now):
+            change = await self.expire(order.id, now)
+            if change is not None:
+                return change.order
+            order = await self.repo.get(order_id) or order
+        return order
+
+    async def order(self, user_id: int, order_id: int, now: datetime) -> Order:
+        """One of the user's own orders; someone else's looks exactly like a missing one."""
+        order = await self.get(order_id, now)
+        if order.user_id != user_id:
+            raise OrderNotFound()
+        return order
+
+    async def orders(
+        self, user_id: int, page: int, now: datetime, page_size: int = PAGE_SIZE
+    ) -> Page[Order]:
+        total = await self.repo.count_for_user(user_id)
+        page = clamp_page(page, page_size, total)
+        found = await self.repo.list_for_user(user_id, (page - 1) * page_size, page_size)
+        fresh = [await self.get(o.id, now) if o.is_overdue(now) else o for o in found]
+        return Page(fresh, page, page_size, total)
+
+    async def timeline(self, user_id: int, order_id: int, now: datetime) -> list[OrderEvent]:
+        await self.order(user_id, order_id, now)
+        return await self.repo.events(order_id)
+
+    # ---- moving ----
+
+    async def _move(
+        self, order: Order, action: Action, actor: str, now: datetime, note: str = "", **kw: Any
+    ) -> OrderChange:
+        transition = transition_for(
+            order.status, action, order.payment_status, order.fulfilment_status
+        )
+        step = Apply(transition, actor, now, note, **kw)
+        updated = await self.repo.apply(order.id, step)
+        if updated is None:  # someone else changed it first: show what is true now
+            raise TransitionRefused()
+        event = OrderEvent(order.id, action, order.status, transition.target, actor, note, now)
+        return OrderChange(updated, (event,), notices=await self._tell_listeners(updated, now))
+
+    async def _tell_listeners(self, order: Order, now: datetime) -> tuple[Notice, ...]:
+        notices: list[Notice] = []
+        for listener in self.change_listeners:
+            try:
+                notices += await listener(order, now)
+            except Exception:  # the transition is recorded; a sweep job catches up later
+                log.exception("change listener failed for order %s", order.id)
+        return tuple(notices)
+
+    async def pay(
+        self, order: Order, payment: PaymentRecord, now: datetime, changes: dict[str, Any]
+    ) -> OrderChange | None:
+        """Pending -> paid with the payment recorded and the reserved stock sold, once.
+
+        None when the order left pending_payment meanwhile; DuplicatePayment when this charge
+        is already recorded."""
+        try:
+            change = await self._move(
+                order,
+                Action.PAY,
+                "telegram",
+                now,
+                changes={"paid_at": now, **changes},
+                payment=payment,
+            )
+        except TransitionRefused:
+            return None
+        # The bought units and the coupon left the cart in the payment's own transaction
+        # (OrderRepository.apply), so a crash right after it can't leave them behind.
+        for listener in self.paid_listeners:
+            try:
+                listener(order)
+            except Exception:  # a listener's bug must not turn a recorded payment into an error
+                log.exception("paid listener failed for order %s", order.id)
+        return change
+
+    async def pay_late(
+        self, order: Order, payment: PaymentRecord, now: datetime
+    ) -> OrderChange | None:
+        """Money for an expired or cancelled order: keep it on record, refund is due."""
+        try:
+            change = await self._move(
+                order,
+                Action.PAY_LATE,
+                "telegram",
+                now,
+                N_("paid after the order had closed"),
+                payment=payment,
+            )
+        except TransitionRefused:
+            return None
+        return await self._refund_stars_if_any(change, now)
+
+    async def cancel_unpaid(self, order_id: int, now: datetime, note: str) -> OrderChange:
+        order = await self.get(order_id, now)
+        return await self._move(order, Action.CANCEL, "system", now, note)
+
+    async def current_prices(self, order: Order) -> dict[tuple[int, int | None], int]:
+        """Today's catalogue price of each line's unit (absent when no longer sold)."""
+        prices: dict[tuple[int, int | None], int] = {}
+        catalog = self.carts.catalog
+        for line in order.lines:
+            product = await catalog.get_product(line.product_id)
+            if product is None or not product.active:
+                continue
+            if line.variant_id is None:
+                prices[(line.product_id, None)] = product.price
+                continue
+            for variant in await catalog.list_variants(line.product_id):
+                if variant.id == line.variant_id and variant.active:
+                    prices[(line.product_id, line.variant_id)] = variant.price
+        return prices
+
+    async def expire(self, order_id: int, now: datetime) -> OrderChange | None:
+        """Expire an unpaid order whose reservation ran out (stock and coupon released)."""
+        order = await self.repo.get(order_id)
+        if order is None or not order.is_overdue(now):
+            return None
+        try:
+            return await self._move(order, Action.EXPIRE, "system", now)
+        except TransitionRefused:
+            return None  # paid or cancelled meanwhile
+
+    async def expire_overdue(self, now: datetime) -> list[OrderChange]:
+        """The scheduled sweep behind lazy expiry."""
+        changes = []
+        for order_id in await self.repo.overdue(now, BATCH):
+            change = await self.expire(order_id, now)
+            if change is not None:
+                changes.append(change)
+        return changes
+
+    async def complete_delivered(self, now: datetime) -> list[OrderChange]:
+        """Orders delivered `auto_complete` ago and not disputed become completed."""
+        changes = []
+        for order_id in await self.repo.delivered_before(now - self.config.auto_complete, BATCH):
+            order = await self.repo.get(order_id)
+            if order is None:
+                continue
+            try:
+                changes.append(await self._move(order, Action.COMPLETE, "system", now))
+            except TransitionRefused:
+                continue
+        return changes
+
+    async def buyer_action(
+        self, user_id: int, order_id: int, action: Action, now: datetime, reason: str = ""
+    ) -> OrderChange:
+        """Cancel, confirm receipt or ask for a refund on one's own order."""
+        if action not in BUYER_ACTIONS:
+            raise TransitionRefused()
+        order = await self.order(user_id, order_id, now)
+        note = ""
+        changes: dict[str, Any] = {}
+        if action is Action.REQUEST_REFUND:
+            note = clean_line(reason, field=N_("Reason"), max_len=300, min_len=3)
+            changes["refund_reason"] = note
+        change = await self._move(order, action, "buyer", now, note, changes=changes)
+        if change.order.status is OrderStatus.REFUND_REQUESTED:
+            return await self._refund_stars_if_any(change, now)
+        return change
+
+    async def _refund_stars_if_any(self, change: OrderChange, now: datetime) -> OrderChange:
+        """Stars go back through Telegram at once; the adapter calls refundStarPayment and
+        then `stars_refunded`. Card refunds wait for the merchant."""
+        if change.order.pay_method is not PayMethod.STARS:
+            return change
+        payment = await self.repo.payment_for(change.order.id)
+        if payment is None:
+            return change
+        return OrderChange(change.order, change.events, stars_refund=payment)
+
+    async def stars_refunded(self, order_id: int, now: datetime) -> OrderChange:
+        """Record a Stars refund Telegram has confirmed."""
+        order = await self.get(order_id, now)
+        payment = await self.repo.payment_for(order_id)
+        amount = payment.amount if payment else order.pay_amount
+        refund = RefundRecord(
+            order_id, amount, order.pay_currency, PayMethod.STARS, "telegram",
+            order.refund_reason or "", now,
+        )  # fmt: skip
+        return await self._move(order, Action.REFUND, "telegram", now, refund=refund)
+
+    async def merchant_action(
+        self,
+        order_id: int,
+        action: Action,
+        merchant_id: int,
+        now: datetime,
+        tracking: str | None = None,
+        amount: int | None = None,
+        reason: str | None = None,
+    ) -> OrderChange:
+        """Process, ship (with a tracking number), deliver, cancel (with a reason, kept in the
+        order's log), confirm a card refund, take back."""
+        order = await self.get(order_id, now)
+        actor = f"merchant:{merchant_id}"
+        changes: dict[str, Any] = {}
+        note, refund = "", None
+        if action is Action.CANCEL and reason:
+            note = clean_line(reason, field=N_("Reason"), max_len=300, min_len=3)
+            changes["refund_reason"] = note
+        if action is Action.SHIP:
+            note = clean_line(tracking or "", field=N_("Tracking number"), max_len=64)
+            changes["tracking_number"] = note
+        if action is Action.DELIVER:
+            changes["delivered_at"] = now
+        if action in (Action.REFUND, Action.PARTIAL_REFUND):
+            if order.pay_method is PayMethod.STARS and action is Action.REFUND:
+                # Check the table before Telegram moves any Stars, not after.
+                transition_for(order.status, action, order.payment_status,
+                               order.fulfilment_status)  # fmt: skip
+                change = OrderChange(order, ())
+                return await self._refund_stars_if_any(change, now)
+            refund_amount = order.pay_amount if amount is None else amount
+            if not 0 < refund_amount <= order.pay_amount:
+                raise ValidationError(N_("The refund must be more than 0 and at most the total."))
+            refund = RefundRecord(
+                order.id, refund_amount, order.pay_currency, order.pay_method, actor,
+                order.refund_reason or "", now,
+            )  # fmt: skip
+        return await self._move(order, action, actor, now, note, changes=changes, refund=refund)
+
+
+def _merge_lines(lines: Sequence[OrderLine] | Any) -> tuple[OrderLine, ...]:
+    """One line per sellable unit: the same SKU added twice is summed before reserving."""
+    merged: dict[tuple[int, int | None], OrderLine] = {}
+    for line in lines:
+        key = (line.product_id, line.variant_id)
+        if key in merged:
+            first = merged[key]
+            line = OrderLine(first.product_id, first.variant_id, first.sku, first.title,
+                             first.variant_label, first.unit_price,
+                             first.quantity + line.quantity)  # fmt: skip
+        merged[key] = line
+    return tuple(merged.values())

@@ -1,0 +1,243 @@
+"""Order entities: what an order, its lines, events, payments and refunds are.
+
+Re-exported by domain.orders.service, where the service and the repository Protocol live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from domain.catalog.types import Localized
+from domain.kernel.errors import DomainError, NotFound
+from domain.kernel.i18n import N_
+from domain.orders.pricing import ShippingOption, grand_total
+from domain.orders.states import Action, FulfilmentStatus, OrderStatus, PaymentStatus, Transition
+
+
+class PayMethod(StrEnum):
+    CARD = "card"
+    STARS = "stars"
+
+
+class OrderNotFound(NotFound):
+    message = N_("That order doesn't exist.")
+
+
+class PaymentsUnavailable(DomainError):
+    message = N_("Payments are not available right now. Please try again later.")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutConfig:
+    """Shop rules for checkout, built from settings by the composition root."""
+
+    reservation: timedelta = timedelta(minutes=15)
+    auto_complete: timedelta = timedelta(days=7)
+    shipping: tuple[ShippingOption, ...] = ()
+    currency: str = "USD"  # of card payments; must be the catalogue's currency
+    card: bool = False
+    stars: bool = False
+    minor_units_per_star: int = 2
+    flexible: bool = False  # the shipping option is chosen in Telegram's payment form
+
+    @property
+    def methods(self) -> list[PayMethod]:
+        return [m for m, on in ((PayMethod.CARD, self.card), (PayMethod.STARS, self.stars)) if on]
+
+    def option(self, option_id: str | None) -> ShippingOption | None:
+        return next((o for o in self.shipping if o.id == option_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    product_id: int
+    variant_id: int | None
+    sku: str
+    title: Localized
+    variant_label: str
+    unit_price: int
+    quantity: int
+
+    @property
+    def amount(self) -> int:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDraft:
+    """An order about to be placed; storage reserves its stock and claims its coupon."""
+
+    user_id: int
+    lines: tuple[OrderLine, ...]
+    currency: str
+    subtotal: int
+    discount: int
+    shipping: int
+    pay_method: PayMethod
+    pay_currency: str
+    pay_amount: int
+    address: str
+    shipping_option_id: str | None
+    shipping_title: Localized | None
+    coupon_id: int | None
+    coupon_code: str | None
+    once_per_customer: bool
+    created_at: datetime
+    expires_at: datetime
+    # Loyalty (domain.loyalty.service): points redeemed and the tier's part of `discount`; storage
+    # writes the redeem ledger row in the transaction that places the order.
+    points_redeemed: int = 0
+    points_discount: int = 0
+    tier_name: str | None = None
+    tier_discount: int = 0
+
+    @property
+    def total(self) -> int:
+        return grand_total(self.subtotal, self.discount, self.shipping)
+
+
+@dataclass(frozen=True, slots=True)
+class Benefits:
+    """What loyalty takes off one checkout (domain.loyalty.rules.checkout_benefits)."""
+
+    tier_name: str | None = None
+    tier_discount: int = 0
+    free_shipping: bool = False
+    points: int = 0  # points redeemed
+    points_discount: int = 0
+    points_max: int = 0  # most points this order could take
+    balance: int = 0
+
+    @property
+    def discount(self) -> int:
+        return self.tier_discount + self.points_discount
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutTotals:
+    """The money of a checkout as reviewed and as placed: coupon, tier, points, shipping."""
+
+    currency: str
+    subtotal: int
+    coupon_discount: int
+    shipping: int  # after free shipping
+    benefits: Benefits = field(default_factory=Benefits)
+
+    @property
+    def discount(self) -> int:
+        return self.coupon_discount + self.benefits.discount
+
+    @property
+    def total(self) -> int:
+        return grand_total(self.subtotal, self.discount, self.shipping)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something to tell a person about besides the order's own events (e.g. points earned):
+    an English msgid with its {params}, translated into the recipient's language."""
+
+    user_id: int
+    text: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: int
+    user_id: int
+    status: OrderStatus
+    payment_status: PaymentStatus
+    fulfilment_status: FulfilmentStatus
+    lines: tuple[OrderLine, ...]
+    currency: str
+    subtotal: int
+    discount: int
+    shipping: int
+    pay_method: PayMethod
+    pay_currency: str
+    pay_amount: int
+    address: str
+    shipping_option_id: str | None
+    shipping_title: Localized | None
+    coupon_id: int | None
+    coupon_code: str | None
+    tracking_number: str | None
+    refund_reason: str | None
+    created_at: datetime
+    expires_at: datetime
+    paid_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+    @property
+    def total(self) -> int:
+        return grand_total(self.subtotal, self.discount, self.shipping)
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.status is OrderStatus.PENDING_PAYMENT and now >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    order_id: int
+    action: Action
+    source: OrderStatus
+    target: OrderStatus
+    actor: str  # "buyer", "system", "merchant:<telegram id>", "telegram"
+    note: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    order_id: int
+    user_id: int
+    telegram_user_id: int
+    charge_id: str  # telegram_payment_charge_id: unique
+    provider_charge_id: str
+    currency: str
+    amount: int
+    needs_refund: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRecord:
+    order_id: int
+    amount: int
+    currency: str
+    method: PayMethod
+    confirmed_by: str  # who confirmed it: "merchant:<id>" or "telegram" for Stars
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChange:
+    """An order after a change, with the events to tell its buyer about."""
+
+    order: Order
+    events: tuple[OrderEvent, ...] = ()
+    stars_refund: PaymentRecord | None = None  # Stars to give back through Telegram
+    notices: tuple[Notice, ...] = ()  # from change listeners (loyalty), for any user
+
+
+@dataclass
+class Apply:
+    """One transition as storage applies it."""
+
+    transition: Transition
+    actor: str
+    at: datetime
+    note: str = ""
+    changes: dict[str, Any] = field(default_factory=dict)  # extra order columns to set
+    payment: PaymentRecord | None = None  # inserted first; unique on charge_id
+    refund: RefundRecord | None = None
+
+
+class DuplicatePayment(Exception):
+    """This telegram_payment_charge_id is already recorded (not a DomainError: no message)."""

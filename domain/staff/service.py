@@ -1,0 +1,222 @@
+"""Who runs the shop: owners (ADMIN_IDS, from settings) and the managers they appoint.
+
+Roles are keyed by Telegram id, because owners are configured that way and a manager may be
+appointed before ever opening the bot. Every admin update asks `StaffService.role_of` again
+(the filter in handlers/admin/security.py), so a removed manager loses access at once on this
+replica and within `cache_ttl` seconds on the others.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from domain.kernel.errors import DomainError, NotFound, ValidationError
+from domain.kernel.i18n import N_
+from domain.staff.audit import AuditService
+
+Role = Literal["owner", "manager"]
+ROLE_RANK: dict[str, int] = {"manager": 1, "owner": 2}
+
+# Things an owner may switch off for managers (owners can always do everything).
+Permission = Literal["revenue"]
+MANAGERS_SEE_REVENUE = "managers_see_revenue"
+OWNER_ONLY_ACTIONS = ("staff", "audit")
+
+_USERNAME_RE = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{3,31})$")
+_TELEGRAM_ID_RE = re.compile(r"^\d{1,15}$")
+
+
+class NotStaff(DomainError):
+    message = N_("Only the shop's owners can do that.")
+
+
+class UnknownPerson(NotFound):
+    message = N_(
+        "I don't know @{username} yet: they have to open this bot once, or send their "
+        "numeric Telegram id instead."
+    )
+
+
+class HiddenForward(ValidationError):
+    message = N_(
+        "That person hides their account in forwarded messages. Send their numeric "
+        "Telegram id or @username instead."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    telegram_id: int
+    role: Role
+    name: str = ""  # what we know of them from the users table ("" if never seen)
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPerson:
+    telegram_id: int
+    name: str
+    username: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffTarget:
+    """Whom an owner means: a Telegram id or a @username (parsed from what they sent)."""
+
+    telegram_id: int | None = None
+    username: str | None = None
+
+
+def parse_staff_target(text: str) -> StaffTarget:
+    """'123456789' -> id, '@alice' or 'alice' -> username; anything else is refused."""
+    raw = (text or "").strip()
+    if _TELEGRAM_ID_RE.fullmatch(raw):
+        telegram_id = int(raw)
+        if telegram_id > 0:
+            return StaffTarget(telegram_id=telegram_id)
+    match = _USERNAME_RE.fullmatch(raw)
+    if match:
+        return StaffTarget(username=match.group(1))
+    raise ValidationError(
+        N_("Forward me a message from the person, or send their Telegram id or @username.")
+    )
+
+
+class StaffRepository(Protocol):
+    async def manager_ids(self) -> set[int]:
+        """Telegram ids of every current manager."""
+        ...
+
+    async def add_manager(self, telegram_id: int, added_by: int) -> bool:
+        """False when they already were one."""
+        ...
+
+    async def remove_manager(self, telegram_id: int) -> bool: ...
+
+    async def find_person(
+        self, telegram_id: int | None, username: str | None
+    ) -> KnownPerson | None:
+        """A user of the bot by Telegram id or (case-insensitive) username."""
+        ...
+
+    async def get_flag(self, name: str, default: bool) -> bool: ...
+
+    async def set_flag(self, name: str, value: bool) -> None: ...
+
+
+class StaffService:
+    """Roles, managers and the owner's switches; every change is written to the audit log."""
+
+    def __init__(
+        self,
+        repo: StaffRepository,
+        owners: frozenset[int],
+        audit: AuditService,
+        cache_ttl: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.repo = repo
+        self.owners = owners
+        self.audit = audit
+        self.cache_ttl = cache_ttl
+        self.clock = clock
+        self._managers: frozenset[int] = frozenset()
+        self._flags: dict[str, bool] = {}
+        self._loaded_at: float | None = None
+
+    def invalidate(self) -> None:
+        self._loaded_at = None
+
+    async def _refresh(self) -> None:
+        now = self.clock()
+        if self._loaded_at is not None and now - self._loaded_at < self.cache_ttl:
+            return
+        self._managers = frozenset(await self.repo.manager_ids())
+        self._flags = {
+            MANAGERS_SEE_REVENUE: await self.repo.get_flag(MANAGERS_SEE_REVENUE, True)
+        }
+        self._loaded_at = now
+
+    async def role_of(self, telegram_id: int) -> Role | None:
+        """'owner', 'manager' or None; cached for a few seconds (replicas converge by TTL)."""
+        if telegram_id in self.owners:
+            return "owner"
+        await self._refresh()
+        return "manager" if telegram_id in self._managers else None
+
+    async def allowed(
+        self, telegram_id: int, min_role: Role = "manager", permission: Permission | None = None
+    ) -> bool:
+        """Whether this person may use something that needs `min_role` (and `permission`)."""
+        role = await self.role_of(telegram_id)
+        if role is None or ROLE_RANK[role] < ROLE_RANK[min_role]:
+            return False
+        if permission == "revenue" and role == "manager":
+            return await self.managers_see_revenue()
+        return True
+
+    async def managers_see_revenue(self) -> bool:
+        await self._refresh()
+        return self._flags.get(MANAGERS_SEE_REVENUE, True)
+
+    async def _require_owner(self, actor: int) -> None:
+        if await self.role_of(actor) != "owner":
+            raise NotStaff()
+
+    async def resolve(self, target: StaffTarget) -> KnownPerson:
+        """The person an owner named; an unknown numeric id is still accepted."""
+        found = await self.repo.find_person(target.telegram_id, target.username)
+        if found is not None:
+            return found
+        if target.telegram_id is not None:
+            return KnownPerson(target.telegram_id, "", None)
+        raise UnknownPerson(username=target.username or "")
+
+    async def add_manager(self, actor: int, target: StaffTarget) -> tuple[KnownPerson, bool]:
+        """Appoint a manager; returns (person, newly added). Owners stay owners."""
+        await self._require_owner(actor)
+        person = await self.resolve(target)
+        if person.telegram_id in self.owners:
+            raise ValidationError(N_("That person is an owner already."))
+        added = await self.repo.add_manager(person.telegram_id, actor)
+        self.invalidate()
+        if added:
+            await self.audit.record(actor, "staff.add_manager", f"tg:{person.telegram_id}")
+        return person, added
+
+    async def remove_manager(self, actor: int, telegram_id: int) -> bool:
+        await self._require_owner(actor)
+        removed = await self.repo.remove_manager(telegram_id)
+        self.invalidate()
+        if removed:
+            await self.audit.record(actor, "staff.remove_manager", f"tg:{telegram_id}")
+        return removed
+
+    async def staff(self) -> list[StaffMember]:
+        """Owners first, then managers, with what the bot knows of each."""
+        members: list[StaffMember] = []
+        managers = sorted(await self.repo.manager_ids())
+        for role, ids in (("owner", sorted(self.owners)), ("manager", managers)):
+            for telegram_id in ids:
+                person = await self.repo.find_person(telegram_id, None)
+                members.append(
+                    StaffMember(
+                        telegram_id,
+                        "owner" if role == "owner" else "manager",
+                        person.name if person else "",
+                        person.username if person else None,
+                    )
+                )
+        return members
+
+    async def set_managers_see_revenue(self, actor: int, value: bool) -> None:
+        await self._require_owner(actor)
+        await self.repo.set_flag(MANAGERS_SEE_REVENUE, value)
+        self.invalidate()
+        await self.audit.record(
+            actor, "staff.revenue_visibility", "managers", {"see_revenue": value}
+        )

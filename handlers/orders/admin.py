@@ -1,0 +1,64 @@
+"""Merchant commands on orders (admins only): /process, /ship, /deliver, /refunded, /returned.
+
+`/ship 12 TRACK123` ships order 12 with a tracking number; `/refunded 12` confirms a card
+refund (recording who and when) or gives Stars back through Telegram; `/refunded 12 500`
+refunds part of it; `/returned 12` puts the goods back in stock. The buyer is told each time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram import Bot
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from domain.kernel.text import whole_number
+from domain.orders.service import OrderService
+from domain.orders.states import Action
+from domain.users.service import User, UserService
+from handlers.admin.security import staff_router
+from handlers.common import esc
+from handlers.orders.texts import notify_buyer, order_text, settle_stars_refund, status_name
+
+router = staff_router(__name__)
+
+COMMANDS = {
+    "process": Action.PROCESS,
+    "ship": Action.SHIP,
+    "deliver": Action.DELIVER,
+    "refunded": Action.REFUND,
+    "returned": Action.RETURN,
+}
+
+
+@router.message(Command(*COMMANDS))
+async def merchant_action(
+    message: Message, command: CommandObject, bot: Bot, user: User, users: UserService,
+    orders: OrderService, i18n_core: I18n,
+) -> None:  # fmt: skip
+    args = (command.args or "").split()
+    order_id = whole_number(args[0]) if args else None
+    if order_id is None or order_id >= 2**31:
+        # The placeholders look like HTML tags: escape them, the message is parsed as HTML.
+        await message.answer(esc(_("Usage: /{command} <order number> [tracking number or amount]")
+                                 .format(command=command.command)))  # fmt: skip
+        return
+    rest = " ".join(args[1:])
+    action = COMMANDS[command.command]
+    amount = whole_number(rest) if action is Action.REFUND else None
+    if amount is not None:
+        action = Action.PARTIAL_REFUND
+    now = datetime.now(UTC)
+    change = await orders.merchant_action(
+        order_id, action, message.chat.id, now, tracking=rest or None, amount=amount
+    )
+    change = await settle_stars_refund(bot, orders, change, now)
+    await notify_buyer(bot, users, i18n_core, change)
+    status = status_name(change.order.status)
+    await message.answer(
+        _("Order #{id} is now: {status}").format(id=order_id, status=status)
+        + "\n\n" + order_text(change.order, user.locale)
+    )  # fmt: skip

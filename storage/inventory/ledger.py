@@ -1,0 +1,155 @@
+"""The inventory ledger: `apply_stock_movement` is THE way stock changes.
+
+One conditional UPDATE moves on_hand/reserved of a sellable unit (the product, or a variant)
+only if nothing goes negative and reserved stays <= on_hand; the ledger row is written in the
+same transaction. So for every unit, on_hand == SUM(delta_on_hand) and reserved ==
+SUM(delta_reserved) of its movements (tests/integration/test_admin_stock.py checks it).
+"""
+
+from __future__ import annotations
+
+from tortoise import connections
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from domain.catalog.service import Localized
+from domain.inventory.ledger import StockLevel, StockRow, UnitNotFound
+from storage.admin.models import StockMovementRow
+from storage.catalog.models import ProductRow, VariantRow
+
+
+def _unit(product_id: int, variant_id: int | None):  # type: ignore[no-untyped-def]
+    if variant_id is None:
+        return ProductRow.filter(id=product_id, has_variants=False)
+    return VariantRow.filter(id=variant_id, product_id=product_id)
+
+
+async def apply_stock_movement(
+    product_id: int,
+    variant_id: int | None,
+    delta_on_hand: int,
+    delta_reserved: int,
+    reason: str,
+    ref: str = "",
+    actor: int = 0,
+    *,
+    only_active: bool = False,
+) -> StockLevel | None:
+    """Move stock of one unit and book it in the ledger, atomically (one transaction).
+
+    Returns the new level, or None when the movement is refused because on_hand or reserved
+    would fall below zero or reserved would exceed on_hand. Raises UnitNotFound when the
+    product/variant does not exist (or a variant product is addressed without variant_id).
+    Joins the caller's transaction when there is one (as a savepoint). `only_active` refuses
+    an inactive unit in the same UPDATE (checkout's reservations).
+    """
+    async with in_transaction() as conn:
+        unit = _unit(product_id, variant_id)
+        if only_active:
+            unit = unit.filter(active=True)
+        updated = (
+            await unit
+            .using_db(conn)
+            .filter(on_hand__gte=-delta_on_hand)
+            .filter(reserved__gte=-delta_reserved)
+            .filter(on_hand__gte=F("reserved") + (delta_reserved - delta_on_hand))
+            .update(
+                on_hand=F("on_hand") + delta_on_hand, reserved=F("reserved") + delta_reserved
+            )
+        )
+        # The filter names one row by its key. SQLite counts rows changed by triggers too (a
+        # variant's stock moving flips its product's variants_in_stock), so test for "none".
+        if not updated:
+            if not await _unit(product_id, variant_id).using_db(conn).exists():
+                raise UnitNotFound()
+            return None
+        await StockMovementRow.create(
+            using_db=conn,
+            product_id=product_id,
+            variant_id=variant_id,
+            delta_on_hand=delta_on_hand,
+            delta_reserved=delta_reserved,
+            reason=reason,
+            ref=ref[:64],
+            actor=actor,
+        )
+        row = await _unit(product_id, variant_id).using_db(conn).first()
+        assert row is not None  # updated a moment ago in this transaction
+    return StockLevel(product_id, variant_id, row.on_hand, row.reserved)
+
+
+async def ledger_balance(product_id: int, variant_id: int | None) -> tuple[int, int]:
+    """(sum of delta_on_hand, sum of delta_reserved) booked for one unit."""
+    rows = await StockMovementRow.filter(product_id=product_id, variant_id=variant_id).values_list(
+        "delta_on_hand", "delta_reserved"
+    )
+    return sum(r[0] for r in rows), sum(r[1] for r in rows)
+
+
+_LOW_UNITS = """
+SELECT p.id AS product_id, 0 AS variant_id, p.sku AS sku, p.title_en AS title_en,
+       p.title_zh AS title_zh, p.on_hand AS on_hand, p.reserved AS reserved,
+       p.low_stock_threshold AS threshold
+FROM catalog_products p
+WHERE p.has_variants = FALSE AND p.active = TRUE
+  AND p.on_hand - p.reserved <= p.low_stock_threshold
+UNION ALL
+SELECT v.product_id, v.id, v.sku, p.title_en, p.title_zh, v.on_hand, v.reserved,
+       p.low_stock_threshold
+FROM catalog_variants v JOIN catalog_products p ON p.id = v.product_id
+WHERE v.active = TRUE AND p.active = TRUE AND v.on_hand - v.reserved <= p.low_stock_threshold
+"""
+
+
+class TortoiseStockLedger:
+    """domain.inventory.ledger.StockLedger on Tortoise."""
+
+    async def apply(
+        self,
+        product_id: int,
+        variant_id: int | None,
+        delta_on_hand: int,
+        delta_reserved: int,
+        reason: str,
+        ref: str = "",
+        actor: int = 0,
+    ) -> StockLevel | None:
+        return await apply_stock_movement(
+            product_id, variant_id, delta_on_hand, delta_reserved, reason, ref, actor
+        )
+
+    async def level(self, product_id: int, variant_id: int | None) -> StockLevel | None:
+        row = await _unit(product_id, variant_id).only("on_hand", "reserved").first()
+        if row is None:
+            return None
+        return StockLevel(product_id, variant_id, row.on_hand, row.reserved)
+
+    async def count_low(self) -> int:
+        rows = await connections.get("default").execute_query_dict(
+            f"SELECT COUNT(*) AS n FROM ({_LOW_UNITS}) AS u"
+        )
+        return int(rows[0]["n"])
+
+    async def low(self, offset: int, limit: int) -> list[StockRow]:
+        sql = (
+            f"SELECT * FROM ({_LOW_UNITS}) AS u "
+            "ORDER BY u.on_hand - u.reserved, u.product_id, u.variant_id "
+            f"LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+        rows = await connections.get("default").execute_query_dict(sql)
+        variant_ids = [int(r["variant_id"]) for r in rows if r["variant_id"]]
+        labels = {
+            v.id: " / ".join(str(value) for _, value in v.options or ())
+            for v in await VariantRow.filter(id__in=variant_ids).only("id", "options")
+        }
+        items = []
+        for r in rows:
+            variant_id = int(r["variant_id"]) or None
+            label = f" ({labels.get(variant_id, '')})" if variant_id else ""
+            title = Localized(str(r["title_en"]), str(r["title_zh"] or ""))
+            zh = (title.zh + label) if title.zh else ""
+            counts = int(r["on_hand"]), int(r["reserved"]), int(r["threshold"])
+            row = StockRow(int(r["product_id"]), variant_id, str(r["sku"]), title.en + label, zh,
+                           *counts)  # fmt: skip
+            items.append(row)
+        return items
