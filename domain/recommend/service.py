@@ -6,26 +6,31 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Protocol
 
 from domain.recommend.config import RecommendConfig
-from domain.recommend.events import Interaction, InteractionSource
+from domain.recommend.events import InteractionSource
 from domain.recommend.items import ItemInfo
+from domain.recommend.ledger import EventBatch, InteractionLedger
 from domain.recommend.model import RecommendationModel, rebuild_model
 from domain.recommend.ranking import (
     EMPTY_PAGE,
     Recommendation,
     RecommendationPage,
     UserHistory,
-    for_you_candidates,
+    blended_candidates,
+    buy_again_candidates,
     from_indices,
     from_pairs,
+    personal_signals,
     top_indices,
     weigh_history,
 )
+from domain.recommend.scorers import Blend
+from domain.recommend.tuning import Validation
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,17 @@ class SnapshotStore(Protocol):
     async def latest_id(self) -> int | None: ...
 
 
+class ForgetLog(Protocol):
+    """Shoppers who asked to be forgotten: their events are deleted at once, and the next
+    rebuild drops them from the model's running totals."""
+
+    async def forget(self, user_id: int) -> None: ...
+
+    async def forgotten_since(self, after_id: int) -> tuple[list[int], int]:
+        """User ids forgotten after request `after_id`, and the last request id."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class RebuildReport:
     events_read: int
@@ -61,6 +77,18 @@ class RebuildReport:
     watermark: int
     seconds: float
     snapshot_id: int | None
+    blend: Blend | None = None
+    validation: Validation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecsQuality:
+    """What the merchant is told: the blend served and how it did against bestsellers on
+    the held-out last orders of `validation.users` shoppers (0 = too few to judge)."""
+
+    blend: Blend
+    validation: Validation
+    built_at: datetime
 
 
 class RecommendationService:
@@ -69,7 +97,8 @@ class RecommendationService:
     rebuild runs in `executor` (a process pool is best; None = the loop's default threads).
 
     Every list leaves out inactive and unavailable goods, and goods the viewer already bought
-    unless their category is consumable.
+    unless buyers come back for them (a repeat rate learnt from the shop's orders); "buy
+    again" is the list of exactly those.
     """
 
     def __init__(
@@ -81,6 +110,7 @@ class RecommendationService:
         snapshots: SnapshotStore | None = None,
         config: RecommendConfig | None = None,
         executor: Executor | None = None,
+        forget_log: ForgetLog | None = None,
         model: RecommendationModel | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -90,6 +120,7 @@ class RecommendationService:
         self._snapshots = snapshots
         self.config = config or RecommendConfig()
         self._executor = executor
+        self._forget_log = forget_log
         self._model = model
         self._snapshot_id: int | None = None
         self._clock = clock
@@ -125,23 +156,49 @@ class RecommendationService:
         return await self._page(candidates, k, page, {item_id}, viewer)
 
     async def for_you(self, user_id: int, k: int = 8, page: int = 0) -> RecommendationPage:
-        """Personal picks: the latest history scored through item neighbours, trending for
-        cold users, padded with trending and new arrivals. Goods the user has already
-        interacted with are left out (bought consumables may come back)."""
+        """Personal picks as the last rebuild's self-tuning chose: buy-again, discovery
+        (item-kNN, EASE or content) and bestsellers blended, padded with trending and new
+        arrivals. Goods only looked at are left out; bought goods come back when due."""
         model = self._model
         if model is None:
             return EMPTY_PAGE
         history = await self._history(user_id)
+        signals = personal_signals(model, user_id, history, self._clock().timestamp())
+        seen = {int(model.item_ids[i]) for i in signals.items.tolist()}
         bought = self._bought(model, user_id, history)
-        again = {i for i in bought if self._consumable(model, i)}
-        exclude = (history.items | bought) - again
+        exclude = seen - bought
         limit = self.config.max_results * 2
         candidates = chain(
-            for_you_candidates(model, history, self.config, limit, exclude),
+            blended_candidates(model, signals, limit),
             from_indices(model, model.trending.tolist(), "trending"),
             from_indices(model, model.new_arrivals.tolist(), "new"),
         )
         return await self._page(candidates, k, page, exclude, user_id, bought=bought)
+
+    async def buy_again(self, user_id: int, k: int = 6, page: int = 0) -> RecommendationPage:
+        """Goods the shopper bought, the most due for another purchase first (frequency,
+        recency, the good's learnt repeat rate and cycle); only what can be sold now."""
+        model = self._model
+        if model is None:
+            return EMPTY_PAGE
+        history = await self._history(user_id)
+        signals = personal_signals(model, user_id, history, self._clock().timestamp())
+        candidates = buy_again_candidates(model, signals)
+        return await self._page(candidates, k, page, set(), user_id, bought=frozenset())
+
+    def quality(self) -> RecsQuality | None:
+        """The served blend and its validation figures; None before the first build."""
+        model = self._model
+        if model is None:
+            return None
+        built = datetime.fromtimestamp(model.built_at, UTC)
+        return RecsQuality(model.blend, model.validation, built)
+
+    async def forget(self, user_id: int) -> None:
+        """The shopper cleared their history: delete their events now; the next rebuild
+        leaves them out of the model (and so every list)."""
+        if self._forget_log is not None:
+            await self._forget_log.forget(user_id)
 
     async def trending(
         self, k: int = 8, page: int = 0, viewer: int | None = None
@@ -189,38 +246,56 @@ class RecommendationService:
         async with self._rebuild_lock:
             current = None if full else self._model
             after = current.watermark if current else 0
-            events: list[Interaction] = []
+            previous = current.ledger if current else None
+            if self._forget_log is not None:
+                mark = previous.forget_mark if previous else 0
+                forgotten, mark = await self._forget_log.forgotten_since(mark)
+                if previous is not None:
+                    previous = previous.without_users(forgotten, mark)
+                elif forgotten or mark:
+                    previous = replace(InteractionLedger.empty(), forget_mark=mark)
+            columns: list[EventBatch] = []  # compact as read: the worker gets arrays
+            read = 0
             while True:
                 batch, after_next = await self._source.since(after, REBUILD_BATCH)
-                events.extend(batch)
+                columns.append(EventBatch.of(batch, self.config.kind_weights))
+                read += len(batch)
                 if len(batch) < REBUILD_BATCH or after_next == after:
                     after = after_next
                     break
                 after = after_next
             items = await self._catalogue.items() if self._catalogue else []
             loop = asyncio.get_running_loop()
-            model = await loop.run_in_executor(
+            model, payload = await loop.run_in_executor(
                 self._executor,
-                rebuild_model,
-                current.ledger if current else None,
-                events,
+                _rebuild,
+                previous,
+                EventBatch.concat(columns),
                 after,
                 items,
                 self.config,
                 self._clock(),
+                self._snapshots is not None,
             )
             snapshot_id = None
-            if self._snapshots is not None:
-                payload = await loop.run_in_executor(self._executor, _serialise, model)
+            if self._snapshots is not None and payload is not None:
                 snapshot_id = await self._snapshots.save(payload, model.watermark)
                 self._snapshot_id = snapshot_id
             self._model = model
             log.info(
                 "recommendations rebuilt: %d new events, %d items, %.2fs",
-                len(events), model.item_ids.size, model.build_seconds,
-            )  # fmt: skip
+                read,
+                model.item_ids.size,
+                model.build_seconds,
+            )
             return RebuildReport(
-                len(events), int(model.item_ids.size), after, model.build_seconds, snapshot_id
+                read,
+                int(model.item_ids.size),
+                after,
+                model.build_seconds,
+                snapshot_id,
+                model.blend,
+                model.validation,
             )
 
     async def reload(self) -> bool:
@@ -248,9 +323,6 @@ class RecommendationService:
         events = await self._source.recent_for_user(user_id, self.config.history_limit)
         return weigh_history(events, self.config.kind_weights, self.config.history_half_life)
 
-    def _consumable(self, model: RecommendationModel, item_id: int) -> bool:
-        return model.category_of(item_id) in self.config.consumable_categories
-
     def _bought(
         self, model: RecommendationModel, user_id: int, history: UserHistory
     ) -> frozenset[int]:
@@ -270,7 +342,7 @@ class RecommendationService:
             return EMPTY_PAGE
         if bought is None and viewer is not None:
             bought = self._bought(model, viewer, await self._history(viewer))
-        not_again = {i for i in (bought or ()) if not self._consumable(model, i)}
+        not_again = {i for i in (bought or ()) if not model.repeatable(i)}
         picked: dict[int, Recommendation] = {}
         wanted = self.config.max_results * 2  # over-fetch: some will be out of stock
         for rec in candidates:
@@ -291,5 +363,16 @@ class RecommendationService:
         return RecommendationPage(tuple(ranked[start : start + k]), page, len(ranked) > start + k)
 
 
-def _serialise(model: RecommendationModel) -> bytes:
-    return model.to_bytes()
+def _rebuild(
+    previous: InteractionLedger | None,
+    events: EventBatch,
+    watermark: int,
+    items: list[ItemInfo],
+    config: RecommendConfig,
+    now: datetime,
+    serialise: bool,
+) -> tuple[RecommendationModel, bytes | None]:
+    """The worker's whole job: the model, and its snapshot bytes in the same trip (the
+    model is not sent back to the worker to be serialised)."""
+    model = rebuild_model(previous, events, watermark, items, config, now)
+    return model, model.to_bytes() if serialise else None

@@ -16,6 +16,7 @@ from domain.recommend import RecommendationPage, RecommendationService
 
 SHELF_SIZE = 6
 FOR_YOU_SIZE = 8
+PERSONAL_REASONS = frozenset({"history", "again"})
 MAX_PAGE = 20  # 60-deep lists in pages of 3+ never go past this; forged pages are clamped
 
 
@@ -73,7 +74,7 @@ class ShelfService:
         if not page.items:
             return EMPTY_SHELF
         products = await self.products.products_by_ids(page.item_ids)
-        personal = any(r.reason == "history" for r in page.items)
+        personal = any(r.reason in PERSONAL_REASONS for r in page.items)
         return Shelf(tuple(products), page.page, page.has_more, personal=personal)
 
     async def similar(self, product_id: int, viewer: int | None, page: int = 0) -> Shelf:
@@ -91,6 +92,10 @@ class ShelfService:
 
     async def for_you(self, user_id: int, page: int = 0, size: int = FOR_YOU_SIZE) -> Shelf:
         return await self._load(self.recs.for_you(user_id, size, clamp(page)))
+
+    async def buy_again(self, user_id: int, page: int = 0, size: int = SHELF_SIZE) -> Shelf:
+        """Goods the shopper bought, the most due for another purchase first."""
+        return await self._load(self.recs.buy_again(user_id, size, clamp(page)))
 
     async def complete_your_order(self, cart_product_ids: Sequence[int], viewer: int) -> Shelf:
         """Goods that go with the cart (never the cart's own goods); empty for an empty cart."""

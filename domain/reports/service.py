@@ -201,7 +201,7 @@ class ReportService:
                    sum(1 for r in paid if _day(r.paid_at, zone) == day),
                    _revenue_of(r for r in paid if _day(r.paid_at, zone) == day))
             for day in period.days
-        ]  # fmt: skip
+        ]
         return report
 
 

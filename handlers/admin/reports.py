@@ -14,8 +14,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
+from domain.recommend import RecommendationService
 from domain.reports.service import (
     Period,
+    Preset,
     Report,
     ReportService,
     parse_day,
@@ -29,6 +31,7 @@ from handlers.catalog.render import money
 from handlers.common import esc, fit, show
 from handlers.fallback import STALE_BUTTON
 from handlers.keyboard import InlineKeyboard
+from handlers.recommend.shelves import quality_lines
 
 router = staff_router(__name__)
 
@@ -88,15 +91,19 @@ def report_text(r: Report, locale: str) -> str:
 
 
 async def send_report(message: Message, reports: ReportService, actor: int, period: Period,
-                      locale: str) -> None:  # fmt: skip
+                      locale: str, recs: RecommendationService | None = None) -> None:
     report = await reports.build(actor, period, locale)
-    await message.answer(report_text(report, locale), reply_markup=report_menu())
+    text = report_text(report, locale)
+    if recs is not None:  # what recommendations are worth (handlers/recommend/shelves.py)
+        text = fit("\n".join([text, "", _("<b>Recommendations</b>"),
+                              *quality_lines(recs.quality())]))
+    await message.answer(text, reply_markup=report_menu())
     png = await asyncio.to_thread(chart_png, report)
     name = f"report-{period.first}-{period.last}"
     await message.answer_photo(BufferedInputFile(png, f"{name}.png"),
-                               caption=_("Revenue and orders by day"))  # fmt: skip
+                               caption=_("Revenue and orders by day"))
     await message.answer_document(BufferedInputFile(rows_csv(report), f"{name}.csv"),
-                                  caption=_("Paid orders of the period"))  # fmt: skip
+                                  caption=_("Paid orders of the period"))
 
 
 @router.message(Command("report"))
@@ -116,7 +123,8 @@ async def reports_section(query: CallbackQuery, state: FSMContext, reports: Repo
 
 @router.callback_query(ReportCb.filter())
 async def report_period(query: CallbackQuery, callback_data: ReportCb, state: FSMContext,
-                        reports: ReportService, locale: str) -> None:  # fmt: skip
+                        reports: ReportService, locale: str,
+                        recs: RecommendationService) -> None:
     await reports.ensure_allowed(query.from_user.id)
     if callback_data.p == "custom":
         await state.set_state(ReportForm.first)
@@ -125,10 +133,10 @@ async def report_period(query: CallbackQuery, callback_data: ReportCb, state: FS
     if callback_data.p not in ("today", "7d", "30d") or not isinstance(query.message, Message):
         await query.answer(_(STALE_BUTTON), show_alert=True)
         return
-    preset = {"today": "today", "7d": "7d", "30d": "30d"}[callback_data.p]
-    period = preset_period(preset, datetime.now(UTC), reports.timezone)  # type: ignore[arg-type]
+    presets: dict[str, Preset] = {"today": "today", "7d": "7d", "30d": "30d"}
+    period = preset_period(presets[callback_data.p], datetime.now(UTC), reports.timezone)
     await query.answer(_("Preparing the report…"))
-    await send_report(query.message, reports, query.from_user.id, period, locale)
+    await send_report(query.message, reports, query.from_user.id, period, locale, recs)
 
 
 @router.message(ReportForm.first, F.text, NOT_COMMAND)
@@ -140,12 +148,12 @@ async def got_first_day(message: Message, state: FSMContext) -> None:
 
 @router.message(ReportForm.last, F.text, NOT_COMMAND)
 async def got_last_day(message: Message, state: FSMContext, reports: ReportService,
-                       locale: str) -> None:  # fmt: skip
+                       locale: str, recs: RecommendationService) -> None:
     assert message.from_user is not None
     first = parse_day(str((await state.get_data())["first"]))
     period = period_between(first, parse_day(message.text or ""), reports.timezone)
     await state.clear()
-    await send_report(message, reports, message.from_user.id, period, locale)
+    await send_report(message, reports, message.from_user.id, period, locale, recs)
 
 
 @router.message(ReportForm.first, NOT_COMMAND)

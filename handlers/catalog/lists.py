@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 
 from domain.catalog.service import PAGE_SIZE, CatalogService, Page, clamp_page
+from domain.recommend import RecommendationService
 from domain.users.service import User
 from handlers.catalog.callbacks import ListCb, origin
 from handlers.catalog.keyboards import pager_row, product_rows
@@ -96,8 +97,13 @@ async def list_page(
 
 @router.callback_query(ListCb.filter(F.a == "hc"))
 async def clear_history(
-    query: CallbackQuery, catalog: CatalogService, user: User, locale: str
+    query: CallbackQuery,
+    catalog: CatalogService,
+    recs: RecommendationService,
+    user: User,
+    locale: str,
 ) -> None:
     await catalog.clear_history(user.id)
+    await recs.forget(user.id)  # the recommender forgets them too (gone from the next model)
     screen = await history_screen(catalog, user, locale)
     await present(query, *screen, notice=_("History cleared."))

@@ -12,16 +12,19 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import Field
 
 from domain.recommend.shelves import MAX_PAGE, Shelf
+from handlers.cart.callbacks import CartCb
 from handlers.catalog.keyboards import product_rows
 from handlers.keyboard import InlineKeyboard
 
 ShelfPage = Annotated[int, Field(ge=0, le=MAX_PAGE)]
-SHELF_KINDS = {"y", "c", "t", "n"}  # for you, complete your order, trending, new arrivals
+# for you, complete your order, trending, new arrivals, buy again
+SHELF_KINDS = {"y", "c", "t", "n", "b"}
 
 
 class RecCb(CallbackData, prefix="rx"):
     """A recommendation list: k = y (for you), c (complete your order), t (trending),
-    n (new arrivals); n = 0-based page (a forged page out of range doesn't parse)."""
+    n (new arrivals), b (buy again); n = 0-based page (a forged page out of range doesn't
+    parse)."""
 
     k: str
     n: ShelfPage = 0
@@ -45,6 +48,16 @@ def add_shelf(kb: InlineKeyboard, shelf: Shelf, locale: str, limit: int = 0) -> 
     """The shelf's goods as card buttons (a card opened here goes Back to its category)."""
     products = shelf.products[:limit] if limit else shelf.products
     for row in product_rows(products, locale, ""):
+        kb.row(*row)
+
+
+def add_buy_again(kb: InlineKeyboard, shelf: Shelf, locale: str) -> None:
+    """Each bought good as its card button beside a one-tap "➕ to cart"; goods with
+    variants open their card instead (the shopper picks the variant there)."""
+    for product, row in zip(shelf.products, product_rows(shelf.products, locale, ""), strict=True):
+        if not product.has_variants:
+            add = CartCb(action="add", id=product.id).pack()
+            row.append(InlineKeyboardButton(text=_("➕ To cart"), callback_data=add))
         kb.row(*row)
 
 

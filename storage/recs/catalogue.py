@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from domain.recommend import ItemInfo
 from storage.catalog.models import CategoryRow, ProductRow, VariantRow
@@ -15,7 +16,7 @@ from storage.catalog.models import CategoryRow, ProductRow, VariantRow
 _FEED_COLUMNS = (
     "id", "category_id", "title_en", "title_zh", "description_en", "description_zh",
     "brand", "specs", "tags", "created_at", "active",
-)  # fmt: skip
+)
 
 
 class CatalogueAvailability:
@@ -33,7 +34,7 @@ class CatalogueAvailability:
             "id", "has_variants", "on_hand", "reserved"
         )
         found = {pid for pid, variants, on_hand, reserved in rows if not variants and
-                 on_hand > reserved}  # fmt: skip
+                 on_hand > reserved}
         with_variants = [pid for pid, variants, _on_hand, _reserved in rows if variants]
         if with_variants:
             stocked = await VariantRow.filter(
@@ -55,21 +56,22 @@ def category_ancestors(parents: Mapping[int, int | None], category_id: int) -> t
     return tuple(reversed(path))
 
 
-def item_info(row: Mapping[str, object], parents: Mapping[int, int | None]) -> ItemInfo:
-    """One catalogue product as recommender metadata (both languages go into the text)."""
-    category_id = int(row["category_id"])  # type: ignore[call-overload]
+def item_info(row: Mapping[str, Any], parents: Mapping[int, int | None]) -> ItemInfo:
+    """One catalogue product (a `values()` row) as recommender metadata (both languages go
+    into the text)."""
+    category_id = int(row["category_id"])
     created = row["created_at"]
     if isinstance(created, datetime) and created.tzinfo is None:
         created = created.replace(tzinfo=UTC)
-    specs = tuple((str(k), str(v)) for k, v in (row["specs"] or []))  # type: ignore[attr-defined]
+    specs = tuple((str(k), str(v)) for k, v in (row["specs"] or []))
     texts = (row[c] for c in ("title_en", "title_zh", "description_en", "description_zh"))
     return ItemInfo(
-        item_id=int(row["id"]),  # type: ignore[call-overload]
+        item_id=int(row["id"]),
         category_id=category_id,
         category_path=category_ancestors(parents, category_id),
         brand=str(row["brand"] or ""),
         specs=specs,
-        tags=tuple(str(t) for t in (row["tags"] or [])),  # type: ignore[attr-defined]
+        tags=tuple(str(t) for t in (row["tags"] or [])),
         text=" ".join(str(t) for t in texts if t),
         created_at=created if isinstance(created, datetime) else None,
         active=bool(row["active"]),

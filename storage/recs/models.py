@@ -1,7 +1,12 @@
 """Tortoise models of the `recs` app: interaction events and model snapshots."""
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from storage.models import UserRow
 
 
 class RecsEventRow(Model):
@@ -9,9 +14,10 @@ class RecsEventRow(Model):
     # events must survive a product being deleted (the model then treats it as inactive).
 
     id = fields.BigIntField(primary_key=True)
-    user: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(  # type: ignore[type-arg]
+    user: fields.ForeignKeyNullableRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="recs_events", null=True, on_delete=fields.CASCADE
     )
+    user_id: int | None
     item_id = fields.IntField(db_index=True)
     kind = fields.CharField(max_length=16)
     weight = fields.FloatField(null=True)
@@ -36,3 +42,15 @@ class RecsSnapshotRow(Model):
 
     class Meta:
         table = "recs_snapshots"
+
+
+class RecsForgetRow(Model):
+    # A shopper cleared their history: their events are deleted when this row is written,
+    # and the next rebuild drops them from the model's running totals (rows after its mark).
+
+    id = fields.IntField(primary_key=True)
+    user_id = fields.IntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "recs_forget"

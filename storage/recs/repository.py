@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.transactions import in_transaction
 
 from domain.recommend.events import Interaction, InteractionKind
-from storage.recs.models import RecsEventRow, RecsSnapshotRow
+from storage.columns import int_column
+from storage.recs.models import RecsEventRow, RecsForgetRow, RecsSnapshotRow
 
 _COLUMNS = ("id", "user_id", "item_id", "kind", "weight", "query", "created_at")
 
 
-def _interaction(row: tuple) -> Interaction:  # type: ignore[type-arg]
+def _interaction(row: tuple[Any, ...]) -> Interaction:
     _, user_id, item_id, kind, weight, query, created_at = row
     return Interaction(user_id, item_id, InteractionKind(kind), created_at, weight, query)
 
@@ -84,5 +88,23 @@ class TortoiseSnapshotStore:
         return int(snapshot_id), bytes(payload)
 
     async def latest_id(self) -> int | None:
-        row = await RecsSnapshotRow.all().order_by("-id").first().values_list("id", flat=True)
-        return int(row) if row is not None else None
+        ids = await int_column(RecsSnapshotRow.all().order_by("-id").limit(1), "id")
+        return ids[0] if ids else None
+
+
+class TortoiseForgetLog:
+    """ForgetLog on `recs_forget`: the events go at once, the model follows at the next
+    rebuild (which reads the requests after the mark it carries)."""
+
+    async def forget(self, user_id: int) -> None:
+        async with in_transaction():
+            await RecsEventRow.filter(user_id=user_id).delete()
+            await RecsForgetRow.create(user_id=user_id)
+
+    async def forgotten_since(self, after_id: int) -> tuple[list[int], int]:
+        rows = (
+            await RecsForgetRow.filter(id__gt=after_id).order_by("id").values_list("id", "user_id")
+        )
+        if not rows:
+            return [], after_id
+        return sorted({user for _, user in rows}), int(rows[-1][0])

@@ -6,6 +6,7 @@ purchases) recorded by the bot."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,10 @@ from domain.recommend import Interaction, InteractionKind
 from storage.catalog.models import ProductRow
 from storage.models import UserRow
 from storage.recs.models import RecsEventRow
+from tests.e2e.back_office_seed import paid_order
 from tests.e2e.shop_fixtures import seed_goods, shop, shop_mode  # noqa: F401
+from tests.e2e.test_admin import relax_throttle
+from tests.e2e.test_back_office import files_arrived
 from tests.e2e.test_checkout import checkout_to_invoice
 
 OWNER = 9000
@@ -31,30 +35,42 @@ class RecsShop:
 async def seed(kiosk: Sandboxed) -> RecsShop:
     """Goods plus an hour-old history: phone A goes with its case (and the sold-out guard),
     phone C with the charger."""
+    # A reply's second message (a card, a list) may come later than the sandbox's default
+    # 0.15 s of quiet on a loaded machine; wait a little longer before calling it done.
+    kiosk.sandbox.settle = 0.5
     catalog = kiosk.app.services.catalog
     shop = RecsShop()
     phones = (await catalog.create_category(CategoryDraft(Localized("Phones", "手机")))).id
     extras = (await catalog.create_category(CategoryDraft(Localized("Accessories", "配件")))).id
     goods = [
-        ("a", phones, "Alpha Phone", 10), ("b", phones, "Beta Phone", 10),
-        ("c", phones, "Gamma Phone", 10), ("case", extras, "Alpha Case", 10),
-        ("charger", extras, "Fast Charger", 10), ("guard", extras, GUARD, 0),
-    ]  # fmt: skip
+        ("a", phones, "Alpha Phone", 10),
+        ("b", phones, "Beta Phone", 10),
+        ("c", phones, "Gamma Phone", 10),
+        ("case", extras, "Alpha Case", 10),
+        ("charger", extras, "Fast Charger", 10),
+        ("guard", extras, GUARD, 0),
+    ]
     for key, category, title, stock in goods:
         photos = ("https://shop.example/alpha-case.jpg",) if key == "case" else ()
         draft = ProductDraft(
-            sku=key.upper(), category_id=category, title=Localized(title, title),
-            price=1_000, on_hand=stock, photos=photos,
-        )  # fmt: skip
+            sku=key.upper(),
+            category_id=category,
+            title=Localized(title, title),
+            price=1_000,
+            on_hand=stock,
+            photos=photos,
+        )
         shop.ids[key] = (await catalog.create_product(draft)).id
     at = datetime.now(UTC) - timedelta(hours=1)
-    recs = kiosk.app.services.recs
+    recs = kiosk.app.services.recs_runtime
     assert recs is not None
     for n in range(10):
         row = await UserRow.create(
-            telegram_id=500 + n, first_name=f"Shopper {n}", last_seen_at=at,
+            telegram_id=500 + n,
+            first_name=f"Shopper {n}",
+            last_seen_at=at,
             referral_code=secrets.token_hex(8),
-        )  # fmt: skip
+        )
         if n < 8:
             for key in ("a", "case", "guard"):
                 recs.recorder.record(Interaction(row.id, shop.ids[key], InteractionKind.CART, at))
@@ -64,6 +80,18 @@ async def seed(kiosk: Sandboxed) -> RecsShop:
                 recs.recorder.record(Interaction(row.id, shop.ids[key], InteractionKind.VIEW, at))
     await recs.recorder.flush()
     return shop
+
+
+async def start_replies(user, count: int = 2) -> list:  # type: ignore[no-untyped-def]
+    """/start's welcome and, for a returning shopper, the list that follows it a moment
+    later (the sandbox's quiet period is shorter than a loaded machine's DB round trips)."""
+    before = len(user.bot_messages)
+    await user.send("/start")
+    for _ in range(100):
+        if len(user.bot_messages) >= before + count:
+            break
+        await asyncio.sleep(0.05)
+    return user.bot_messages[before:]
 
 
 def goods_in(message) -> list[str]:  # type: ignore[no-untyped-def]
@@ -111,8 +139,8 @@ async def test_card_cart_search_and_for_you(kiosk: Sandboxed) -> None:
     assert "Your cart" in alice.last_bot_message.content
 
     # For you: the bot's own events (view, cart) are Alice's history.
-    await kiosk.app.services.recs.recorder.flush()  # type: ignore[union-attr]
-    replies = await alice.send("/start")
+    await kiosk.app.services.recs_runtime.recorder.flush()  # type: ignore[union-attr]
+    replies = await start_replies(alice)
     assert len(replies) == 2 and "Welcome back" in replies[0].content
     picks = goods_in(replies[1])
     assert "Picked for you" in replies[1].content and picks[0] == "Alpha Case"
@@ -154,7 +182,7 @@ async def test_live_events_are_recorded(kiosk: Sandboxed) -> None:
     await alice.press("Gamma Phone — $10.00")
     await alice.press("♡ Favourite")
     await alice.press("🛒 Add to cart")
-    await kiosk.app.services.recs.recorder.flush()  # type: ignore[union-attr]
+    await kiosk.app.services.recs_runtime.recorder.flush()  # type: ignore[union-attr]
     me = await UserRow.get(telegram_id=1001)
     rows = (
         await RecsEventRow.filter(user_id=me.id)
@@ -163,15 +191,18 @@ async def test_live_events_are_recorded(kiosk: Sandboxed) -> None:
     )
     c = shop.ids["c"]
     assert rows == [
-        (c, "view", None), (c, "search_click", "gamma"), (c, "favourite", None), (c, "cart", None)
-    ]  # fmt: skip
+        (c, "view", None),
+        (c, "search_click", "gamma"),
+        (c, "favourite", None),
+        (c, "cart", None),
+    ]
 
 
 async def test_paid_order_records_purchases(shop: Sandboxed) -> None:
     goods = await seed_goods(shop.app.services.catalog)
     alice = shop.sandbox.user(1002, "Alice")
     order = await checkout_to_invoice(shop, alice, goods, "⭐ Confirm and pay 1200 Stars")
-    recs = shop.app.services.recs
+    recs = shop.app.services.recs_runtime
     assert recs is not None
     await recs.recorder.flush()
     assert not await RecsEventRow.filter(kind="purchase").exists()  # not paid yet
@@ -179,3 +210,108 @@ async def test_paid_order_records_purchases(shop: Sandboxed) -> None:
     await recs.recorder.flush()
     bought = await RecsEventRow.filter(kind="purchase").values_list("user_id", "item_id")
     assert bought == [(order.user_id, goods.mug_id)]  # type: ignore[attr-defined]
+
+
+async def test_buy_again_shelf_after_two_orders(kiosk: Sandboxed) -> None:
+    """Two paid orders: /start offers them again with a one-tap add, and so does the cart;
+    goods with variants open their card instead, a sold-out good is not offered."""
+    relax_throttle(kiosk)
+    shop = await seed(kiosk)
+    alice = kiosk.sandbox.user(1001, "Alice")
+    await alice.send("/start")
+    buyer = await kiosk.app.services.users.repo.get_by_telegram_id(1001)
+    assert buyer is not None
+    await paid_order(kiosk, buyer, shop.ids["case"], qty=1)
+    await paid_order(kiosk, buyer, shop.ids["charger"], qty=1)
+    await kiosk.app.services.recs_runtime.recorder.flush()  # type: ignore[union-attr]
+    await rebuild(kiosk)
+
+    replies = await start_replies(alice)
+    assert len(replies) == 2 and "Buy again" in replies[1].content, alice.transcript()
+    offered = goods_in(replies[1])
+    assert set(offered) == {"Alpha Case", "Fast Charger"}, alice.transcript()
+    assert replies[1].button_texts().count("➕ To cart") == 2
+    await alice.press("➕ To cart", expect_reply=False)
+    answer = alice.last_callback_answer
+    assert answer is not None and "Added" in answer["text"], alice.transcript()
+    await alice.send("/cart")
+    assert "Alpha Case" in alice.last_bot_message.content or "Fast Charger" in (
+        alice.last_bot_message.content
+    )
+    await alice.press("🔁 Buy again")
+    assert "Buy again" in alice.last_bot_message.content
+    assert set(goods_in(alice.last_bot_message)) == {"Alpha Case", "Fast Charger"}
+    await alice.press("⬅️ Back to cart")
+    assert "Your cart" in alice.last_bot_message.content
+
+    # Sold out now: no longer offered; a newcomer has nothing to buy again.
+    await ProductRow.filter(id=shop.ids["charger"]).update(on_hand=0)
+    await alice.send("/buyagain")
+    assert goods_in(alice.last_bot_message) == ["Alpha Case"], alice.transcript()
+    bob = kiosk.sandbox.user(1002, "Bob")
+    await bob.send("/buyagain")
+    assert "Nothing to buy again yet" in bob.last_bot_message.content
+
+    # Alice clears her history: her events go at once, and she is gone from the next model.
+    await alice.send(f"/start p_{shop.ids['case']}")  # a viewed card, so the button shows
+    await alice.send("/profile")
+    await alice.press("🕘 Recently viewed")
+    await alice.press("🧹 Clear history")
+    assert not await RecsEventRow.filter(user_id=buyer.id).exists()
+    await rebuild(kiosk)
+    model = kiosk.app.services.recs.model
+    assert model is not None and buyer.id not in model.ledger.pair_user.tolist()
+    await alice.send("/buyagain")
+    assert "Nothing to buy again yet" in alice.last_bot_message.content, alice.transcript()
+
+
+async def seed_regulars(kiosk: Sandboxed, shoppers: int = 30, teas: int = 14) -> None:
+    """Shoppers who order weekly for five weeks, each their own tea every time (more teas
+    than a list of ten holds, so bestsellers cannot cover everyone)."""
+    catalog = kiosk.app.services.catalog
+    category = (await catalog.create_category(CategoryDraft(Localized("Tea", "茶")))).id
+    tea_ids = []
+    for n in range(teas):
+        draft = ProductDraft(
+            sku=f"TEA-{n}",
+            category_id=category,
+            title=Localized(f"Tea {n}", f"茶 {n}"),
+            price=500,
+            on_hand=50,
+        )
+        tea_ids.append((await catalog.create_product(draft)).id)
+    recorder = kiosk.app.services.recs_runtime.recorder
+    start = datetime.now(UTC) - timedelta(days=40)
+    for n in range(shoppers):
+        row = await UserRow.create(
+            telegram_id=700 + n,
+            first_name=f"Regular {n}",
+            last_seen_at=start,
+            referral_code=secrets.token_hex(8),
+        )
+        for week in range(5):
+            at = start + timedelta(days=7 * week, hours=n)
+            event = Interaction(row.id, tea_ids[n % teas], InteractionKind.PURCHASE, at)
+            recorder.record(event)
+    await recorder.flush()
+
+
+async def test_merchant_sees_the_chosen_blend_and_its_hit_rate(kiosk: Sandboxed) -> None:
+    relax_throttle(kiosk)
+    await seed(kiosk)
+    owner = kiosk.sandbox.user(OWNER, "Owner")
+    replies = await owner.send("/rebuild_recs")
+    assert "Too few repeat customers" in replies[-1].content, owner.transcript()
+
+    await seed_regulars(kiosk)
+    replies = await owner.send("/rebuild_recs full")
+    answer = replies[-1].content
+    assert "Serving: buy again" in answer, owner.transcript()
+    assert "Hit rate on 30 customers' latest orders: 100.0% (bestsellers" in answer
+    assert "× bestsellers" in answer and "(bestsellers 100.0%)" not in answer
+    await owner.send("/report")
+    await owner.press("30 days")
+    sent = await files_arrived(owner)
+    report = sent[0].content
+    assert "Recommendations" in report and "Serving: buy again" in report
+    assert "Hit rate on 30 customers' latest orders" in report

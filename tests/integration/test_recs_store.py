@@ -14,7 +14,11 @@ from domain.recommend import (
 from storage.models import UserRow
 from storage.recs.models import RecsEventRow, RecsSnapshotRow
 from storage.recs.recorder import BatchedEventRecorder
-from storage.recs.repository import TortoiseInteractionSource, TortoiseSnapshotStore
+from storage.recs.repository import (
+    TortoiseForgetLog,
+    TortoiseInteractionSource,
+    TortoiseSnapshotStore,
+)
 
 
 class AllAvailable:
@@ -140,3 +144,35 @@ async def test_rebuild_from_the_database_and_reload_on_another_replica(db: str) 
     replica = RecommendationService(source=source, availability=AllAvailable(), snapshots=store)
     assert await replica.reload() is True
     assert (await replica.similar(102)).item_ids == (await leader.similar(102)).item_ids
+
+
+async def test_a_shopper_who_clears_history_is_gone_from_the_next_model(db: str) -> None:
+    alice, bob = await make_user(11), await make_user(12)
+    old = datetime.now(UTC) - timedelta(hours=2)
+    for day in range(3):
+        at = old - timedelta(days=7 * day)
+        await RecsEventRow.bulk_create(
+            [
+                RecsEventRow(user_id=u, item_id=5, kind="purchase", created_at=at)
+                for u in (alice, bob)
+            ]
+        )
+    service = RecommendationService(
+        source=TortoiseInteractionSource(settle_seconds=0),
+        availability=AllAvailable(),
+        forget_log=TortoiseForgetLog(),
+    )
+    await service.rebuild()
+    assert (await service.buy_again(alice)).item_ids == [5]
+    await service.forget(alice)
+    assert await RecsEventRow.filter(user_id=alice).count() == 0  # the events go at once
+    assert await RecsEventRow.filter(user_id=bob).count() == 3
+    report = await service.rebuild()  # incremental: nothing new, but the request is applied
+    assert report.events_read == 0
+    assert (await service.buy_again(alice)).item_ids == []
+    assert (await service.buy_again(bob)).item_ids == [5]
+    model = service.model
+    assert model is not None and alice not in model.ledger.pair_user.tolist()
+    assert alice not in model.ledger.buy_user.tolist()
+    await service.rebuild()  # the request is applied once; a later rebuild keeps Bob's
+    assert (await service.buy_again(bob)).item_ids == [5]

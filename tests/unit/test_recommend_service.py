@@ -9,6 +9,7 @@ import pytest
 
 from domain.recommend import (
     EventLog,
+    Interaction,
     InteractionKind,
     ItemInfo,
     RecommendationService,
@@ -56,12 +57,13 @@ def two_clusters() -> MemorySource:
     return MemorySource(events(rows))
 
 
-async def test_for_you_follows_the_most_recent_interest() -> None:
+async def test_for_you_weighs_the_whole_history_not_only_the_last_item() -> None:
     source = two_clusters()
-    source.add(events([(ME, A), (ME, C)], start=T0 + timedelta(days=1)))  # C is the latest
+    # A looked at three times long ago, C once just now: A's cluster still leads.
+    source.add(events([(ME, A), (ME, A), (ME, A), (ME, C)], start=T0 + timedelta(days=1)))
     service = await service_for(source)
     page = await service.for_you(ME, k=2)
-    assert page.item_ids == [D, B]
+    assert page.item_ids == [B, D]
     assert {r.reason for r in page.items} == {"history"}
 
 
@@ -71,11 +73,11 @@ async def test_cold_user_gets_trending_then_new_arrivals() -> None:
     service = await service_for(source, catalogue)
     page = await service.for_you(ME, k=10)
     assert page.item_ids == [A, B, C, E]
-    assert [r.reason for r in page.items] == ["trending"] * 3 + ["new"]
+    assert [r.reason for r in page.items] == ["popular"] * 3 + ["new"]
     assert page.has_more is False
 
 
-async def test_user_with_one_item_gets_neighbours_and_trending_blended() -> None:
+async def test_user_with_one_item_gets_neighbours_and_bestsellers_blended() -> None:
     source = two_clusters()
     source.add(events([(7, E), (8, E), (9, E), (10, E)]))  # E is the hottest thing around
     source.add(events([(ME, A)], start=T0 + timedelta(days=1)))
@@ -107,23 +109,29 @@ async def test_goods_dropped_from_the_catalogue_are_not_recommended() -> None:
     assert B not in (await service.trending(k=10)).item_ids
 
 
-async def test_bought_goods_are_not_pushed_again_unless_consumable() -> None:
-    rows = [(u, i) for u in (1, 2, 3) for i in (COFFEE, MUG)]
-    source = MemorySource(events(rows))
-    source.add(events([(ME, COFFEE)], InteractionKind.PURCHASE, start=T0 + timedelta(days=1)))
-    source.add(events([(ME, MUG)], start=T0 + timedelta(days=1, hours=1)))
+def repeat_shop() -> MemorySource:
+    """Coffee is bought again every week by everyone; the mug once."""
+    log: list[Interaction] = []
+    for week in range(4):
+        at = T0 + timedelta(days=7 * week)
+        rows = [(u, COFFEE) for u in (1, 2, 3)]
+        rows += [(u, MUG) for u in (1, 2, 3)] if week == 0 else []
+        log += events(rows, InteractionKind.PURCHASE, start=at)
+    return MemorySource(log)
+
+
+async def test_bought_goods_come_back_only_when_buyers_rebuy_them() -> None:
+    source = repeat_shop()
+    source.add(events([(ME, COFFEE), (ME, MUG)], InteractionKind.PURCHASE, T0 + timedelta(21)))
     catalogue = [ItemInfo(COFFEE, category_id=7), ItemInfo(MUG, category_id=8)]
-
-    durable = await service_for(source, catalogue)
-    assert COFFEE not in (await durable.for_you(ME, k=5)).item_ids
-    assert COFFEE not in (await durable.similar(MUG, k=5, viewer=ME)).item_ids
-    assert COFFEE in (await durable.similar(MUG, k=5)).item_ids  # others may see it
-
-    consumable = await service_for(
-        source, catalogue, config=RecommendConfig(consumable_categories=frozenset({7}))
-    )
-    assert (await consumable.for_you(ME, k=5)).item_ids[0] == COFFEE
-    assert COFFEE in (await consumable.similar(MUG, k=5, viewer=ME)).item_ids
+    service = await service_for(source, catalogue)
+    model = service.model
+    assert model is not None and model.repeatable(COFFEE) and not model.repeatable(MUG)
+    assert COFFEE in (await service.similar(MUG, k=5, viewer=ME)).item_ids
+    assert MUG not in (await service.similar(COFFEE, k=5, viewer=ME)).item_ids
+    assert MUG in (await service.similar(COFFEE, k=5)).item_ids  # others may see it
+    again = await service.buy_again(ME, k=5)
+    assert again.item_ids[0] == COFFEE and {r.reason for r in again.items} == {"again"}
 
 
 async def test_complete_your_order_suggests_basket_companions_not_the_cart() -> None:

@@ -17,9 +17,25 @@ ME = 99
 
 def product(pid: int, active: bool = True) -> Product:
     return Product(
-        pid, f"SKU{pid}", 1, Localized(f"Item {pid}"), Localized(""), "", 100, "USD", None,
-        (), (), (), 5, 0, 3, active, False, T0,
-    )  # fmt: skip
+        pid,
+        f"SKU{pid}",
+        1,
+        Localized(f"Item {pid}"),
+        Localized(""),
+        "",
+        100,
+        "USD",
+        None,
+        (),
+        (),
+        (),
+        5,
+        0,
+        3,
+        active,
+        False,
+        T0,
+    )
 
 
 class Products:
@@ -45,9 +61,11 @@ def baskets() -> MemorySource:
 
 async def shelves_for(source: MemorySource, out=(), built: bool = True) -> ShelfService:
     recs = RecommendationService(
-        source=source, availability=SetAvailability(out), catalogue=ListCatalogue(),
+        source=source,
+        availability=SetAvailability(out),
+        catalogue=ListCatalogue(),
         clock=lambda: T0 + timedelta(days=1),
-    )  # fmt: skip
+    )
     if built:
         await recs.rebuild()
     return ShelfService(recs, Products(), Products())
@@ -84,7 +102,7 @@ async def test_for_you_is_personal_only_with_history() -> None:
     assert mine.personal and {p.id for p in mine.products[:2]} == {CASE, GUARD}
     assert PHONE not in [p.id for p in mine.products]
     stranger = await shelves.for_you(12345)
-    assert not stranger.empty and not stranger.personal  # trending only
+    assert not stranger.empty and not stranger.personal  # bestsellers only
 
 
 async def test_forged_pages_are_clamped() -> None:
