@@ -244,6 +244,10 @@ class CartService:
         line = (await self.view(user_id)).line(line_id)
         quantity = min(line.quantity + delta, MAX_QUANTITY, max(line.available, 0))
         if delta > 0 and quantity <= line.quantity:
+            if line.available > line.quantity:  # the stock has more: the cap is the reason
+                raise LimitReached(
+                    N_("At most {max} of one item fit in an order."), max=MAX_QUANTITY
+                )
             raise OutOfStock(N_("Only {count} left in stock."), count=line.available)
         if quantity <= 0:
             await self.carts.remove(user_id, line_id)

@@ -56,6 +56,7 @@ class OrderDetails:
     events: list[OrderEvent]
     payment: PaymentRecord | None
     actions: list[Action]  # what the board may do with it now
+    refundable: int = 0  # what "Confirm refund" gives back: paid less earlier refunds
 
 
 def shipment(carrier: str, number: str) -> str:
@@ -71,7 +72,7 @@ class OrderBoard:
     def __init__(
         self, repo: OrderBoardRepository, orders: OrderService, buyers: BuyerLookup,
         audit: AuditService,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.repo = repo
         self.orders = orders
         self.buyers = buyers
@@ -100,6 +101,7 @@ class OrderBoard:
             actions=allowed_actions(
                 order.status, order.payment_status, order.fulfilment_status, BOARD_ACTIONS
             ),
+            refundable=await self.orders.refundable(order),
         )
 
     async def act(

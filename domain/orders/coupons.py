@@ -152,7 +152,7 @@ class CouponAdmin:
             raise CouponCodeTaken(code=draft.code)
         await self.audit.record(actor, "coupons.create", f"coupon:{coupon.id}",
                                 {"code": coupon.code, "kind": coupon.kind.value,
-                                 "value": coupon.value})  # fmt: skip
+                                 "value": coupon.value})
         return coupon
 
     async def page(self, page: int = 1) -> CouponPage:

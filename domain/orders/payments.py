@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -147,7 +148,7 @@ class PaymentService:
         return Invoice(
             order, self.signer.sign(order.id, order.expires_at), order.pay_currency,
             invoice_prices(order), order.pay_method, flexible,
-        )  # fmt: skip
+        )
 
     async def _claimed_order(self, user_id: int, payload: str, now: datetime) -> Order:
         claim = self.signer.verify(payload)
@@ -160,13 +161,14 @@ class PaymentService:
     async def shipping_options(
         self, user_id: int, payload: str, now: datetime
     ) -> list[ShippingOption]:
-        """Options for a flexible invoice's shipping_query."""
+        """Options for a flexible invoice's shipping_query, priced for this order (free when
+        the buyer's tier ships it free)."""
         order = await self._claimed_order(user_id, payload, now)
         if order.status is not OrderStatus.PENDING_PAYMENT:
             raise PaymentRefused(N_("This order is no longer waiting for payment."))
         if not self.config.shipping:
             raise PaymentRefused(N_("We can't ship to this address."))
-        return list(self.config.shipping)
+        return [replace(o, price=order.shipping_price(o)) for o in self.config.shipping]
 
     def expected_amount(self, order: Order, shipping_option_id: str | None) -> int:
         if order.shipping_option_id is not None or order.pay_method is PayMethod.STARS:
@@ -174,7 +176,7 @@ class PaymentService:
         option = self.config.option(shipping_option_id)
         if option is None:
             raise PaymentRefused(N_("Please choose a shipping option."))
-        return order.pay_amount + option.price
+        return order.pay_amount + order.shipping_price(option)
 
     async def pre_checkout(
         self,
@@ -238,17 +240,18 @@ class PaymentService:
         changes: dict[str, object] = {}
         option = self.config.option(shipping_option_id)
         if order.shipping_option_id is None and option is not None:
+            price = order.shipping_price(option)
             changes = {
                 "shipping_option_id": option.id, "shipping_title_en": option.title.en,
-                "shipping_title_zh": option.title.zh, "shipping": option.price,
-                "pay_amount": order.pay_amount + option.price,
-            }  # fmt: skip
+                "shipping_title_zh": option.title.zh, "shipping": price,
+                "pay_amount": order.pay_amount + price,
+            }
             if address:
                 changes["address"] = address[:300]
         record = PaymentRecord(
             order.id, order.user_id, telegram_user_id, charge_id, provider_charge_id,
             currency, total_amount, False, now,
-        )  # fmt: skip
+        )
         try:
             if order.status is OrderStatus.PENDING_PAYMENT:
                 change = await self.orders.pay(order, record, now, changes)
@@ -281,7 +284,7 @@ def invoice_prices(order: Order) -> tuple[InvoicePrice, ...]:
         prices.append(
             InvoicePrice(PriceKind.GOODS, order.subtotal - order.discount,
                          note=order.coupon_code or "")
-        )  # fmt: skip
+        )
     else:
         prices += [
             InvoicePrice(PriceKind.ITEM, line.amount, line.title, line.quantity)
@@ -290,3 +293,48 @@ def invoice_prices(order: Order) -> tuple[InvoicePrice, ...]:
     if order.shipping > 0:
         prices.append(InvoicePrice(PriceKind.SHIPPING, order.shipping, order.shipping_title))
     return tuple(p for p in prices if p.amount > 0)
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceForm:
+    """An invoice as Telegram's sendInvoice and createInvoiceLink take it, texts translated:
+    the chat sends it as a message, the Mini App asks for a link to it (one rule for both)."""
+
+    title: str  # 1-32 characters
+    description: str  # 1-255 characters
+    payload: str
+    currency: str
+    prices: tuple[tuple[str, int], ...]  # (label of at most 64 characters, amount)
+    provider_token: str  # "" for Stars
+    flexible: bool  # shipping chosen (and the address asked) in Telegram's payment form
+
+
+def invoice_form(
+    invoice: Invoice, locale: str, provider_token: str, translate: Callable[[str], str]
+) -> InvoiceForm:
+    """The invoice's title, description and price labels in `locale` (`translate` turns a
+    msgid into that language); card invoices carry the provider token, Stars none."""
+    order = invoice.order
+    labels: list[tuple[str, int]] = []
+    for price in invoice.prices:
+        if price.kind is PriceKind.ITEM and price.title is not None:
+            label = f"{price.title.get(locale)} × {price.quantity}"
+        elif price.kind is PriceKind.GOODS and price.note:
+            label = translate(N_("Goods (coupon {code})")).format(code=price.note)
+        elif price.kind is PriceKind.GOODS:
+            label = translate(N_("Goods (discounts applied)"))
+        elif price.kind is PriceKind.SHIPPING and price.title is not None:
+            label = translate(N_("Shipping: {option}")).format(option=price.title.get(locale))
+        else:
+            label = translate(N_("Order #{id}")).format(id=order.id)
+        labels.append((label[:64], price.amount))
+    description = ", ".join(f"{line.title.get(locale)} × {line.quantity}" for line in order.lines)
+    return InvoiceForm(
+        title=translate(N_("Order #{id}")).format(id=order.id)[:32],
+        description=(description or translate(N_("Your order")))[:255],
+        payload=invoice.payload,
+        currency=invoice.currency,
+        prices=tuple(labels),
+        provider_token=provider_token if invoice.method is PayMethod.CARD else "",
+        flexible=invoice.flexible,
+    )

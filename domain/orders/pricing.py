@@ -133,6 +133,24 @@ def totals(currency: str, lines: Sequence[PricedLine], discount: int, shipping: 
     return Totals(currency, subtotal, min(max(discount, 0), subtotal), max(shipping, 0))
 
 
+def keep_minimum_charge(
+    subtotal: int, shipping: int, coupon: int, tier: int, min_charge: int
+) -> tuple[int, int]:
+    """The coupon's and the tier's discounts, trimmed so that the goods left plus `shipping`
+    still cost at least `min_charge` (the coupon, `tier`).
+
+    A payment of 0 can't be sent as an invoice at all, and Telegram refuses tiny ones, so a
+    100% coupon (or a fixed one covering everything) plus free shipping would make an order
+    nobody can pay that holds its stock until it expires. The automatic tier discount gives
+    way first, then the coupon; an order that costs less than the minimum anyway keeps none.
+    Loyalty applies the same floor to points (domain.loyalty.rules.checkout_benefits).
+    """
+    room = max(subtotal + shipping - max(min_charge, 0), 0)
+    kept_coupon = min(max(coupon, 0), room)
+    kept_tier = min(max(tier, 0), room - kept_coupon)
+    return kept_coupon, kept_tier
+
+
 def stars_amount(amount: int, currency: str, minor_units_per_star: int) -> int:
     """The price in whole Telegram Stars of `amount` minor units (rounded up, at least 1).
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -18,7 +19,7 @@ from domain.catalog.types import Page, clamp_page
 from domain.kernel.errors import ValidationError
 from domain.kernel.i18n import N_
 from domain.kernel.text import clean_line
-from domain.orders.pricing import STARS, stars_amount
+from domain.orders.pricing import STARS, keep_minimum_charge, plain_money, stars_amount
 from domain.orders.states import (
     BUYER_ACTIONS,
     Action,
@@ -101,6 +102,10 @@ class OrderRepository(Protocol):
 
     async def payment_for(self, order_id: int) -> PaymentRecord | None: ...
 
+    async def refunded(self, order_id: int) -> int:
+        """The sum of the refunds recorded for the order (in its pay currency)."""
+        ...
+
     async def overdue(self, now: datetime, limit: int) -> list[int]: ...
 
     async def delivered_before(self, moment: datetime, limit: int) -> list[int]: ...
@@ -180,9 +185,11 @@ class OrderService:
             OrderLine(line.item.product_id, line.item.variant_id, line.sku, line.title,
                       line.variant_label, line.unit_price, line.quantity)
             for line in cart.lines
-        )  # fmt: skip
+        )
         t = await self.checkout_totals(user_id, cart, points, now)
         b = t.benefits
+        # A coupon the minimum charge left nothing to take off isn't used up by this order.
+        coupon = cart.coupon if t.coupon_discount else None
         pay_currency = STARS if method is PayMethod.STARS else cart.currency
         pay_amount = t.total
         if method is PayMethod.STARS:
@@ -193,30 +200,50 @@ class OrderService:
             pay_currency=pay_currency, pay_amount=pay_amount, address=address.one_line(),
             shipping_option_id=shipping.id if shipping else None,
             shipping_title=shipping.title if shipping else None,
-            coupon_id=cart.coupon.id if cart.coupon else None,
-            coupon_code=cart.coupon.code if cart.coupon else None,
-            once_per_customer=bool(cart.coupon and cart.coupon.once_per_customer),
+            coupon_id=coupon.id if coupon else None,
+            coupon_code=coupon.code if coupon else None,
+            once_per_customer=bool(coupon and coupon.once_per_customer),
             created_at=now, expires_at=now + self.config.reservation,
             points_redeemed=b.points, points_discount=b.points_discount, tier_name=b.tier_name,
-            tier_discount=b.tier_discount,
-        )  # fmt: skip
+            tier_discount=b.tier_discount, free_shipping=b.free_shipping,
+        )
         return await self.repo.place(draft)
 
     async def checkout_totals(
         self, user_id: int, cart: CartView, points: int, now: datetime
     ) -> CheckoutTotals:
         """The cart's totals with the shopper's tier benefits and `points` applied (the same
-        numbers at review and when placing)."""
+        numbers at review and when placing). Discounts stop at `config.min_charge`
+        (pricing.keep_minimum_charge), so every order can be paid."""
         t = cart.totals
         benefits = Benefits()
         if self.benefits is not None:
-            benefits = await self.benefits.quote(
-                user_id, t.subtotal - t.discount, t.shipping, points, now
-            )
+            benefits = await self._quote(user_id, cart, points, now)
         elif points:
             raise ValidationError(N_("Points can't be used in this shop."))
         shipping = 0 if benefits.free_shipping else t.shipping
-        return CheckoutTotals(cart.currency, t.subtotal, t.discount, shipping, benefits)
+        coupon, tier = keep_minimum_charge(
+            t.subtotal, shipping, t.discount, benefits.tier_discount, self.config.min_charge
+        )
+        held = (coupon, tier) != (t.discount, benefits.tier_discount)
+        if tier != benefits.tier_discount:
+            benefits = replace(benefits, tier_discount=tier)
+        return CheckoutTotals(cart.currency, t.subtotal, coupon, shipping, benefits, held)
+
+    async def _quote(self, user_id: int, cart: CartView, points: int, now: datetime) -> Benefits:
+        assert self.benefits is not None
+        t = cart.totals
+        goods = t.subtotal - t.discount
+        if cart.shipping is None and self.config.flexible:
+            # The option is chosen later in Telegram's payment form: ask whether the tier
+            # ships this order free at any price (the order remembers it). Points stay checked
+            # against the goods alone, as shipping can only add to the total.
+            probe = max((option.price for option in self.config.shipping), default=0)
+            if probe > 0:
+                quoted = await self.benefits.quote(user_id, goods, probe, points, now)
+                if quoted.free_shipping:
+                    return quoted
+        return await self.benefits.quote(user_id, goods, t.shipping, points, now)
 
     # ---- reading (expiry is also checked here, lazily) ----
 
@@ -406,7 +433,7 @@ class OrderService:
         refund = RefundRecord(
             order_id, amount, order.pay_currency, PayMethod.STARS, "telegram",
             order.refund_reason or "", now,
-        )  # fmt: skip
+        )
         return await self._move(order, Action.REFUND, "telegram", now, refund=refund)
 
     async def merchant_action(
@@ -434,20 +461,45 @@ class OrderService:
         if action is Action.DELIVER:
             changes["delivered_at"] = now
         if action in (Action.REFUND, Action.PARTIAL_REFUND):
-            if order.pay_method is PayMethod.STARS and action is Action.REFUND:
+            if order.pay_method is PayMethod.STARS:
+                if amount not in (None, order.pay_amount):
+                    # refundStarPayment gives back the whole payment, never a part of it.
+                    raise ValidationError(N_("Stars can only be refunded in full: refund the "
+                                             "order without an amount."))
                 # Check the table before Telegram moves any Stars, not after.
-                transition_for(order.status, action, order.payment_status,
-                               order.fulfilment_status)  # fmt: skip
+                transition_for(order.status, Action.REFUND, order.payment_status,
+                               order.fulfilment_status)
                 change = OrderChange(order, ())
                 return await self._refund_stars_if_any(change, now)
-            refund_amount = order.pay_amount if amount is None else amount
-            if not 0 < refund_amount <= order.pay_amount:
-                raise ValidationError(N_("The refund must be more than 0 and at most the total."))
+            action, refund_amount = await self._refund_amount(order, amount)
             refund = RefundRecord(
                 order.id, refund_amount, order.pay_currency, order.pay_method, actor,
                 order.refund_reason or "", now,
-            )  # fmt: skip
+            )
         return await self._move(order, action, actor, now, note, changes=changes, refund=refund)
+
+    async def refundable(self, order: Order) -> int:
+        """What a refund may still give back: what was paid less the refunds recorded."""
+        return order.pay_amount - await self.repo.refunded(order.id)
+
+    async def _refund_amount(self, order: Order, amount: int | None) -> tuple[Action, int]:
+        """What a card refund gives back, and whether that is all of the rest: never more than
+        was paid less what earlier (partial) refunds gave back. No amount means the rest."""
+        # A refund of any size needs the order where the table allows one (else refused as
+        # such, not blamed on the amount).
+        transition_for(order.status, Action.REFUND, order.payment_status,
+                       order.fulfilment_status)
+        left = await self.refundable(order)
+        if left <= 0:
+            raise ValidationError(N_("Everything paid for this order has been refunded already."))
+        if amount is None or amount == left:
+            return Action.REFUND, left
+        if not 0 < amount < left:
+            raise ValidationError(
+                N_("The refund must be more than 0 and at most the {amount} not yet refunded."),
+                amount=plain_money(left, order.pay_currency),
+            )
+        return Action.PARTIAL_REFUND, amount
 
 
 def _merge_lines(lines: Sequence[OrderLine] | Any) -> tuple[OrderLine, ...]:
@@ -459,6 +511,6 @@ def _merge_lines(lines: Sequence[OrderLine] | Any) -> tuple[OrderLine, ...]:
             first = merged[key]
             line = OrderLine(first.product_id, first.variant_id, first.sku, first.title,
                              first.variant_label, first.unit_price,
-                             first.quantity + line.quantity)  # fmt: skip
+                             first.quantity + line.quantity)
         merged[key] = line
     return tuple(merged.values())

@@ -129,7 +129,7 @@ _TABLE: list[Transition] = [
     ],
     Transition(S.RETURNED, A.REFUND, S.RETURNED, payment=P.REFUNDED,
                needs_payment=frozenset({P.REFUND_PENDING, P.PARTIALLY_REFUNDED})),
-]  # fmt: skip
+]
 
 TRANSITIONS: dict[tuple[OrderStatus, Action], Transition] = {
     (t.source, t.action): t for t in _TABLE

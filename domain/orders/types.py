@@ -43,6 +43,9 @@ class CheckoutConfig:
     stars: bool = False
     minor_units_per_star: int = 2
     flexible: bool = False  # the shipping option is chosen in Telegram's payment form
+    # Discounts never bring a total below this (Telegram refuses a payment of 0 and tiny
+    # ones; loyalty keeps the same floor for points): domain.orders.pricing.keep_minimum_charge
+    min_charge: int = 100
 
     @property
     def methods(self) -> list[PayMethod]:
@@ -94,6 +97,9 @@ class OrderDraft:
     points_discount: int = 0
     tier_name: str | None = None
     tier_discount: int = 0
+    # The shopper's tier ships this order free: whatever option is chosen later in Telegram's
+    # payment form (a flexible invoice) costs nothing.
+    free_shipping: bool = False
 
     @property
     def total(self) -> int:
@@ -126,6 +132,9 @@ class CheckoutTotals:
     coupon_discount: int
     shipping: int  # after free shipping
     benefits: Benefits = field(default_factory=Benefits)
+    # The coupon and tier discounts were trimmed to keep the total at `min_charge`
+    # (pricing.keep_minimum_charge): the shopper is told why the discount is smaller.
+    held_at_minimum: bool = False
 
     @property
     def discount(self) -> int:
@@ -172,10 +181,15 @@ class Order:
     expires_at: datetime
     paid_at: datetime | None = None
     delivered_at: datetime | None = None
+    free_shipping: bool = False  # see OrderDraft.free_shipping
 
     @property
     def total(self) -> int:
         return grand_total(self.subtotal, self.discount, self.shipping)
+
+    def shipping_price(self, option: ShippingOption) -> int:
+        """What `option` costs this order when it is chosen in Telegram's payment form."""
+        return 0 if self.free_shipping else option.price
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status is OrderStatus.PENDING_PAYMENT and now >= self.expires_at

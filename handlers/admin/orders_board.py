@@ -103,7 +103,7 @@ def details_view(d: OrderDetails, locale: str) -> tuple[str, InlineKeyboardMarku
     order = d.order
     buyer = _("Buyer: {name} (id {tg}){phone}").format(
         name=esc(d.buyer.name), tg=d.buyer.telegram_id,
-        phone=f" · {esc(d.buyer.phone)}" if d.buyer.phone else "")  # fmt: skip
+        phone=f" · {esc(d.buyer.phone)}" if d.buyer.phone else "")
     payment = _("Payment: {method}, {status}").format(
         method=order.pay_method.value, status=_(PAYMENT_NAMES[order.payment_status]))
     if d.payment is not None:
@@ -113,14 +113,14 @@ def details_view(d: OrderDetails, locale: str) -> tuple[str, InlineKeyboardMarku
     kb = InlineKeyboard()
     for action in d.actions:
         kb.button(text=action_label(action),
-                  callback_data=BoardCb(act="a", id=order.id, s=action))  # fmt: skip
+                  callback_data=BoardCb(act="a", id=order.id, s=action))
     kb.button(text=_("⬅️ Back to list"), callback_data=BoardCb(act="l", s=order.status))
     kb.adjust(2)
     return text, kb.as_markup()
 
 
 async def _show_order(target: Message | CallbackQuery, board: OrderBoard, order_id: int,
-                      locale: str, notice: str | None = None) -> None:  # fmt: skip
+                      locale: str, notice: str | None = None) -> None:
     details = await board.details(order_id, datetime.now(UTC))
     text, markup = details_view(details, locale)
     if notice and isinstance(target, Message):
@@ -129,7 +129,7 @@ async def _show_order(target: Message | CallbackQuery, board: OrderBoard, order_
 
 
 async def _tell(bot: Bot, board: OrderBoard, users: UserService, i18n_core: I18n,
-                change: OrderChange) -> Order:  # fmt: skip
+                change: OrderChange) -> Order:
     change = await settle_stars_refund(bot, board.orders, change, datetime.now(UTC))
     await notify_buyer(bot, users, i18n_core, change)
     return change.order
@@ -143,7 +143,7 @@ async def orders_section(query: CallbackQuery, state: FSMContext, board: OrderBo
 
 @router.callback_query(BoardCb.filter(F.act == "l"))
 async def status_list(query: CallbackQuery, callback_data: BoardCb, state: FSMContext,
-                      board: OrderBoard, locale: str) -> None:  # fmt: skip
+                      board: OrderBoard, locale: str) -> None:
     await state.clear()
     try:
         status = OrderStatus(callback_data.s)
@@ -155,7 +155,7 @@ async def status_list(query: CallbackQuery, callback_data: BoardCb, state: FSMCo
 
 @router.callback_query(BoardCb.filter(F.act == "o"))
 async def open_order(query: CallbackQuery, callback_data: BoardCb, state: FSMContext,
-                     board: OrderBoard, locale: str) -> None:  # fmt: skip
+                     board: OrderBoard, locale: str) -> None:
     await state.clear()
     await _show_order(query, board, callback_data.id, locale)
 
@@ -163,7 +163,7 @@ async def open_order(query: CallbackQuery, callback_data: BoardCb, state: FSMCon
 @router.callback_query(BoardCb.filter(F.act.in_({"a", "y"})))
 async def order_action(query: CallbackQuery, callback_data: BoardCb, state: FSMContext,
                        board: OrderBoard, users: UserService, bot: Bot, i18n_core: I18n,
-                       locale: str) -> None:  # fmt: skip
+                       locale: str) -> None:
     try:
         action = Action(callback_data.s)
     except ValueError:
@@ -172,7 +172,7 @@ async def order_action(query: CallbackQuery, callback_data: BoardCb, state: FSMC
     details = await board.details(callback_data.id, datetime.now(UTC))  # OrderNotFound if forged
     if action not in details.actions:
         await query.answer(_("This can't be done with the order in its current state."),
-                           show_alert=True)  # fmt: skip
+                           show_alert=True)
         return
     back = InlineKeyboard()
     back.button(text=_("✖️ Cancel"), callback_data=BoardCb(act="o", id=details.order.id))
@@ -180,30 +180,30 @@ async def order_action(query: CallbackQuery, callback_data: BoardCb, state: FSMC
         await state.set_state(ShipForm.carrier)
         await state.update_data(order_id=details.order.id)
         await show(query, _("Order #{id}: which carrier ships it? (e.g. DHL, UPS, SF Express)")
-                   .format(id=details.order.id), back.as_markup())  # fmt: skip
+                   .format(id=details.order.id), back.as_markup())
         return
     if action is Action.CANCEL:
         await state.set_state(CancelForm.reason)
         await state.update_data(order_id=details.order.id)
         await show(query, _("Order #{id}: why is it cancelled? The buyer sees the reason in the "
                             "order's timeline.").format(id=details.order.id),
-                   back.as_markup())  # fmt: skip
+                   back.as_markup())
         return
     if action in (Action.REFUND, Action.RETURN) and callback_data.act == "a":
         ask = (_("Confirm that order #{id} has been refunded ({amount})?")
                if action is Action.REFUND else
-               _("Confirm that the goods of order #{id} are back in stock?"))  # fmt: skip
+               _("Confirm that the goods of order #{id} are back in stock?"))
         kb = InlineKeyboard()
         kb.button(text=_("✅ Yes"), callback_data=BoardCb(act="y", id=details.order.id, s=action))
         kb.button(text=_("✖️ No"), callback_data=BoardCb(act="o", id=details.order.id))
-        amount = money(details.order.pay_amount, details.order.pay_currency, locale)
+        amount = money(details.refundable, details.order.pay_currency, locale)
         await show(query, ask.format(id=details.order.id, amount=amount), kb.as_markup())
         return
     change = await board.act(query.from_user.id, details.order.id, action, datetime.now(UTC))
     order = await _tell(bot, board, users, i18n_core, change)
     await _show_order(query, board, order.id, locale,
                       _("Order #{id} is now: {status}").format(
-                          id=order.id, status=status_name(order.status)))  # fmt: skip
+                          id=order.id, status=status_name(order.status)))
 
 
 @router.message(ShipForm.carrier, F.text, NOT_COMMAND)
@@ -219,12 +219,12 @@ async def got_carrier(message: Message, state: FSMContext) -> None:
 async def got_tracking(
     message: Message, state: FSMContext, board: OrderBoard, users: UserService, bot: Bot,
     i18n_core: I18n, locale: str,
-) -> None:  # fmt: skip
+) -> None:
     assert message.from_user is not None
     data = await state.get_data()
     tracking = shipment(str(data.get("carrier", "")), message.text or "")
     change = await board.act(message.from_user.id, int(data["order_id"]), Action.SHIP,
-                             datetime.now(UTC), tracking=tracking)  # fmt: skip
+                             datetime.now(UTC), tracking=tracking)
     await state.clear()
     order = await _tell(bot, board, users, i18n_core, change)
     await _show_order(message, board, order.id, locale,
@@ -235,16 +235,16 @@ async def got_tracking(
 async def got_reason(
     message: Message, state: FSMContext, board: OrderBoard, users: UserService, bot: Bot,
     i18n_core: I18n, locale: str,
-) -> None:  # fmt: skip
+) -> None:
     assert message.from_user is not None
     data = await state.get_data()
     change = await board.act(message.from_user.id, int(data["order_id"]), Action.CANCEL,
-                             datetime.now(UTC), reason=message.text or "")  # fmt: skip
+                             datetime.now(UTC), reason=message.text or "")
     await state.clear()
     order = await _tell(bot, board, users, i18n_core, change)
     await _show_order(message, board, order.id, locale,
                       _("Order #{id} is now: {status}").format(
-                          id=order.id, status=status_name(order.status)))  # fmt: skip
+                          id=order.id, status=status_name(order.status)))
 
 
 @router.message(ShipForm.carrier, NOT_COMMAND)

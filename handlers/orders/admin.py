@@ -38,13 +38,13 @@ COMMANDS = {
 async def merchant_action(
     message: Message, command: CommandObject, bot: Bot, user: User, users: UserService,
     orders: OrderService, i18n_core: I18n,
-) -> None:  # fmt: skip
+) -> None:
     args = (command.args or "").split()
     order_id = whole_number(args[0]) if args else None
     if order_id is None or order_id >= 2**31:
         # The placeholders look like HTML tags: escape them, the message is parsed as HTML.
         await message.answer(esc(_("Usage: /{command} <order number> [tracking number or amount]")
-                                 .format(command=command.command)))  # fmt: skip
+                                 .format(command=command.command)))
         return
     rest = " ".join(args[1:])
     action = COMMANDS[command.command]
@@ -61,4 +61,4 @@ async def merchant_action(
     await message.answer(
         _("Order #{id} is now: {status}").format(id=order_id, status=status)
         + "\n\n" + order_text(change.order, user.locale)
-    )  # fmt: skip
+    )

@@ -13,11 +13,12 @@ from pydantic import Field
 
 from domain.cart.service import CartEmpty, CartNeedsReview, CartService
 from domain.kernel.shop import ShopProfile
-from domain.orders.payments import Invoice, PaymentService, PriceKind
+from domain.orders.payments import Invoice, InvoiceForm, PaymentService, invoice_form
 from domain.orders.pricing import stars_amount
-from domain.orders.service import CheckoutTotals, OrderService, PayMethod
+from domain.orders.service import OrderService, PayMethod
+from domain.orders.types import CheckoutTotals
 from domain.users.service import User, UserService
-from handlers.cart.view import CartCb
+from handlers.cart.callbacks import CartCb
 from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit, show
 from handlers.keyboard import InlineKeyboard
@@ -46,7 +47,7 @@ class CheckoutCb(CallbackData, prefix="co"):
 async def choose_address(
     query: CallbackQuery, user: User, users: UserService, carts: CartService,
     orders: OrderService,
-) -> None:  # fmt: skip
+) -> None:
     cart = await carts.view(user.id, now=datetime.now(UTC))
     if cart.empty:
         raise CartEmpty()
@@ -122,19 +123,23 @@ async def review(
     if t.coupon_discount and cart.coupon is not None:
         coupon = money(t.coupon_discount, cart.currency, loc)
         lines.append(_("Discount ({code}): −{amount}").format(
-            code=esc(cart.coupon.code), amount=coupon))  # fmt: skip
+            code=esc(cart.coupon.code), amount=coupon))
     lines += benefit_lines(t, loc)
+    if t.held_at_minimum:
+        least = money(orders.config.min_charge, cart.currency, loc)
+        lines.append(_("Discounts stop at {amount}, the smallest payment we can take.").format(
+            amount=least))
     if option is None:
         lines.append(_("Shipping: chosen in the payment form"))
     else:
         shipping = money(t.shipping, cart.currency, loc)
         lines.append(_("Shipping ({option}): {amount}").format(
-            option=esc(option.title.get(loc)), amount=shipping))  # fmt: skip
+            option=esc(option.title.get(loc)), amount=shipping))
     lines.append(_("<b>Total: {amount}</b>").format(amount=money(t.total, cart.currency, loc)))
     lines.append(_("Deliver to: {address}").format(address=esc(address.one_line())))
     minutes = int(orders.config.reservation.total_seconds() // 60)
     lines += ["", _("Your items are reserved for {minutes} minutes once you confirm.").format(
-        minutes=minutes)]  # fmt: skip
+        minutes=minutes)]
     kb = InlineKeyboard()
     methods = orders.config.methods
     if option is None:  # Stars invoices can't be flexible: shipping must be known up front
@@ -146,7 +151,7 @@ async def review(
             stars = stars_amount(t.total, cart.currency, orders.config.minor_units_per_star)
             label = _("⭐ Confirm and pay {stars} Stars").format(stars=stars)
         kb.button(text=label, callback_data=CheckoutCb(a="p", ad=address.id, o=callback_data.o,
-                                                       m=method, pt=callback_data.pt))  # fmt: skip
+                                                       m=method, pt=callback_data.pt))
     points_button(kb, t, CheckoutCb(a="r", ad=address.id, o=callback_data.o), loc)
     if not methods:
         lines += ["", _("Payments are not available right now. Please try again later.")]
@@ -174,14 +179,14 @@ async def place_order(
     now = datetime.now(UTC)
     order = await orders.place(user.id, address, callback_data.o or None,
                                PayMethod(callback_data.m), now,
-                               points=callback_data.pt)  # fmt: skip
+                               points=callback_data.pt)
     invoice = await payments.invoice(user.id, order.id, now)
     await show(
         query,
         _("🧾 Order #{id} is placed and your items are reserved until {time}. "
           "Pay with the invoice below.").format(id=order.id, time=when(order.expires_at)),
         notice=_("Order placed."),
-    )  # fmt: skip
+    )
     await send_invoice(bot, user, invoice, shop)
 
 
@@ -191,17 +196,17 @@ def benefit_lines(t: CheckoutTotals, loc: str) -> list[str]:
     if b.tier_discount:
         amount = money(b.tier_discount, t.currency, loc)
         out.append(_("Member discount ({tier}): −{amount}").format(
-            tier=esc(b.tier_name or ""), amount=amount))  # fmt: skip
+            tier=esc(b.tier_name or ""), amount=amount))
     if b.free_shipping:
         out.append(_("Free shipping ({tier})").format(tier=esc(b.tier_name or "")))
     if b.points:
         out.append(_("Points used ({points}): −{amount}").format(
-            points=b.points, amount=money(b.points_discount, t.currency, loc)))  # fmt: skip
+            points=b.points, amount=money(b.points_discount, t.currency, loc)))
     return out
 
 
 def points_button(kb: InlineKeyboard, t: CheckoutTotals, back: CheckoutCb,
-                  loc: str) -> None:  # fmt: skip
+                  loc: str) -> None:
     """Use as many points as allowed (balance and cap), or stop using them."""
     b = t.benefits
     if b.points:
@@ -209,49 +214,33 @@ def points_button(kb: InlineKeyboard, t: CheckoutTotals, back: CheckoutCb,
     elif b.points_max > 0 and b.balance > 0:
         usable = min(b.points_max, b.balance)
         kb.button(text=_("🎁 Use {points} points").format(points=usable),
-                  callback_data=back.model_copy(update={"pt": usable}))  # fmt: skip
+                  callback_data=back.model_copy(update={"pt": usable}))
 
 
-def invoice_labels(invoice: Invoice, locale: str) -> list[LabeledPrice]:
-    out = []
-    for price in invoice.prices:
-        if price.kind is PriceKind.ITEM and price.title is not None:
-            label = f"{price.title.get(locale)} × {price.quantity}"
-        elif price.kind is PriceKind.GOODS and price.note:
-            label = _("Goods (coupon {code})").format(code=price.note)
-        elif price.kind is PriceKind.GOODS:
-            label = _("Goods (discounts applied)")
-        elif price.kind is PriceKind.SHIPPING and price.title is not None:
-            label = _("Shipping: {option}").format(option=price.title.get(locale))
-        else:
-            label = _("Order #{id}").format(id=invoice.order.id)
-        out.append(LabeledPrice(label=label[:64], amount=price.amount))
-    return out
+def invoice_labels(form: InvoiceForm) -> list[LabeledPrice]:
+    return [LabeledPrice(label=label, amount=amount) for label, amount in form.prices]
 
 
 async def send_invoice(bot: Bot, user: User, invoice: Invoice, shop: ShopProfile) -> None:
-    """sendInvoice: card through the provider token, or Stars with one price and no token."""
-    order = invoice.order
-    description = ", ".join(
-        f"{line.title.get(user.locale)} × {line.quantity}" for line in order.lines
-    )
-    token = shop.provider_token if invoice.method is PayMethod.CARD else ""
+    """sendInvoice: card through the provider token, or Stars with one price and no token
+    (domain.orders.payments.invoice_form, shared with the Mini App's invoice links)."""
+    form = invoice_form(invoice, user.locale, shop.provider_token, _)
     kb = InlineKeyboard()
     kb.button(
         text=_("Pay {amount}").format(amount=money(invoice.total, invoice.currency, user.locale)),
         pay=True,
     )
-    kb.button(text=_("🧾 Order details"), callback_data=OrdersCb(a="v", id=order.id))
+    kb.button(text=_("🧾 Order details"), callback_data=OrdersCb(a="v", id=invoice.order.id))
     kb.adjust(1)
     await bot.send_invoice(
         chat_id=user.telegram_id,
-        title=_("Order #{id}").format(id=order.id)[:32],
-        description=(description or _("Your order"))[:255],
-        payload=invoice.payload,
-        currency=invoice.currency,
-        prices=invoice_labels(invoice, user.locale),
-        provider_token=token,
-        is_flexible=invoice.flexible,
-        need_shipping_address=invoice.flexible,
+        title=form.title,
+        description=form.description,
+        payload=form.payload,
+        currency=form.currency,
+        prices=invoice_labels(form),
+        provider_token=form.provider_token,
+        is_flexible=form.flexible,
+        need_shipping_address=form.flexible,
         reply_markup=kb.as_markup(),
     )

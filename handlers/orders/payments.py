@@ -44,7 +44,7 @@ async def pre_checkout(query: PreCheckoutQuery, user: User, payments: PaymentSer
     await payments.pre_checkout(
         user.id, query.invoice_payload, query.currency, query.total_amount,
         query.shipping_option_id, datetime.now(UTC),
-    )  # fmt: skip
+    )
     await query.answer(ok=True)
 
 
@@ -70,7 +70,7 @@ async def successful_payment(
         user.id, message.chat.id, paid.invoice_payload, paid.currency, paid.total_amount,
         paid.telegram_payment_charge_id, paid.provider_payment_charge_id, now,
         shipping_option_id=paid.shipping_option_id, address=address,
-    )  # fmt: skip
+    )
     if result.outcome is PaymentOutcome.DUPLICATE or result.change is None:
         log.info("payment %s delivered again; nothing to do", paid.telegram_payment_charge_id)
         return

@@ -51,7 +51,7 @@ def order_keyboard(order: Order) -> InlineKeyboardMarkup:
     if order.status is OrderStatus.PENDING_PAYMENT:
         kb.button(text=_("💳 Pay"), callback_data=OrdersCb(a="pay", id=order.id))
     actions = allowed_actions(order.status, order.payment_status, order.fulfilment_status,
-                              BUYER_ACTIONS)  # fmt: skip
+                              BUYER_ACTIONS)
     for action in actions:
         code, label = BUTTONS[action]
         kb.button(text=_(label), callback_data=OrdersCb(a=code, id=order.id))
@@ -63,7 +63,7 @@ def order_keyboard(order: Order) -> InlineKeyboardMarkup:
 async def render_order(
     target: Message | CallbackQuery, user: User, orders: OrderService, order_id: int,
     notice: str | None = None, extra: list[str] | None = None,
-) -> None:  # fmt: skip
+) -> None:
     now = datetime.now(UTC)
     order = await orders.order(user.id, order_id, now)
     events = await orders.timeline(user.id, order_id, now)
@@ -77,7 +77,7 @@ async def render_order(
 async def list_orders(
     event: Message | CallbackQuery, user: User, orders: OrderService,
     callback_data: OrdersCb | MenuCb | None = None,
-) -> None:  # fmt: skip
+) -> None:
     # The main menu's "Orders" button arrives here with MenuCb data, which has no page.
     page_number = callback_data.p if isinstance(callback_data, OrdersCb) else 1
     page = await orders.orders(user.id, page_number, datetime.now(UTC))
@@ -115,7 +115,7 @@ async def view_order(
 async def pay_again(
     query: CallbackQuery, callback_data: OrdersCb, bot: Bot, user: User,
     payments: PaymentService, shop: ShopProfile,
-) -> None:  # fmt: skip
+) -> None:
     invoice = await payments.invoice(user.id, callback_data.id, datetime.now(UTC))
     await query.answer()
     await send_invoice(bot, user, invoice, shop)
@@ -138,7 +138,7 @@ async def ask_cancel(
 async def _buyer_action(
     query: CallbackQuery | Message, order_id: int, action: Action, bot: Bot, user: User,
     users: UserService, orders: OrderService, i18n_core: I18n, reason: str = "",
-) -> None:  # fmt: skip
+) -> None:
     now = datetime.now(UTC)
     change = await orders.buyer_action(user.id, order_id, action, now, reason)
     # Points earned etc.: the buyer reads theirs on the screen they are looking at.
@@ -147,47 +147,47 @@ async def _buyer_action(
     if change.stars_refund is not None:
         refunded = await settle_stars_refund(bot, orders, change, now)
         await notify_buyer(bot, users, i18n_core, type(change)(refunded.order,
-                                                                refunded.events[1:]))  # fmt: skip
+                                                                refunded.events[1:]))
     await render_order(query, user, orders, order_id, notice=_("Done."),
-                       extra=[notice_line(n) for n in mine])  # fmt: skip
+                       extra=[notice_line(n) for n in mine])
 
 
 @router.callback_query(OrdersCb.filter(F.a == "cc"))
 async def cancel_order(
     query: CallbackQuery, callback_data: OrdersCb, bot: Bot, user: User, users: UserService,
     orders: OrderService, i18n_core: I18n,
-) -> None:  # fmt: skip
+) -> None:
     await _buyer_action(query, callback_data.id, Action.CANCEL, bot, user, users, orders,
-                        i18n_core)  # fmt: skip
+                        i18n_core)
 
 
 @router.callback_query(OrdersCb.filter(F.a == "r"))
 async def confirm_receipt(
     query: CallbackQuery, callback_data: OrdersCb, bot: Bot, user: User, users: UserService,
     orders: OrderService, i18n_core: I18n,
-) -> None:  # fmt: skip
+) -> None:
     await _buyer_action(query, callback_data.id, Action.COMPLETE, bot, user, users, orders,
-                        i18n_core)  # fmt: skip
+                        i18n_core)
 
 
 @router.callback_query(OrdersCb.filter(F.a == "f"))
 async def ask_refund_reason(
     query: CallbackQuery, callback_data: OrdersCb, state: FSMContext, user: User,
     orders: OrderService,
-) -> None:  # fmt: skip
+) -> None:
     order = await orders.order(user.id, callback_data.id, datetime.now(UTC))
     await state.set_state(RefundForm.reason)
     await state.set_data({"order_id": order.id})
     await show(query, _("Why do you want a refund for order #{id}? (a few words)").format(
-        id=order.id), cancel_keyboard())  # fmt: skip
+        id=order.id), cancel_keyboard())
 
 
 @router.message(RefundForm.reason, F.text, ~F.text.startswith("/"))
 async def refund_reason_typed(
     message: Message, state: FSMContext, bot: Bot, user: User, users: UserService,
     orders: OrderService, i18n_core: I18n,
-) -> None:  # fmt: skip
+) -> None:
     order_id = int((await state.get_data()).get("order_id", 0))
     await _buyer_action(message, order_id, Action.REQUEST_REFUND, bot, user, users, orders,
-                        i18n_core, reason=message.text or "")  # fmt: skip
+                        i18n_core, reason=message.text or "")
     await state.clear()

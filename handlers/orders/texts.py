@@ -17,8 +17,9 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from domain.kernel.i18n import N_
-from domain.orders.service import Notice, Order, OrderChange, OrderEvent, OrderService
+from domain.orders.service import Order, OrderChange, OrderEvent, OrderService
 from domain.orders.states import Action, OrderStatus
+from domain.orders.types import Notice
 from domain.users.service import UserService
 from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit
@@ -105,7 +106,7 @@ def order_summary(order: Order, locale: str) -> str:
     return _("#{id} · {status} · {total}").format(
         id=order.id, status=status_name(order.status),
         total=money(order.pay_amount, order.pay_currency, locale),
-    )  # fmt: skip
+    )
 
 
 def event_line(event: OrderEvent) -> str:
@@ -148,7 +149,7 @@ def order_text(order: Order, locale: str, events: list[OrderEvent] | None = None
         )
     elif order.discount:  # tier and points discounts (handlers/loyalty.py)
         lines.append(_("Discount: −{amount}").format(
-            amount=money(order.discount, order.currency, locale)))  # fmt: skip
+            amount=money(order.discount, order.currency, locale)))
     if order.shipping_title is not None:
         lines.append(
             _("Shipping ({option}): {amount}").format(
@@ -165,7 +166,7 @@ def order_text(order: Order, locale: str, events: list[OrderEvent] | None = None
         lines.append(_("Deliver to: {address}").format(address=esc(order.address)))
     if order.tracking_number:
         lines.append(_("Tracking number: <code>{tracking}</code>").format(
-            tracking=esc(order.tracking_number)))  # fmt: skip
+            tracking=esc(order.tracking_number)))
     if order.status is OrderStatus.PENDING_PAYMENT:
         lines.append(_("Reserved for you until {time}.").format(time=when(order.expires_at)))
     if events:

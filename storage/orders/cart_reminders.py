@@ -14,6 +14,7 @@ from tortoise.expressions import RawSQL, Subquery
 
 from domain.cart.reminders import CartState
 from domain.users.service import resolve_language
+from storage.columns import int_column
 from storage.jobs.models import CartReminderRow
 from storage.orders.models import CartLineRow, CartRow
 
@@ -41,11 +42,11 @@ class TortoiseCartReminderStore:
         if not rows:
             return []
         counts: dict[int, int] = {}
-        for cart_id in await CartLineRow.filter(cart_id__in=[r.id for r in rows]).values_list(
-            "cart_id", flat=True
+        for cart_id in await int_column(
+            CartLineRow.filter(cart_id__in=[r.id for r in rows]), "cart_id"
         ):
             counts[int(cart_id)] = counts.get(int(cart_id), 0) + 1
-        reminded = dict(
+        reminded: dict[int, datetime] = dict(
             await CartReminderRow.filter(user_id__in=[r.user_id for r in rows]).values_list(
                 "user_id", "reminded_for"
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -18,6 +19,14 @@ from storage.orders.effects import (
     set_effect_result,
 )
 from storage.orders.models import CartLineRow, CartRow, CouponRow, CouponUseRow
+
+
+class _LineKey(TypedDict):
+    """The unique key of a cart line (cart_id, product_id, variant_id; 0: no variant)."""
+
+    cart_id: int
+    product_id: int
+    variant_id: int
 
 
 def _item(row: CartLineRow) -> CartItem:
@@ -82,11 +91,12 @@ class TortoiseCartRepository:
     async def add(
         self, user_id: int, product_id: int, variant_id: int | None, quantity: int,
         price_seen: int, currency: str, max_quantity: int, max_lines: int,
-    ) -> CartItem | None:  # fmt: skip
-        """Add units of one product; within an update, at most once (domain.kernel.idempotency): the
+    ) -> CartItem | None:
+        """Add units of one product; within an update, at most once
+        (domain.kernel.idempotency): the
         update handled again after a crash gets the line as the first run left it."""
         cart = await self._cart(user_id)
-        key = {"cart_id": cart.id, "product_id": product_id, "variant_id": variant_id or 0}
+        key = _LineKey(cart_id=cart.id, product_id=product_id, variant_id=variant_id or 0)
         limits = (quantity, price_seen, currency, max_quantity, max_lines)
         effect = effect_key(f"cart_add:{product_id}:{variant_id or 0}")
         if effect is None:
@@ -105,9 +115,9 @@ class TortoiseCartRepository:
             return _item(row) if row else None
 
     async def _add_line(
-        self, key: dict[str, int], quantity: int, price_seen: int, currency: str,
+        self, key: _LineKey, quantity: int, price_seen: int, currency: str,
         max_quantity: int, max_lines: int,
-    ) -> CartItem | None:  # fmt: skip
+    ) -> CartItem | None:
         cart_id = key["cart_id"]
         for _attempt in range(2):
             row = await CartLineRow.get_or_none(**key)
@@ -128,7 +138,7 @@ class TortoiseCartRepository:
                     row = await CartLineRow.create(
                         **key, quantity=min(quantity, max_quantity), price_seen=price_seen,
                         currency=currency,
-                    )  # fmt: skip
+                    )
                 await _touch(cart_id)
                 return _item(row)
             except IntegrityError:
@@ -197,7 +207,7 @@ class TortoiseCouponRepository:
             code=code.upper(), kind=kind.value, value=value, currency=currency,
             min_order=min_order, starts_at=starts_at, ends_at=ends_at, usage_limit=usage_limit,
             once_per_customer=once_per_customer, category_id=category_id,
-        )  # fmt: skip
+        )
         return coupon_from_row(row)
 
     async def used(self, coupon_id: int) -> int:

@@ -19,7 +19,7 @@ class TortoiseCouponAdminRepository:
                 currency=draft.currency, min_order=draft.min_order, starts_at=draft.starts_at,
                 ends_at=draft.ends_at, usage_limit=draft.usage_limit,
                 once_per_customer=draft.once_per_customer, category_id=draft.category_id,
-            )  # fmt: skip
+            )
         except IntegrityError:
             return None
         return coupon_from_row(row)

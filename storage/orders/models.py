@@ -5,15 +5,21 @@ from the catalogue must show up as "no longer available" in a cart, and an order
 snapshot (title, price) whatever happens to the product later.
 """
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from storage.models import UserRow
 
 
 class CartRow(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="cart", on_delete=fields.CASCADE, unique=True
     )
+    user_id: int
     coupon_code = fields.CharField(max_length=32, null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -26,6 +32,7 @@ class CartLineRow(Model):
     cart: fields.ForeignKeyRelation[CartRow] = fields.ForeignKeyField(
         "orders.CartRow", related_name="lines", on_delete=fields.CASCADE
     )
+    cart_id: int
     product_id = fields.IntField()
     variant_id = fields.IntField(default=0)  # 0: the product itself (no variants)
     quantity = fields.IntField()
@@ -63,9 +70,11 @@ class CouponUseRow(Model):
     coupon: fields.ForeignKeyRelation[CouponRow] = fields.ForeignKeyField(
         "orders.CouponRow", related_name="uses", on_delete=fields.CASCADE
     )
-    user = fields.ForeignKeyField(
+    coupon_id: int
+    user: fields.ForeignKeyRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="coupon_uses", on_delete=fields.CASCADE
     )
+    user_id: int
     order_id = fields.IntField(db_index=True)
     # "<coupon>:<user>" for once-per-customer coupons, else NULL (NULLs never collide), so the
     # database itself refuses a second use by the same customer.
@@ -79,9 +88,10 @@ class CouponUseRow(Model):
 
 class OrderRow(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="orders", on_delete=fields.RESTRICT
     )
+    user_id: int
     status = fields.CharField(max_length=24)
     payment_status = fields.CharField(max_length=24)
     fulfilment_status = fields.CharField(max_length=24)
@@ -105,6 +115,8 @@ class OrderRow(Model):
     paid_at = fields.DatetimeField(null=True)
     delivered_at = fields.DatetimeField(null=True)
     updated_at = fields.DatetimeField()
+    # The buyer's tier ships it free, whichever option the payment form picks (0004).
+    free_shipping = fields.BooleanField(default=False)
 
     class Meta:
         table = "orders_orders"
@@ -116,6 +128,7 @@ class OrderLineRow(Model):
     order: fields.ForeignKeyRelation[OrderRow] = fields.ForeignKeyField(
         "orders.OrderRow", related_name="lines", on_delete=fields.CASCADE
     )
+    order_id: int
     product_id = fields.IntField(db_index=True)
     variant_id = fields.IntField(null=True)
     sku = fields.CharField(max_length=64)
@@ -134,6 +147,7 @@ class OrderEventRow(Model):
     order: fields.ForeignKeyRelation[OrderRow] = fields.ForeignKeyField(
         "orders.OrderRow", related_name="events", on_delete=fields.CASCADE
     )
+    order_id: int
     action = fields.CharField(max_length=24)
     source = fields.CharField(max_length=24)
     target = fields.CharField(max_length=24)
@@ -151,6 +165,7 @@ class PaymentRow(Model):
     order: fields.ForeignKeyRelation[OrderRow] = fields.ForeignKeyField(
         "orders.OrderRow", related_name="payments", on_delete=fields.RESTRICT
     )
+    order_id: int
     user_id = fields.IntField()
     telegram_user_id = fields.BigIntField()
     charge_id = fields.CharField(max_length=255, unique=True)  # telegram_payment_charge_id
@@ -169,6 +184,7 @@ class RefundRow(Model):
     order: fields.ForeignKeyRelation[OrderRow] = fields.ForeignKeyField(
         "orders.OrderRow", related_name="refunds", on_delete=fields.RESTRICT
     )
+    order_id: int
     amount = fields.BigIntField()
     currency = fields.CharField(max_length=3)
     method = fields.CharField(max_length=8)

@@ -1,4 +1,5 @@
-"""domain.catalog.merchant.ProductReferences on the orders tables: an order line keeps its product."""
+"""domain.catalog.merchant.ProductReferences on the orders tables: an order line keeps its
+product."""
 
 from __future__ import annotations
 

@@ -40,6 +40,7 @@ from domain.orders.states import (
     StockMove,
 )
 from storage.catalog.repository import TortoiseCatalogRepository
+from storage.columns import int_column
 from storage.orders.carts import remove_cart_units
 from storage.orders.effects import (
     EffectApplied,
@@ -65,7 +66,7 @@ Unit = tuple[int, int | None]
 _CHANGEABLE = {
     "paid_at", "delivered_at", "tracking_number", "refund_reason", "shipping_option_id",
     "shipping_title_en", "shipping_title_zh", "shipping", "address", "pay_amount",
-}  # fmt: skip
+}
 
 
 class _NotInSourceStatus(Exception):
@@ -103,7 +104,7 @@ def _order(row: OrderRow, lines: list[OrderLineRow]) -> Order:
         shipping_title = Localized(row.shipping_title_en, row.shipping_title_zh)
     return Order(
         id=row.id,
-        user_id=row.user_id,  # type: ignore[attr-defined]
+        user_id=row.user_id,
         status=OrderStatus(row.status),
         payment_status=PaymentStatus(row.payment_status),
         fulfilment_status=FulfilmentStatus(row.fulfilment_status),
@@ -126,12 +127,13 @@ def _order(row: OrderRow, lines: list[OrderLineRow]) -> Order:
         expires_at=row.expires_at,
         paid_at=row.paid_at,
         delivered_at=row.delivered_at,
+        free_shipping=row.free_shipping,
     )
 
 
 def _payment(row: PaymentRow) -> PaymentRecord:
     return PaymentRecord(
-        order_id=row.order_id,  # type: ignore[attr-defined]
+        order_id=row.order_id,
         user_id=row.user_id,
         telegram_user_id=row.telegram_user_id,
         charge_id=row.charge_id,
@@ -193,8 +195,8 @@ class TortoiseOrderRepository:
                 shipping_title_zh=draft.shipping_title.zh if draft.shipping_title else "",
                 coupon_id=draft.coupon_id, coupon_code=draft.coupon_code,
                 created_at=draft.created_at, expires_at=draft.expires_at,
-                updated_at=draft.created_at,
-            )  # fmt: skip
+                updated_at=draft.created_at, free_shipping=draft.free_shipping,
+            )
             units = summed_units([(x.product_id, x.variant_id, x.quantity) for x in draft.lines])
             for (product_id, variant_id), quantity in units:
                 if not await self.stock.reserve(product_id, variant_id, quantity,
@@ -217,13 +219,13 @@ class TortoiseOrderRepository:
                     quantity=ln.quantity,
                 )
                 for ln in draft.lines
-            ]  # fmt: skip
+            ]
             await OrderLineRow.bulk_create(lines)
             await OrderEventRow.create(
                 order_id=row.id, action=Action.PLACE, source=row.status, target=row.status,
                 actor="buyer",
                 at=draft.created_at,
-            )  # fmt: skip
+            )
             if effect is not None:
                 await set_effect_result(effect, row.id)
         return _order(row, lines)
@@ -241,7 +243,7 @@ class TortoiseOrderRepository:
             await CouponUseRow.create(
                 coupon_id=draft.coupon_id, user_id=draft.user_id, order_id=order_id,
                 once_key=once_key,
-            )  # fmt: skip
+            )
         except IntegrityError:
             raise CouponInvalid(N_("You have already used this coupon.")) from None
 
@@ -256,7 +258,7 @@ class TortoiseOrderRepository:
     async def _with_lines(self, rows: list[OrderRow]) -> list[Order]:
         lines: dict[int, list[OrderLineRow]] = {r.id: [] for r in rows}
         for line in await OrderLineRow.filter(order_id__in=list(lines)):
-            lines[line.order_id].append(line)  # type: ignore[attr-defined]
+            lines[line.order_id].append(line)
         return [_order(r, lines[r.id]) for r in rows]
 
     async def list_for_user(self, user_id: int, offset: int, limit: int) -> list[Order]:
@@ -289,21 +291,24 @@ class TortoiseOrderRepository:
         row = await PaymentRow.filter(order_id=order_id).order_by("id").first()
         return _payment(row) if row else None
 
+    async def refunded(self, order_id: int) -> int:
+        return sum(await int_column(RefundRow.filter(order_id=order_id), "amount"))
+
     async def payments(self, order_id: int) -> list[PaymentRecord]:
         return [_payment(r) for r in await PaymentRow.filter(order_id=order_id).order_by("id")]
 
     async def overdue(self, now: datetime, limit: int) -> list[int]:
-        rows = (
-            await OrderRow.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now)
-            .order_by("expires_at").limit(limit).values_list("id", flat=True)
-        )  # fmt: skip
+        rows = await int_column(
+            OrderRow.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now)
+            .order_by("expires_at").limit(limit), "id"
+        )
         return [int(r) for r in rows]
 
     async def delivered_before(self, moment: datetime, limit: int) -> list[int]:
-        rows = (
-            await OrderRow.filter(status=OrderStatus.DELIVERED, delivered_at__lte=moment)
-            .order_by("delivered_at").limit(limit).values_list("id", flat=True)
-        )  # fmt: skip
+        rows = await int_column(
+            OrderRow.filter(status=OrderStatus.DELIVERED, delivered_at__lte=moment)
+            .order_by("delivered_at").limit(limit), "id"
+        )
         return [int(r) for r in rows]
 
     async def has_received(self, user_id: int, product_id: int) -> bool:
@@ -325,7 +330,7 @@ class TortoiseOrderRepository:
                     order_id=payment.order_id, action=Action.EXTRA_PAYMENT, source=row.status,
                     target=row.status, actor="telegram", note="paid twice; refund due",
                     at=payment.created_at,
-                )  # fmt: skip
+                )
         except DuplicatePayment:
             return False
         return True
@@ -338,7 +343,7 @@ class TortoiseOrderRepository:
                 provider_charge_id=payment.provider_charge_id, currency=payment.currency,
                 amount=payment.amount, needs_refund=payment.needs_refund,
                 created_at=payment.created_at,
-            )  # fmt: skip
+            )
         except IntegrityError:
             raise DuplicatePayment(payment.charge_id) from None
 
@@ -354,7 +359,10 @@ class TortoiseOrderRepository:
             async with in_transaction():
                 if step.payment is not None:
                     await self._insert_payment(step.payment)  # first: duplicates stop here
-                moved = await OrderRow.filter(id=order_id, status=t.source).update(**values)
+                query = OrderRow.filter(id=order_id, status=t.source)
+                if t.needs_payment is not None:  # e.g. a returned order is refunded once
+                    query = query.filter(payment_status__in=sorted(t.needs_payment))
+                moved = await query.update(**values)
                 if moved != 1:
                     raise _NotInSourceStatus()
                 row = await OrderRow.get(id=order_id)
@@ -363,7 +371,7 @@ class TortoiseOrderRepository:
                 if t.action is Action.PAY:
                     # The bought units and the coupon leave the cart in the payment's own
                     # transaction: a crash right after it must not leave them behind.
-                    buyer: int = row.user_id  # type: ignore[attr-defined]
+                    buyer: int = row.user_id
                     units = [(ln.product_id, ln.variant_id) for ln in lines]
                     await remove_cart_units(buyer, units)
                     await CartRow.filter(user_id=buyer).update(coupon_code=None)
@@ -375,11 +383,11 @@ class TortoiseOrderRepository:
                         order_id=order_id, amount=r.amount, currency=r.currency,
                         method=r.method, confirmed_by=r.confirmed_by, reason=r.reason[:300],
                         created_at=r.created_at,
-                    )  # fmt: skip
+                    )
                 await OrderEventRow.create(
                     order_id=order_id, action=t.action, source=t.source, target=t.target,
                     actor=step.actor[:40], note=step.note[:300], at=step.at,
-                )  # fmt: skip
+                )
         except _NotInSourceStatus:
             return None
         return _order(row, lines)

@@ -4,13 +4,15 @@ reports; managers and forged buttons. Runs on both shapes against the sandbox.""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from demo.harness import Sandboxed
+from domain.orders.states import Action
 from domain.reviews.service import ReviewDraft
 from domain.staff.service import parse_staff_target
 from storage.admin.models import AuditRow
-from storage.orders.models import OrderEventRow, OrderRow
+from storage.orders.models import OrderEventRow, OrderRow, RefundRow
 from storage.reviews.repository import TortoiseReviewRepository
 from tests.e2e.back_office_seed import paid_order, seed_product
 from tests.e2e.test_admin import OWNER, STALE, UNKNOWN, last, relax_throttle
@@ -31,7 +33,7 @@ async def test_owner_ships_an_order_and_the_buyer_is_told(kiosk: Sandboxed) -> N
     assert "💰 Paid (1)" in owner.last_bot_message.button_texts()
     await owner.press("💰 Paid (1)")
     await owner.press(next(b for b in owner.last_bot_message.button_texts()
-                           if b.startswith(f"#{order.id} ")))  # fmt: skip
+                           if b.startswith(f"#{order.id} ")))
     text = last(owner)
     assert "Alice" in text and "1 High St" in text and "Mug × 2" in text and "charge" in text
     await owner.press("🛠 Start preparing")
@@ -60,7 +62,7 @@ FORGED = (
     "adm:orders", "ado:l:0:paid:1", "ado:o:1::1", "ado:a:1:ship:1", "ado:y:1:refund:1",
     "adm:coupons", "adcp:new:0::1", "adcp:off:1::1", "adcp:save:0::1",
     "adm:reviews", "adr:hide:1:1", "adr:reply:1:1", "adm:reports", "adrp:7d", "adrp:custom",
-)  # fmt: skip
+)
 
 
 async def test_a_non_admin_forging_board_buttons_gets_the_stale_answer(kiosk: Sandboxed) -> None:
@@ -118,7 +120,7 @@ async def test_owner_creates_a_coupon_that_works_at_checkout(kiosk: Sandboxed) -
 
     # Disabled: the shopper's next look at the cart refuses it.
     await owner.press(next(b for b in owner.last_bot_message.button_texts()
-                           if b.startswith("SPRING15")))  # fmt: skip
+                           if b.startswith("SPRING15")))
     await owner.press("⛔️ Disable")
     assert "disabled" in last(owner)
     await alice.send("/cart")
@@ -197,7 +199,7 @@ async def test_a_manager_barred_from_revenue_gets_a_refusal(kiosk: Sandboxed) ->
     bob = kiosk.sandbox.user(9200, "Bob", username="bob_mgr")
     await bob.send("/start")
     owner = kiosk.sandbox.user(OWNER, "Olga")
-    admin = kiosk.app.services.admin
+    admin = kiosk.app.services
     assert admin is not None
     await admin.staff.add_manager(OWNER, parse_staff_target("@bob_mgr"))
     await bob.send("/admin")
@@ -213,3 +215,43 @@ async def test_a_manager_barred_from_revenue_gets_a_refusal(kiosk: Sandboxed) ->
     assert bob.last_callback_answer.get("text") == REVENUE_HIDDEN
     await owner.send("/report")
     assert "which period" in last(owner)
+
+
+async def test_refunds_in_parts_never_add_up_to_more_than_was_paid(kiosk: Sandboxed) -> None:
+    relax_throttle(kiosk)
+    alice = kiosk.sandbox.user(1001, "Alice")
+    await alice.send("/start")
+    buyer = await kiosk.app.services.users.repo.get_by_telegram_id(1001)
+    assert buyer is not None
+    order = await paid_order(kiosk, buyer, await seed_product(kiosk))  # 2 x $12.00
+    owner = kiosk.sandbox.user(OWNER, "Olga")
+    await owner.send(f"/ship {order.id} TRK1")
+    await owner.send(f"/deliver {order.id}")
+    await kiosk.app.services.orders.buyer_action(
+        buyer.id, order.id, Action.REQUEST_REFUND, datetime.now(UTC), "one mug broke"
+    )
+    await owner.send(f"/refunded {order.id} 1000")
+    assert "Partly refunded" in last(owner), owner.transcript()
+    await owner.send(f"/refunded {order.id} 1401")  # 14.00 is left
+    assert "at most the 14.00 USD not yet refunded" in last(owner), owner.transcript()
+    # The board's "Confirm refund" gives back the rest, and says how much that is.
+    await owner.send("/admin")
+    await owner.press("🧾 Orders")
+    await owner.press(next(b for b in owner.last_bot_message.button_texts()
+                           if b.startswith("💸 Partly refunded")))
+    await owner.press(next(b for b in owner.last_bot_message.button_texts()
+                           if b.startswith(f"#{order.id} ")))
+    await owner.press("💸 Confirm refund")
+    assert f"Confirm that order #{order.id} has been refunded ($14.00)?" in last(owner)
+    await owner.press("✅ Yes")
+    row = await OrderRow.get(id=order.id)
+    assert (row.status, row.payment_status) == ("refunded", "refunded")
+    refunds = await RefundRow.filter(order_id=order.id).order_by("id")
+    assert [r.amount for r in refunds] == [1000, 1400]  # 24.00, what was paid, and not 34.00
+    told = [m.content for m in alice.bot_messages]
+    assert any(f"Part of order #{order.id} has been refunded" in t for t in told)
+    assert any(f"Order #{order.id} has been refunded" in t for t in told), alice.transcript()
+    await owner.send("/report")
+    await owner.press("7 days")
+    sent = await files_arrived(owner)
+    assert "Refunds: 2 ($24.00)" in sent[0].content, owner.transcript()

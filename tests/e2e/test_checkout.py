@@ -8,7 +8,7 @@ from demo.harness import Sandboxed
 from domain.orders.pricing import CouponKind
 from storage.catalog.models import ProductRow, VariantRow
 from storage.orders.carts import TortoiseCouponRepository
-from storage.orders.models import OrderRow, PaymentRow
+from storage.orders.models import OrderRow, PaymentRow, RefundRow
 from tests.e2e.shop_fixtures import seed_goods, shop, shop_mode  # noqa: F401
 
 
@@ -89,6 +89,13 @@ async def test_stars_payment_duplicates_and_cancel_refund(shop: Sandboxed) -> No
     assert len(told) == 1, alice.transcript()
     assert await PaymentRow.filter(order_id=order.id).count() == 1
     assert (await ProductRow.get(id=goods.mug_id)).on_hand == 3
+    # Stars only go back whole (refundStarPayment): a part is refused, nothing is recorded.
+    admin = shop.sandbox.user(9000, "Merchant")
+    await admin.send("/start")
+    replies = await admin.send(f"/refunded {order.id} 500")
+    assert "Stars can only be refunded in full" in replies[-1].content, admin.transcript()
+    assert shop.sandbox.refunds == [] and await RefundRow.filter(order_id=order.id).count() == 0
+    assert (await OrderRow.get(id=order.id)).status == "paid"
     # Cancel before shipping: the Stars go back through refundStarPayment, goods to the shelf.
     await alice.send("/orders")
     await alice.press(f"#{order.id} · 💰 Paid · 1200 ⭐")
@@ -135,9 +142,7 @@ async def test_card_tracking_receipt_and_refund(shop: Sandboxed) -> None:
     await admin.send(f"/refunded {order.id}")
     row = await OrderRow.get(id=order.id)
     assert (row.status, row.payment_status, row.refund_reason) == (
-        "refunded", "refunded", "it broke")  # fmt: skip
-    from storage.orders.models import RefundRow
-
+        "refunded", "refunded", "it broke")
     refund = await RefundRow.get(order_id=order.id)
     assert refund.confirmed_by == "merchant:9000" and refund.amount == 2400
     assert (await ProductRow.get(id=goods.mug_id)).on_hand == 3
@@ -177,5 +182,84 @@ async def test_flexible_invoice_answers_shipping_query(shop: Sandboxed) -> None:
     assert result.ok and result.total_amount == 2700, result.error
     row = await OrderRow.get(user__telegram_id=1005)
     assert (row.status, row.shipping_option_id, row.shipping, row.pay_amount) == (
-        "paid", "express", 1500, 2700)  # fmt: skip
+        "paid", "express", 1500, 2700)
     assert "San Francisco" in row.address
+
+
+async def test_a_full_coupon_still_leaves_an_invoice_that_can_be_paid(shop: Sandboxed) -> None:
+    """A 100% coupon with free pick-up would be an invoice of 0, which Telegram refuses: the
+    discount stops at the minimum charge and the review says why."""
+    goods = await seed_goods(shop.app.services.catalog)
+    await TortoiseCouponRepository().create_coupon("FREE", CouponKind.PERCENT, 100, "USD")
+    alice = shop.sandbox.user(1006, "Alice")
+    await alice.send("/start")
+    await alice.press_data(f"cart:add:{goods.mug_id}:0")
+    await alice.send("/cart")
+    await alice.press("🎟 Coupon")
+    await alice.send("FREE")
+    await alice.press("✅ Checkout")
+    await add_address(alice)
+    await alice.send("/cart")
+    await alice.press("✅ Checkout")
+    await alice.press("⭐ Alice Liddell, Christ Church, St Aldates, Oxford")
+    replies = await alice.press("Pick up at the shop — $0.00")
+    review = replies[-1].content
+    assert "Discount (FREE): −$11.00" in review, alice.transcript()
+    assert "Discounts stop at $1.00, the smallest payment we can take." in review
+    assert "Total: $1.00" in review
+    replies = await alice.press("💳 Confirm and pay by card")
+    invoice = next(m for m in replies if m.raw.get("invoice"))
+    assert invoice.raw["invoice"]["total_amount"] == 100
+    result = await alice.pay_invoice()
+    assert result.ok, result.error
+    row = await OrderRow.get(user__telegram_id=1006)
+    assert (row.status, row.discount, row.pay_amount, row.coupon_code) == (
+        "paid", 1100, 100, "FREE")
+
+
+async def test_the_quantity_cap_is_not_blamed_on_stock(shop: Sandboxed) -> None:
+    goods = await seed_goods(shop.app.services.catalog)
+    await ProductRow.filter(id=goods.mug_id).update(on_hand=500)
+    alice = shop.sandbox.user(1007, "Alice")
+    await alice.send("/start")
+    buyer = await shop.app.services.users.repo.get_by_telegram_id(1007)
+    assert buyer is not None
+    await shop.app.services.carts.add(buyer.id, goods.mug_id, None, 99)
+    await alice.send("/cart")
+    await alice.press("➕")
+    answer = (alice.last_callback_answer or {}).get("text", "")
+    assert answer == "At most 99 of one item fit in an order.", alice.transcript()
+    assert "Mug × 99" in alice.last_bot_message.content
+
+
+async def test_a_tier_that_ships_free_ships_free_in_the_payment_form(shop: Sandboxed) -> None:
+    from dataclasses import replace
+
+    from domain.loyalty.rules import Tier
+
+    goods = await seed_goods(shop.app.services.catalog)
+    services = shop.app.services
+    assert services.orders is not None and services.payments is not None
+    flexible = replace(services.orders.config, flexible=True)
+    services.orders.config = services.payments.config = flexible
+    loyalty = services.loyalty
+    loyalty.config = replace(loyalty.config, tiers=(Tier("Member", 0, free_shipping_over=1000),))
+    alice = shop.sandbox.user(1008, "Alice")
+    await alice.send("/start")
+    await alice.press_data(f"cart:add:{goods.mug_id}:0")
+    await alice.send("/cart")
+    await alice.press("✅ Checkout")
+    await add_address(alice)
+    await alice.send("/cart")
+    await alice.press("✅ Checkout")
+    replies = await alice.press("⭐ Alice Liddell, Christ Church, St Aldates, Oxford")
+    assert "Free shipping (Member)" in replies[-1].content, alice.transcript()
+    replies = await alice.press("💳 Confirm and pay by card")
+    invoice = next(m for m in replies if m.raw.get("invoice"))
+    assert invoice.raw["invoice"]["total_amount"] == 1200
+    result = await alice.pay_invoice(shipping_option_id="express")
+    assert result.ok and result.total_amount == 1200, result.error
+    row = await OrderRow.get(user__telegram_id=1008)
+    assert (row.status, row.shipping_option_id, row.shipping, row.pay_amount) == (
+        "paid", "express", 0, 1200)
+    assert row.free_shipping

@@ -66,7 +66,7 @@ def build_shop(
     return Shop(
         CatalogService(stock, TortoiseShopperListsRepository()), carts, orders,
         PaymentService(orders, InvoiceSigner(b"test-secret"), config), repo, coupons,
-    )  # fmt: skip
+    )
 
 
 async def buyers(count: int, first_telegram_id: int = 5000) -> list[User]:
@@ -82,7 +82,7 @@ async def buyers(count: int, first_telegram_id: int = 5000) -> list[User]:
 
 def address_of(user: User) -> Address:
     return Address(recipient="Buyer", phone="+15551234567", city="Oxford", street="1 High St",
-                   id=1, user_id=user.id)  # fmt: skip
+                   id=1, user_id=user.id)
 
 
 async def goods(shop: Shop, mug_stock: int = 20, tee_stock: int = 20) -> tuple[int, int, int]:
@@ -91,10 +91,10 @@ async def goods(shop: Shop, mug_stock: int = 20, tee_stock: int = 20) -> tuple[i
     mug = await shop.catalog.create_product(
         ProductDraft(sku="MUG", category_id=category.id, title=Localized("Mug"), price=1000,
                      on_hand=mug_stock)
-    )  # fmt: skip
+    )
     tee = await shop.catalog.create_product(
         ProductDraft(sku="TEE", category_id=category.id, title=Localized("Tee"), price=2000,
                      variants=(VariantDraft("TEE-M", (("Size", "M"),), 2000, tee_stock),))
-    )  # fmt: skip
+    )
     variant = (await shop.catalog.detail(tee.id)).variants[0]
     return mug.id, tee.id, variant.id

@@ -51,7 +51,7 @@ async def test_the_same_update_adds_one_unit(db: str) -> None:
         again = await shop.carts.add(user.id, mug, None)  # the replay after a crash
     assert (first.item.id, first.item.quantity) == (again.item.id, again.item.quantity) == (
         first.item.id, 1
-    )  # fmt: skip
+    )
     assert await units_in_cart(user.id) == [(mug, 0, 1)]
     with handling("u2"):  # another press: another unit
         await shop.carts.add(user.id, mug, None)
@@ -122,12 +122,12 @@ async def test_other_updates_and_no_update_place_again(db: str) -> None:
         with handling(key):
             placed.append(await shop.orders.place(
                 user.id, address_of(user), "std", PayMethod.CARD, NOW
-            ))  # fmt: skip
+            ))
     assert len({o.id for o in placed}) == 3
     assert await stock(mug) == (10, 3)
     assert sorted(await AppliedEffectRow.all().values_list("key", flat=True)) == [
         "order_place:u20", "order_place:u21",
-    ]  # fmt: skip
+    ]
 
 
 async def test_a_refused_order_leaves_no_marker(db: str) -> None:
@@ -158,7 +158,7 @@ async def test_first_adds_at_once_make_one_cart(db: str) -> None:
     await asyncio.gather(
         *(shop.carts.add(user.id, mug, None) for _ in range(3)),
         shop.carts.add(user.id, tee, tee_m),
-    )  # fmt: skip
+    )
     assert await CartRow.filter(user_id=user.id).count() == 1
     assert sorted(await units_in_cart(user.id)) == sorted([(mug, 0, 3), (tee, tee_m, 1)])
 
@@ -174,9 +174,9 @@ async def test_the_migration_merges_duplicate_carts(db: str) -> None:
     for cart, unit, quantity in [
         (carts[0], (mug, 0), 1), (carts[1], (mug, 0), 5), (carts[1], (tee, tee_m), 2),
         (carts[2], (tee, tee_m), 4),
-    ]:  # fmt: skip
+    ]:
         await CartLineRow.create(cart=cart, product_id=unit[0], variant_id=unit[1],
-                                 quantity=quantity, price_seen=1, currency="USD")  # fmt: skip
+                                 quantity=quantity, price_seen=1, currency="USD")
     await one_cart_per_user.forward(None, SimpleNamespace(client=connection))
     assert await CartRow.filter(user_id=user.id).values_list("id", flat=True) == [carts[0].id]
     assert sorted(await units_in_cart(user.id)) == sorted([(mug, 0, 1), (tee, tee_m, 2)])

@@ -29,12 +29,12 @@ NOW = datetime.now(UTC)
 CONFIG = LoyaltyConfig(
     tiers=(Tier("Member", 0), Tier("Silver", 2000, percent_off=10, free_shipping_over=0)),
     referrer_reward=300, referred_reward=100, redeem_cap_share=50, min_charge=100,
-)  # fmt: skip
+)
 
 
 def credit(user_id: int, points: int, key: str | None = None) -> LedgerDraft:
     return LedgerDraft(user_id, EntryKind.ADJUST, points, NOW, key=key,
-                       expires_at=NOW + timedelta(days=30))  # fmt: skip
+                       expires_at=NOW + timedelta(days=30))
 
 
 def debit(user_id: int, points: int, key: str) -> LedgerDraft:
@@ -68,7 +68,7 @@ async def test_concurrent_debits_never_overdraw(db: str) -> None:
     )
     assert sum(1 for r in results if isinstance(r, NotEnoughPoints)) == 7
     assert [r for r in results if isinstance(r, BaseException)
-            and not isinstance(r, NotEnoughPoints)] == []  # fmt: skip
+            and not isinstance(r, NotEnoughPoints)] == []
     assert await assert_consistent(repo, user.id) == 10
 
 
@@ -77,7 +77,7 @@ async def test_take_up_to_races_with_debits_and_stays_at_zero_or_more(db: str) -
     (user,) = await buyers(1)
     await repo.add(credit(user.id, 100))
     jobs = [repo.take_up_to(LedgerDraft(user.id, EntryKind.REVERSAL, -40, NOW, key=f"t{n}"))
-            for n in range(5)]  # fmt: skip
+            for n in range(5)]
     jobs += [repo.add(debit(user.id, 25, f"d{n}")) for n in range(4)]
     await asyncio.gather(*jobs, return_exceptions=True)
     assert await assert_consistent(repo, user.id) >= 0
@@ -101,7 +101,7 @@ async def test_two_checkouts_racing_for_the_same_points(db: str) -> None:
         *(shop.orders.place(user.id, address_of(user), "std", PayMethod.CARD, NOW, points=400)
           for _ in range(2)),
         return_exceptions=True,
-    )  # fmt: skip
+    )
     placed = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, NotEnoughPoints)]
     assert (len(placed), len(refused)) == (1, 1), results
@@ -122,7 +122,7 @@ async def test_order_life_earns_and_cancellation_gives_back(db: str) -> None:
     await loyalty.repo.add(credit(friend.id, 300))
     await shop.carts.add(friend.id, mug, None, 3)  # 30.00
     order = await shop.orders.place(friend.id, address_of(friend), "std", PayMethod.CARD, NOW,
-                                    points=300)  # fmt: skip
+                                    points=300)
     assert await loyalty.repo.balance(friend.id) == 0
     await pay(shop, order, "ch-1", NOW)
     await shop.orders.merchant_action(order.id, Action.SHIP, 1, NOW, "T1")
@@ -141,7 +141,7 @@ async def test_order_life_earns_and_cancellation_gives_back(db: str) -> None:
     totals = await shop.orders.checkout_totals(friend.id, cart, 0, NOW)
     assert (totals.benefits.tier_discount, totals.shipping, totals.total) == (100, 0, 900)
     second = await shop.orders.place(friend.id, address_of(friend), "std", PayMethod.STARS,
-                                     NOW, points=50)  # fmt: skip
+                                     NOW, points=50)
     assert second.pay_amount == (900 - 50) // 2  # Stars at 2 cents each
     await shop.orders.buyer_action(friend.id, second.id, Action.CANCEL, NOW)
     assert await assert_consistent(loyalty.repo, friend.id) == 127
@@ -157,7 +157,7 @@ async def test_bad_redeem_requests_are_refused_and_leave_no_order(db: str, point
     await shop.carts.add(user.id, mug, None, 1)  # 10.00 + 5.00 shipping: cap 5.00
     with pytest.raises(Exception) as refused:
         await shop.orders.place(user.id, address_of(user), "std", PayMethod.CARD, NOW,
-                                points=points * 5)  # fmt: skip
+                                points=points * 5)
     assert type(refused.value).__name__ in {"PointsOverCap", "NotEnoughPoints"}
     assert await OrderRow.all().count() == 0
     assert await assert_consistent(loyalty.repo, user.id) == 5000
@@ -175,7 +175,7 @@ async def test_the_sweep_settles_orders_a_listener_missed(db: str) -> None:
     await shop.orders.buyer_action(buyer.id, kept.id, Action.COMPLETE, NOW)
     await shop.carts.add(other.id, mug, None, 2)
     dropped = await shop.orders.place(other.id, address_of(other), "std", PayMethod.CARD, NOW,
-                                      points=200)  # fmt: skip
+                                      points=200)
     await shop.orders.buyer_action(other.id, dropped.id, Action.CANCEL, NOW)
     assert (await loyalty.repo.balance(buyer.id), await loyalty.repo.balance(other.id)) == (0, 0)
     notices = await loyalty.catch_up(shop.repo.get, NOW)
@@ -191,7 +191,7 @@ async def test_expiry_runs_once_even_on_two_replicas_at_once(db: str) -> None:
     loyalty = LoyaltyService(TortoiseLoyaltyRepository(), CONFIG)
     (user,) = await buyers(1)
     old = LedgerDraft(user.id, EntryKind.ADJUST, 100, NOW - timedelta(days=400),
-                      expires_at=NOW - timedelta(days=1))  # fmt: skip
+                      expires_at=NOW - timedelta(days=1))
     await loyalty.repo.add(old)
     await loyalty.repo.add(credit(user.id, 40))
     await loyalty.repo.add(debit(user.id, 30, "spent"))

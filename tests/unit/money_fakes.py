@@ -3,9 +3,10 @@ contracts as storage/, and `MoneyShop`, every money service wired over them as b
 wires the real ones (cosmicpython's FakeRepository, for the whole checkout).
 
 What storage promises and these fakes keep:
-- stock: one conditional movement per sellable unit (on_hand and reserved never below zero,
-  reserved never above on_hand); an order reserves every unit or none, quantities of one unit
-  summed first; reservations only of active units (storage.inventory.apply_stock_movement);
+- stock: one conditional movement per sellable unit, allowed by THE stock rule
+  (domain.inventory.ledger.movement_allowed); an order reserves every unit or none, quantities
+  of one unit summed first; reservations only of active units
+  (storage.inventory.apply_stock_movement);
 - coupons: claimed at placing by a conditional increment (active, under the usage limit) and a
   unique once-per-customer use; released (count and use) when a transition says so;
 - orders: placing is one transaction (reservations, coupon, place hooks such as the loyalty
@@ -27,7 +28,7 @@ from typing import Any
 
 from domain.cart.service import CartItem, CartService, OutOfStock
 from domain.catalog.types import Category, Localized, Product, Variant
-from domain.inventory.ledger import StockLevel, StockRow, UnitNotFound
+from domain.inventory.ledger import StockLevel, StockRow, UnitNotFound, movement_allowed
 from domain.kernel.i18n import N_
 from domain.kernel.idempotency import effect_key
 from domain.loyalty.rules import LoyaltyConfig
@@ -71,7 +72,7 @@ def transaction(*parts: Any) -> Iterator[None]:
     """All or nothing over in-memory stores: each part's `STATE` attributes are copied first
     and put back when the block raises, like a database transaction rolling back."""
     saved = [(part, {name: copy.deepcopy(getattr(part, name)) for name in part.STATE})
-             for part in parts]  # fmt: skip
+             for part in parts]
     try:
         yield
     except BaseException:
@@ -142,7 +143,7 @@ class InMemoryStock:
             brand="", price=price, currency=currency or self.currency, compare_at=None,
             photos=(), specs=(), tags=(), on_hand=on_hand, reserved=0, low_stock_threshold=0,
             active=active, has_variants=False, created_at=NOW,
-        )  # fmt: skip
+        )
         self.products[product_id] = product
         return product
 
@@ -152,7 +153,7 @@ class InMemoryStock:
         variant = Variant(
             self._next_variant, product_id, f"{product.sku}-{label}", (("Size", label),), price,
             product.currency, None, on_hand, 0,
-        )  # fmt: skip
+        )
         self._next_variant += 1
         self.variants.setdefault(product_id, []).append(variant)
         prices = [v.price for v in self.variants[product_id]]
@@ -210,14 +211,18 @@ class InMemoryStock:
         *,
         only_active: bool = False,
     ) -> StockLevel | None:
-        """The conditional update of storage: refused (None) if on_hand or reserved would go
-        below zero or reserved above on_hand; UnitNotFound for an unknown unit."""
+        """The conditional update of storage, refused (None) where THE stock rule
+        (domain.inventory.ledger.movement_allowed) refuses it; UnitNotFound for an unknown
+        unit."""
         unit = self._unit(product_id, variant_id)
         if unit is None:
             raise UnitNotFound()
-        on_hand, reserved = unit.on_hand + delta_on_hand, unit.reserved + delta_reserved
-        if (only_active and not unit.active) or on_hand < 0 or reserved < 0 or reserved > on_hand:
+        level = StockLevel(product_id, variant_id, unit.on_hand, unit.reserved)
+        if only_active and not unit.active:
             return None
+        if not movement_allowed(level, delta_on_hand, delta_reserved):
+            return None
+        on_hand, reserved = unit.on_hand + delta_on_hand, unit.reserved + delta_reserved
         self._update(product_id, variant_id, on_hand=on_hand, reserved=reserved)
         self.movements.append(
             Movement(product_id, variant_id, delta_on_hand, delta_reserved, reason, ref)
@@ -243,7 +248,7 @@ class InMemoryStock:
                     variant_id = unit.id if isinstance(unit, Variant) else None
                     rows.append(StockRow(product.id, variant_id, unit.sku, product.title.en,
                                          product.title.zh, unit.on_hand, unit.reserved,
-                                         product.low_stock_threshold))  # fmt: skip
+                                         product.low_stock_threshold))
         return sorted(rows, key=lambda r: (r.on_hand - r.reserved, r.product_id))
 
     async def count_low(self) -> int:
@@ -257,10 +262,10 @@ class InMemoryStock:
     async def _move(
         self, product_id: int, variant_id: int | None, on_hand: int, reserved: int,
         reason: str, ref: str, only_active: bool = False,
-    ) -> bool:  # fmt: skip
+    ) -> bool:
         try:
             level = await self.apply(product_id, variant_id, on_hand, reserved, reason, ref,
-                                     only_active=only_active)  # fmt: skip
+                                     only_active=only_active)
         except UnitNotFound:
             return False
         return level is not None
@@ -299,7 +304,7 @@ class InMemoryCarts:
     async def add(
         self, user_id: int, product_id: int, variant_id: int | None, quantity: int,
         price_seen: int, currency: str, max_quantity: int, max_lines: int,
-    ) -> CartItem | None:  # fmt: skip
+    ) -> CartItem | None:
         mine = self.lines.setdefault(user_id, {})
         for line in mine.values():
             if (line.product_id, line.variant_id) == (product_id, variant_id):
@@ -311,7 +316,7 @@ class InMemoryCarts:
         if len(mine) >= max_lines:
             return None
         item = CartItem(self._next_line, product_id, variant_id, min(quantity, max_quantity),
-                        price_seen, currency)  # fmt: skip
+                        price_seen, currency)
         self._next_line += 1
         mine[item.id] = item
         return item
@@ -410,7 +415,7 @@ class InMemoryCoupons:
 _CHANGEABLE = {
     "paid_at", "delivered_at", "tracking_number", "refund_reason", "shipping_option_id",
     "shipping", "address", "pay_amount",
-}  # fmt: skip
+}
 
 
 class InMemoryOrders:
@@ -455,10 +460,10 @@ class InMemoryOrders:
         self._next_id += 1
         with transaction(*self.parts):
             units = summed_units([(ln.product_id, ln.variant_id, ln.quantity)
-                                  for ln in draft.lines])  # fmt: skip
+                                  for ln in draft.lines])
             for (product_id, variant_id), quantity in units:
                 if not await self.stock.reserve(product_id, variant_id, quantity,
-                                                f"order:{order_id}"):  # fmt: skip
+                                                f"order:{order_id}"):
                     title = next(
                         ln.title.en
                         for ln in draft.lines
@@ -480,10 +485,11 @@ class InMemoryOrders:
                 shipping_title=draft.shipping_title, coupon_id=draft.coupon_id,
                 coupon_code=draft.coupon_code, tracking_number=None, refund_reason=None,
                 created_at=draft.created_at, expires_at=draft.expires_at,
-            )  # fmt: skip
+                free_shipping=draft.free_shipping,
+            )
             self.orders[order_id] = order
             self.log[order_id] = [OrderEvent(order_id, Action.PLACE, order.status, order.status,
-                                             "buyer", "", draft.created_at)]  # fmt: skip
+                                             "buyer", "", draft.created_at)]
             if effect is not None:
                 self.effects[effect] = order_id
         return order
@@ -501,7 +507,7 @@ class InMemoryOrders:
 
     async def list_for_user(self, user_id: int, offset: int, limit: int) -> list[Order]:
         mine = sorted((o for o in self.orders.values() if o.user_id == user_id),
-                      key=lambda o: -o.id)  # fmt: skip
+                      key=lambda o: -o.id)
         return mine[offset : offset + limit]
 
     async def count_for_user(self, user_id: int) -> int:
@@ -513,6 +519,9 @@ class InMemoryOrders:
     async def payment_for(self, order_id: int) -> PaymentRecord | None:
         return next((p for p in self.payments if p.order_id == order_id), None)
 
+    async def refunded(self, order_id: int) -> int:
+        return sum(r.amount for r in self.refunds if r.order_id == order_id)
+
     def payments_of(self, order_id: int) -> list[PaymentRecord]:
         return [p for p in self.payments if p.order_id == order_id]
 
@@ -521,18 +530,18 @@ class InMemoryOrders:
 
     async def overdue(self, now: datetime, limit: int) -> list[int]:
         due = [o for o in self.orders.values()
-               if o.status is OrderStatus.PENDING_PAYMENT and o.expires_at <= now]  # fmt: skip
+               if o.status is OrderStatus.PENDING_PAYMENT and o.expires_at <= now]
         return [o.id for o in sorted(due, key=lambda o: o.expires_at)][:limit]
 
     async def delivered_before(self, moment: datetime, limit: int) -> list[int]:
         done = [o for o in self.orders.values() if o.status is OrderStatus.DELIVERED
-                and o.delivered_at is not None and o.delivered_at <= moment]  # fmt: skip
+                and o.delivered_at is not None and o.delivered_at <= moment]
         return [o.id for o in sorted(done, key=lambda o: o.delivered_at or moment)][:limit]
 
     async def has_received(self, user_id: int, product_id: int) -> bool:
         return any(o.user_id == user_id and o.status in RECEIVED_STATUSES
                    and any(ln.product_id == product_id for ln in o.lines)
-                   for o in self.orders.values())  # fmt: skip
+                   for o in self.orders.values())
 
     # ---- changing ----
 
@@ -550,7 +559,7 @@ class InMemoryOrders:
         self.log[payment.order_id].append(OrderEvent(
             payment.order_id, Action.EXTRA_PAYMENT, status, status, "telegram",
             "paid twice; refund due", payment.created_at,
-        ))  # fmt: skip
+        ))
         return True
 
     async def apply(self, order_id: int, step: Apply) -> Order | None:
@@ -561,6 +570,8 @@ class InMemoryOrders:
                     self._insert_payment(step.payment)  # first: duplicates stop here
                 order = self.orders.get(order_id)
                 if order is None or order.status is not t.source:
+                    raise _Unchanged()
+                if t.needs_payment is not None and order.payment_status not in t.needs_payment:
                     raise _Unchanged()
                 order = self._changed(order, step)
                 self.orders[order_id] = order
@@ -574,7 +585,7 @@ class InMemoryOrders:
                 if step.refund is not None:
                     self.refunds.append(step.refund)
                 self.log[order_id].append(OrderEvent(order_id, t.action, t.source, t.target,
-                                                     step.actor, step.note, step.at))  # fmt: skip
+                                                     step.actor, step.note, step.at))
         except _Unchanged:
             return None
         return order
@@ -617,7 +628,7 @@ def loyalty_redeem_hook(ledger: InMemoryLoyaltyRepository) -> PlaceHook:
             await ledger.add(LedgerDraft(
                 draft.user_id, EntryKind.REDEEM, -draft.points_redeemed, draft.created_at,
                 key=f"redeem:{order_id}", order_id=order_id, reason=f"order #{order_id}",
-            ))  # fmt: skip
+            ))
 
     return record_checkout
 
@@ -658,7 +669,7 @@ def checkout_config(**changes: Any) -> CheckoutConfig:
         reservation=timedelta(minutes=15), auto_complete=timedelta(days=7),
         shipping=(STANDARD, EXPRESS), currency="USD", card=True, stars=True,
         minor_units_per_star=2,
-    )  # fmt: skip
+    )
     return replace(base, **changes)
 
 
@@ -709,7 +720,7 @@ class MoneyShop:
         paid = order.pay_amount if amount is None else amount
         return await self.payments.paid(order.user_id, 1000 + order.user_id, payload,
                                         order.pay_currency, paid, charge_id, f"p-{charge_id}",
-                                        now, shipping_option_id=option)  # fmt: skip
+                                        now, shipping_option_id=option)
 
     async def order(self, order_id: int) -> Order:
         found = await self.orders.get(order_id)
@@ -733,7 +744,7 @@ def build_shop(
     stock, carts, coupons = InMemoryStock(), InMemoryCarts(), InMemoryCoupons()
     ledger = InMemoryLoyaltyRepository()
     orders = InMemoryOrders(stock, carts, coupons, place_hooks=[loyalty_redeem_hook(ledger)],
-                            also_rolled_back=[_RollbackLedger(ledger)])  # fmt: skip
+                            also_rolled_back=[_RollbackLedger(ledger)])
     cart = CartService(carts, stock, coupons)
     points = LoyaltyService(ledger, loyalty or LoyaltyConfig(min_charge=100))
     paid_orders: list[int] = []
@@ -742,8 +753,8 @@ def build_shop(
         benefits=points if with_loyalty else None,
         change_listeners=[points.order_changed] if with_loyalty else [],
         paid_listeners=[lambda order: paid_orders.append(order.id)],
-    )  # fmt: skip
+    )
     signer = InvoiceSigner(secret)
     payments = PaymentService(order_service, signer, config)
     return MoneyShop(stock, carts, coupons, orders, ledger, cart, points, order_service,
-                     payments, signer, config, paid_orders)  # fmt: skip
+                     payments, signer, config, paid_orders)

@@ -3,6 +3,8 @@ every line against the catalogue when the cart is read (domain/cart/service.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from domain.cart.service import MAX_LINES, MAX_QUANTITY, OutOfStock, VariantRequired
@@ -168,14 +170,16 @@ async def test_a_line_of_a_variant_product_without_its_variant_is_inactive(
     assert (await shop.cart.view(USER)).lines[0].problem == "inactive"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: CartService.change at the MAX_QUANTITY cap raises OutOfStock 'Only {count} "
-    "left in stock.' with count = the whole stock (e.g. 500), which is not why it refused",
-)
 async def test_more_than_the_quantity_cap_is_not_blamed_on_stock(shop: MoneyShop) -> None:
     mug = shop.stock.add_product(1200, 500)
     line = await shop.cart.add(USER, mug.id, None, MAX_QUANTITY)
     with pytest.raises(DomainError) as refused:
         await shop.cart.change(USER, line.id, +1)
     assert not isinstance(refused.value, OutOfStock)
+    assert refused.value.message == "At most {max} of one item fit in an order."
+    assert refused.value.params == {"max": MAX_QUANTITY}
+    assert (await shop.cart.view(USER)).lines[0].quantity == MAX_QUANTITY
+    shop.stock.products[mug.id] = replace(shop.stock.products[mug.id], on_hand=MAX_QUANTITY)
+    with pytest.raises(OutOfStock) as short:  # now the stock is what stops it
+        await shop.cart.change(USER, line.id, +1)
+    assert short.value.params == {"count": MAX_QUANTITY}

@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 
 from domain.cart.service import CartEmpty
-from domain.kernel.errors import DomainError, ValidationError
+from domain.kernel.errors import ValidationError
 from domain.loyalty.rules import LoyaltyConfig, NotEnoughPoints, PointsOverCap, Tier
 from domain.orders.pricing import CouponInvalid, CouponKind, ShippingOption
 from domain.orders.service import PayMethod
 from domain.orders.states import Action, OrderStatus
 from tests.unit.money_fakes import (
+    EXPRESS,
     NOW,
     STANDARD,
     MoneyShop,
@@ -223,7 +224,7 @@ async def test_points_are_capped_by_share_and_by_the_minimum_charge() -> None:
     assert refused.value.params == {"points": 500}
     order = await shop.place(USER, points=500)
     assert (order.subtotal, order.discount, order.shipping, order.pay_amount) == (
-        1000, 500, 500, 1000)  # fmt: skip
+        1000, 500, 500, 1000)
     assert await shop.ledger.balance(USER) == 4500
 
 
@@ -319,34 +320,81 @@ async def test_redeemed_points_come_back_when_the_unpaid_order_is_cancelled() ->
     assert await shop.ledger.balance(USER) == 300
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a card order whose coupon covers all the goods and ships free is placed with "
-    "pay_amount 0 and an invoice with no prices, which Telegram refuses (PRICES_EMPTY / "
-    "CURRENCY_TOTAL_AMOUNT_INVALID): the order can never be paid and holds its stock until "
-    "it expires; loyalty keeps min_charge for points, coupons have no such floor",
-)
-async def test_an_order_nobody_can_pay_is_refused_before_it_holds_stock() -> None:
+async def test_a_coupon_stops_at_the_minimum_charge_so_the_order_can_be_paid() -> None:
+    """A 100% coupon with free shipping would make a 0 invoice, which Telegram refuses: the
+    order could never be paid and would hold its stock until it expired. Discounts stop at
+    the shop's minimum charge (CheckoutConfig.min_charge, the floor points keep too)."""
     shop = build_shop(checkout_config(shipping=(ShippingOption("pick", STANDARD.title, 0),)))
     shop.coupons.add_coupon("FREE", CouponKind.PERCENT, 100)
     await cart_of(shop, 1000)
     await shop.cart.apply_coupon(USER, "FREE", NOW)
-    with pytest.raises(DomainError):
-        order = await shop.place(USER, option="pick")
-        await shop.payments.invoice(USER, order.id, NOW)
+    cart = await shop.cart.view(USER, now=NOW, shipping=shop.config.option("pick"))
+    quote = await shop.order_service.checkout_totals(USER, cart, 0, NOW)
+    assert (quote.coupon_discount, quote.total, quote.held_at_minimum) == (900, 100, True)
+    order = await shop.place(USER, option="pick")
+    assert (order.discount, order.pay_amount, order.coupon_code) == (900, 100, "FREE")
+    invoice = await shop.payments.invoice(USER, order.id, NOW)
+    assert invoice.total == 100 and all(p.amount > 0 for p in invoice.prices)
+    assert (await shop.pay(order)).outcome.value == "paid"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with flexible invoices (shipping chosen in Telegram's form) a tier's free "
-    "shipping is lost: place() prices shipping 0 before an option exists, then "
-    "PaymentService.expected_amount/paid add the option's full price, so a member who "
-    "ships free at a normal checkout pays shipping here",
-)
+async def test_a_coupon_may_take_all_the_goods_when_shipping_keeps_the_minimum() -> None:
+    shop = build_shop()
+    shop.coupons.add_coupon("FREE", CouponKind.PERCENT, 100)
+    await cart_of(shop, 1000)
+    await shop.cart.apply_coupon(USER, "FREE", NOW)
+    order = await shop.place(USER)  # standard shipping, 5.00
+    assert (order.discount, order.shipping, order.pay_amount) == (1000, 500, 500)
+
+
+async def test_the_tier_gives_way_before_the_coupon_at_the_minimum() -> None:
+    gold = Tier("Gold", 0, percent_off=60, free_shipping_over=0)
+    shop = build_shop(loyalty=LoyaltyConfig(tiers=(gold,), min_charge=100))
+    shop.coupons.add_coupon("MOST", CouponKind.PERCENT, 80)
+    await cart_of(shop, 1000)
+    await shop.cart.apply_coupon(USER, "MOST", NOW)
+    # 10.00 - 8.00 coupon = 2.00; Gold would take 1.20 and ship free: trimmed to 1.00 off
+    order = await shop.place(USER)
+    assert (order.subtotal, order.discount, order.shipping, order.pay_amount) == (
+        1000, 800 + 100, 0, 100)
+
+
+async def test_an_order_below_the_minimum_keeps_no_discount_and_no_coupon_use() -> None:
+    shop = build_shop(checkout_config(shipping=(ShippingOption("pick", STANDARD.title, 0),)))
+    shop.coupons.add_coupon("ONCE", CouponKind.FIXED, 50, once_per_customer=True)
+    await cart_of(shop, 90)
+    await shop.cart.apply_coupon(USER, "ONCE", NOW)
+    order = await shop.place(USER, option="pick")
+    assert (order.discount, order.pay_amount, order.coupon_code) == (0, 90, None)
+    assert shop.coupons.used("ONCE") == 0 and shop.coupons.uses == []
+
+
 async def test_a_tier_that_ships_free_ships_free_in_a_flexible_invoice_too() -> None:
     gold = Tier("Gold", 0, free_shipping_over=1000)
     shop = build_shop(checkout_config(flexible=True), LoyaltyConfig(tiers=(gold,)))
     await cart_of(shop, 3000)
+    cart = await shop.cart.view(USER, now=NOW)
+    quote = await shop.order_service.checkout_totals(USER, cart, 0, NOW)
+    assert quote.benefits.free_shipping  # the review says so before the form opens
     order = await shop.place(USER, option=None)
-    assert (order.shipping, order.pay_amount) == (0, 3000)
+    assert (order.shipping, order.pay_amount, order.free_shipping) == (0, 3000, True)
     assert shop.payments.expected_amount(order, STANDARD.id) == 3000
+    payload = shop.signer.sign(order.id, order.expires_at)
+    offered = await shop.payments.shipping_options(USER, payload, NOW)
+    assert [(o.id, o.price) for o in offered] == [("std", 0), ("exp", 0)]
+    await shop.payments.pre_checkout(USER, payload, "USD", 3000, "exp", NOW)
+    paid = await shop.pay(order, amount=3000, option="exp")
+    assert paid.change is not None
+    assert (paid.change.order.shipping_option_id, paid.change.order.shipping) == ("exp", 0)
+    assert paid.change.order.pay_amount == 3000
+
+
+async def test_below_its_threshold_a_tier_charges_the_option_chosen_in_the_form() -> None:
+    gold = Tier("Gold", 0, free_shipping_over=5000)
+    shop = build_shop(checkout_config(flexible=True), LoyaltyConfig(tiers=(gold,)))
+    await cart_of(shop, 3000)
+    order = await shop.place(USER, option=None)
+    assert (order.shipping, order.pay_amount, order.free_shipping) == (0, 3000, False)
+    assert shop.payments.expected_amount(order, EXPRESS.id) == 4500
+    paid = await shop.pay(order, amount=4500, option="exp")
+    assert paid.change is not None and paid.change.order.pay_amount == 4500

@@ -71,7 +71,7 @@ async def test_a_card_refund_is_requested_by_the_buyer_and_confirmed_by_the_merc
     assert shop.statuses(done.order) == (S.REFUNDED, P.REFUNDED, F.DELIVERED)
     [refund] = shop.orders.refunds
     assert (refund.amount, refund.currency, refund.method, refund.confirmed_by, refund.reason) == (
-        2900, "USD", PayMethod.CARD, "merchant:9", "arrived broken")  # fmt: skip
+        2900, "USD", PayMethod.CARD, "merchant:9", "arrived broken")
     assert mug_stock(shop, order) == (3, 0)  # the goods are still with the buyer
 
 
@@ -127,6 +127,7 @@ async def test_a_partial_refund_then_the_goods_back_then_the_rest(shop: MoneySho
     assert mug_stock(shop, order) == (5, 0)  # both mugs on the shelf again
     rest = await shop.order_service.merchant_action(order.id, A.REFUND, MERCHANT, NOW)
     assert shop.statuses(rest.order) == (S.RETURNED, P.REFUNDED, F.RETURNED)
+    assert [r.amount for r in shop.orders.refunds] == [1200, order.pay_amount - 1200]
     with pytest.raises(TransitionRefused):  # refunded in full: nothing more to give
         await shop.order_service.merchant_action(order.id, A.REFUND, MERCHANT, NOW)
     with pytest.raises(TransitionRefused):
@@ -134,12 +135,6 @@ async def test_a_partial_refund_then_the_goods_back_then_the_rest(shop: MoneySho
     assert mug_stock(shop, order) == (5, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after a partial refund, OrderService.merchant_action records the final "
-    "REFUND for the full pay_amount again (amount=None -> order.pay_amount), so the "
-    "refunds of one order add up to more than was paid (daily reports sum them)",
-)
 async def test_the_refunds_of_an_order_never_add_up_to_more_than_was_paid(
     shop: MoneyShop,
 ) -> None:
@@ -150,6 +145,38 @@ async def test_the_refunds_of_an_order_never_add_up_to_more_than_was_paid(
     )
     await shop.order_service.merchant_action(order.id, A.REFUND, MERCHANT, NOW)  # "the rest"
     assert sum(r.amount for r in shop.orders.refunds_of(order.id)) == order.pay_amount
+
+
+async def test_a_refund_amount_is_measured_against_what_is_left(shop: MoneyShop) -> None:
+    order = await delivered(shop)  # 29.00 paid
+    await shop.order_service.buyer_action(USER, order.id, A.REQUEST_REFUND, NOW, "one broken")
+    await shop.order_service.merchant_action(
+        order.id, A.PARTIAL_REFUND, MERCHANT, NOW, amount=1200
+    )
+    back = await shop.order_service.merchant_action(order.id, A.RETURN, MERCHANT, NOW)
+    assert back.order.payment_status is P.PARTIALLY_REFUNDED
+    with pytest.raises(ValidationError) as refused:  # 17.00 is left, not 29.00
+        await shop.order_service.merchant_action(
+            order.id, A.PARTIAL_REFUND, MERCHANT, NOW, amount=1701
+        )
+    assert refused.value.params == {"amount": "17.00 USD"}
+    # exactly what is left is the whole rest: a full refund, not a "partial" one
+    rest = await shop.order_service.merchant_action(
+        order.id, A.PARTIAL_REFUND, MERCHANT, NOW, amount=1700
+    )
+    assert shop.statuses(rest.order) == (S.RETURNED, P.REFUNDED, F.RETURNED)
+    assert [r.amount for r in shop.orders.refunds_of(order.id)] == [1200, 1700]
+    assert rest.events[0].action is A.REFUND
+
+
+async def test_a_whole_partial_refund_is_a_refund(shop: MoneyShop) -> None:
+    order = await delivered(shop)
+    await shop.order_service.buyer_action(USER, order.id, A.REQUEST_REFUND, NOW, "all broken")
+    change = await shop.order_service.merchant_action(
+        order.id, A.PARTIAL_REFUND, MERCHANT, NOW, amount=order.pay_amount
+    )
+    assert shop.statuses(change.order) == (S.REFUNDED, P.REFUNDED, F.DELIVERED)
+    assert [r.amount for r in shop.orders.refunds] == [order.pay_amount]
 
 
 async def test_stars_go_back_through_telegram_at_the_buyers_request(shop: MoneyShop) -> None:
@@ -166,7 +193,7 @@ async def test_stars_go_back_through_telegram_at_the_buyers_request(shop: MoneyS
     assert shop.statuses(done.order) == (S.REFUNDED, P.REFUNDED, F.DELIVERED)
     [refund] = shop.orders.refunds
     assert (refund.amount, refund.currency, refund.method, refund.confirmed_by) == (
-        1450, "XTR", PayMethod.STARS, "telegram")  # fmt: skip
+        1450, "XTR", PayMethod.STARS, "telegram")
     with pytest.raises(TransitionRefused):  # a second confirmation changes nothing
         await shop.order_service.stars_refunded(order.id, NOW)
     assert len(shop.orders.refunds) == 1
@@ -184,20 +211,19 @@ async def test_a_merchants_stars_refund_is_checked_before_telegram_moves_any_sta
     assert shop.statuses(order)[0] is S.REFUND_REQUESTED and shop.orders.refunds == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a PARTIAL_REFUND of a Stars order is recorded as done by the merchant "
-    "(RefundRecord method=stars), but Stars only go back through refundStarPayment, "
-    "which refunds whole payments: the record claims Stars nobody returned",
-)
 async def test_a_stars_order_cannot_be_refunded_in_part(shop: MoneyShop) -> None:
     order = await delivered(shop, PayMethod.STARS)
     await shop.order_service.buyer_action(USER, order.id, A.REQUEST_REFUND, NOW, "half")
-    with pytest.raises((TransitionRefused, ValidationError)):
+    with pytest.raises(ValidationError, match="Stars can only be refunded in full"):
         await shop.order_service.merchant_action(
             order.id, A.PARTIAL_REFUND, MERCHANT, NOW, amount=500
         )
-    assert shop.orders.refunds == []
+    assert shop.orders.refunds == [] and shop.statuses(order)[0] is S.REFUND_REQUESTED
+    # the whole amount is a refund: the Stars go back through Telegram
+    change = await shop.order_service.merchant_action(
+        order.id, A.PARTIAL_REFUND, MERCHANT, NOW, amount=order.pay_amount
+    )
+    assert change.stars_refund is not None and change.stars_refund.amount == order.pay_amount
 
 
 async def test_cancelling_a_paid_order_restocks_and_frees_the_coupon(shop: MoneyShop) -> None:
@@ -249,7 +275,7 @@ async def test_a_refund_gives_redeemed_points_back_and_takes_earned_ones_once() 
     await shop.order_service.merchant_action(order.id, A.SHIP, MERCHANT, NOW, tracking="T")
     done = await shop.order_service.buyer_action(USER, order.id, A.COMPLETE, NOW)
     assert [n.params for n in done.notices] == [{"points": 19, "id": order.id},
-                                                {"tier": "Silver"}]  # fmt: skip
+                                                {"tier": "Silver"}]
     assert await shop.ledger.balance(USER) == 19  # 24.00 - 5.00 of points paid for goods
     await shop.order_service.buyer_action(USER, order.id, A.REQUEST_REFUND, NOW, "sorry")
     assert await shop.ledger.balance(USER) == 19  # asked is not refunded
@@ -260,7 +286,7 @@ async def test_a_refund_gives_redeemed_points_back_and_takes_earned_ones_once() 
     assert await shop.ledger.balance(USER) == 500
     kinds = [(e.kind, e.points) for e in shop.ledger.entries if e.order_id == order.id]
     assert kinds == [(EntryKind.REDEEM, -500), (EntryKind.EARN, 19),
-                     (EntryKind.REVERSAL, 500), (EntryKind.REVERSAL, -19)]  # fmt: skip
+                     (EntryKind.REVERSAL, 500), (EntryKind.REVERSAL, -19)]
 
 
 async def test_earned_points_already_spent_are_taken_back_only_as_far_as_there_are_any() -> None:
