@@ -22,6 +22,16 @@ shoppers' p95 is printed for each (`--no-throttle` switches throttling off for c
 `--eager-aiogram` starts Kiosk with aiogram imported the usual way (the "before" of
 bot/lazy_aiogram.py); `--profile DIR` runs Kiosk under cProfile. The Redis database given is
 flushed before each run. Figures depend a lot on the machine's other load: repeat them.
+
+`--inprocess` measures Kiosk's own cost instead, with no emulator and no HTTP (on uvloop):
+the same shopper journey fed straight to the Dispatcher of a Kiosk built by its composition
+root, every Bot API call answered in process (bench/_inprocess.py), then the bare echo bot the
+same way. It prints updates/s, main-thread CPU ms, SQL statements, Redis round trips and Bot
+API calls per update, checks that every shopper who paid has exactly one paid order and that
+nothing was logged at ERROR, and exits 1 if not. With `--profile DIR` the Kiosk run is
+profiled and summarised by layer. CPU ms per update is the figure that resists a busy machine.
+
+    .venv/bin/python bench/throughput.py --inprocess --shoppers 1000 --concurrency 200
 """
 
 from __future__ import annotations
@@ -35,11 +45,13 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from redis.asyncio import Redis
 
+from bench import _inprocess
 from bench._bot_process import BotProcess, bot_env
 from bench._pg import fresh_pg_database
 from bench._shoppers import (
@@ -52,7 +64,7 @@ from bench._shoppers import (
     run_shoppers,
 )
 from demo.catalog_gen import generate_catalogue
-from demo.harness import SANDBOX_TOKEN
+from demo.harness import SANDBOX_TOKEN, sandbox_settings
 from demo.seed import bulk_load
 from sandbox import Sandbox
 from storage.catalog.models import ProductRow
@@ -66,6 +78,8 @@ EAGER_MAIN = (
     "runpy.run_path('main.py', run_name='__main__')"
 )
 TARGET_RATIO, TARGET_RSS_MB, TARGET_START_S = 0.5, 200.0, 2.0
+TARGET_CPU_MS = 1.6  # in process, per shopper update (issue #20)
+WARMUP_SHOPPERS = 10  # in process: shop once, uncounted, before the measured run
 
 
 async def seed(url: str, goods: int, users: int, shoppers: int) -> ShopPlan:
@@ -87,7 +101,7 @@ async def seed(url: str, goods: int, users: int, shoppers: int) -> ShopPlan:
                 for n in range(total)
             ],
             batch_size=1000,
-        )  # fmt: skip
+        )
         rows = await UserRow.filter(telegram_id__lt=FIRST_USER + shoppers).values_list(
             "id", flat=True
         )
@@ -98,7 +112,7 @@ async def seed(url: str, goods: int, users: int, shoppers: int) -> ShopPlan:
                 for uid in rows
             ],
             batch_size=1000,
-        )  # fmt: skip
+        )
         words = sorted({b.split()[0] for b in catalogue.brands})
     finally:
         await close_db()
@@ -145,7 +159,7 @@ async def throttle_check(sb: Sandbox, plan: ShopPlan, args: argparse.Namespace) 
     again = list(range(base + 2 * count, base + 3 * count))
     alone_again = await run_shoppers(sb, again, plan, seed=9)
     print(f"  throttling: {count} shoppers alone, {count} others while one user floods "
-          f"{args.flood_rate:.0f} msg/s ({sent} sent), {count} more alone")  # fmt: skip
+          f"{args.flood_rate:.0f} msg/s ({sent} sent), {count} more alone")
     report("alone", alone)
     report("flooded", flooded)
     report("alone", alone_again)
@@ -154,7 +168,7 @@ async def throttle_check(sb: Sandbox, plan: ShopPlan, args: argparse.Namespace) 
 async def bench_mode(
     backend: str, mode: str, url: str, redis_url: str | None, plan: ShopPlan,
     args: argparse.Namespace, last: bool,
-) -> None:  # fmt: skip
+) -> None:
     print(f"\n== {backend}, {mode} ==")
     shopper_ids = list(range(FIRST_USER, FIRST_USER + args.shoppers))
     await flush(redis_url)
@@ -185,7 +199,7 @@ async def bench_mode(
             await probe_task
             first = probe_run.latencies_ms[0] / 1000
             print(f"  start-up: ready (asks for updates) {ready:.2f} s, first update answered "
-                  f"{first:.2f} s after process start (target <= {TARGET_START_S} s)")  # fmt: skip
+                  f"{first:.2f} s after process start (target <= {TARGET_START_S} s)")
             rss_idle = kiosk.peak_rss_mb()
             kiosk_run = await run_shoppers(sb, shopper_ids, plan, concurrency=args.concurrency)
             kiosk_rate = report("kiosk", kiosk_run)
@@ -193,7 +207,7 @@ async def bench_mode(
                 await throttle_check(sb, plan, args)
             rss = kiosk.peak_rss_mb()
             print(f"  kiosk peak RSS {rss:.0f} MiB (after start-up {rss_idle:.0f} MiB; "
-                  f"target <= {TARGET_RSS_MB:.0f})")  # fmt: skip
+                  f"target <= {TARGET_RSS_MB:.0f})")
             count, first_error = kiosk.errors()
             if count:
                 print(f"  kiosk logged {count} errors; the first:\n{first_error}")
@@ -209,7 +223,7 @@ async def bench_mode(
             await echo.stop()
         ratio = kiosk_rate / echo_rate
         print(f"  ratio kiosk/echo {ratio:.2f}x (target >= {TARGET_RATIO}x)"
-              f"   refused bot calls: {len(sb.errors)}")  # fmt: skip
+              f"   refused bot calls: {len(sb.errors)}")
     finally:
         _next_update_id[url] = sb.bot().next_update_id
         await sb.stop()
@@ -218,11 +232,76 @@ async def bench_mode(
 _next_update_id: dict[str, int] = {}  # per database: where the next mode's update ids start
 
 
-async def main() -> None:
+def inprocess_settings(url: str, redis_url: str | None) -> object:
+    """The settings `demo/harness.py` gives a sandboxed Kiosk, with the HTTP mode's payment
+    and scheduler choices (bench/_bot_process.py); the API URL is never called. Throttling
+    runs but never drops: simulated shoppers press faster than people (the HTTP mode's
+    `--no-throttle`), and a dropped press would stall the journey rather than cost less."""
+    api = SimpleNamespace(default_token=SANDBOX_TOKEN, base_url="http://127.0.0.1:9/unused")
+    return sandbox_settings(
+        api, url, mode="polling", redis_url=redis_url,  # type: ignore[arg-type]
+        payments={"currency": "USD", "provider_token": "284685063:TEST:bench"},
+        scheduler={"enabled": False}, throttle={"rate": 100000, "burst": 100000},
+    )
+
+
+async def bench_inprocess(
+    backend: str, url: str, redis_url: str | None, plan: ShopPlan, args: argparse.Namespace,
+    warmup_ids: list[int],
+) -> bool:
+    """Kiosk then echo, in this process; True when every correctness check passed."""
+    print(f"\n== {backend}, in process ==")
+    await flush(redis_url)
+    shopper_ids = list(range(FIRST_USER, FIRST_USER + args.shoppers))
+    profile = None
+    if args.profile:
+        profile = f"{args.profile}/kiosk-{backend.split()[0].lower()}-inprocess.prof"
+    kiosk = await _inprocess.bench_kiosk(
+        inprocess_settings(url, redis_url), plan, shopper_ids, warmup_ids,
+        args.concurrency or args.shoppers, profile,
+    )
+    _inprocess.print_figures(kiosk)
+    echo = await _inprocess.bench_echo(kiosk.run, args.concurrency or args.shoppers)
+    _inprocess.print_figures(echo)
+    ratio = kiosk.rate / echo.rate
+    cpu = 1000 * kiosk.per_update(kiosk.cpu_s)
+    print(f"  ratio kiosk/echo {ratio:.2f}x; Kiosk {cpu:.2f} ms CPU per update "
+          f"(target <= {TARGET_CPU_MS} ms)")
+    if profile:
+        _inprocess.summarise_profile(profile, kiosk.updates)
+    return _inprocess.ok(kiosk) and _inprocess.ok(echo)
+
+
+async def main_inprocess(args: argparse.Namespace) -> int:
+    """--inprocess: seed, then Kiosk and echo in this process, per backend."""
+    _inprocess.install_counters()
+    backends = args.backends.split(",")
+    users = max(args.users, args.shoppers + WARMUP_SHOPPERS)
+    warmup_ids = list(range(FIRST_USER + users - WARMUP_SHOPPERS, FIRST_USER + users))
+    pg, redis_url = os.environ.get("KIOSK_BENCH_PG_URL"), os.environ.get("KIOSK_BENCH_REDIS_URL")
+    good = True
+    with tempfile.TemporaryDirectory() as tmp:
+        if "sqlite" in backends:
+            url = f"sqlite://{tmp}/bench.sqlite3"
+            plan = await seed(url, args.goods, users, users)
+            good &= await bench_inprocess("SQLite", url, None, plan, args, warmup_ids)
+    if pg and "postgres" in backends:
+        url = await fresh_pg_database(pg, BENCH_DB)
+        plan = await seed(url, args.goods, users, users)
+        good &= await bench_inprocess("PostgreSQL + Redis", url, redis_url, plan, args,
+                                      warmup_ids)
+    elif "postgres" in backends:
+        print("\n(KIOSK_BENCH_PG_URL not set: PostgreSQL + Redis skipped)")
+    if not good:
+        print("\nFAILED: see the CORRECTNESS / failures / ERROR lines above")
+    return 0 if good else 1
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shoppers", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=200,
-                        help="shoppers active at once (0: all of them)")  # fmt: skip
+                        help="shoppers active at once (0: all of them)")
     parser.add_argument("--goods", type=int, default=2000)
     parser.add_argument("--users", type=int, default=1000, help="registered users seeded")
     parser.add_argument("--modes", default="polling,webhook")
@@ -233,7 +312,13 @@ async def main() -> None:
     parser.add_argument("--no-throttle", action="store_true", help="switch throttling off")
     parser.add_argument("--eager-aiogram", action="store_true", help="import aiogram eagerly")
     parser.add_argument("--profile", metavar="DIR", help="cProfile the bot into DIR/*.prof")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--inprocess", action="store_true", help="Kiosk's own cost: no emulator, no HTTP"
+    )
+    return parser.parse_args()
+
+
+async def main(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.WARNING)
     install_latency_probe()
     modes = args.modes.split(",")
@@ -252,10 +337,20 @@ async def main() -> None:
         plan = await seed(url, args.goods, users, users)
         for mode in modes:
             await bench_mode("PostgreSQL + Redis", mode, url, redis_url, plan, args,
-                             mode == modes[-1])  # fmt: skip
+                             mode == modes[-1])
     elif "postgres" in backends:
         print("\n(KIOSK_BENCH_PG_URL not set: PostgreSQL + Redis skipped)")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    arguments = parse_args()
+    if arguments.inprocess:
+        import uvloop
+
+        # The bot logs into a file (the bench counts its ERROR records); the figures stay
+        # readable on the terminal.
+        log_file = tempfile.NamedTemporaryFile(prefix="kiosk-inprocess-", suffix=".log").name
+        logging.basicConfig(level=logging.WARNING, filename=log_file)
+        print(f"bot log: {log_file}")
+        sys.exit(uvloop.run(main_inprocess(arguments)))
+    asyncio.run(main(arguments))
