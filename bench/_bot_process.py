@@ -43,7 +43,7 @@ def bot_env(sb: Sandbox, mode: str, database_url: str, redis_url: str | None) ->
             "WEBHOOK__SECRET": WEBHOOK_SECRET,
             "WEBHOOK__HOST": "127.0.0.1",
             "WEBHOOK__PORT": str(port),
-        })  # fmt: skip
+        })
     return env
 
 

@@ -23,9 +23,9 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
 from bot.errors import register_error_handlers
@@ -69,26 +69,30 @@ from domain.staff.service import StaffService
 from domain.users.service import UserService
 from handlers import dispatcher_routers
 from handlers.catalog.inline import InlineAnswerCache
-from storage.admin.catalog_admin import TortoiseMerchantCatalog
-from storage.admin.staff import TortoiseAuditRepository, TortoiseStaffRepository
 from storage.alerts.repository import TortoisePriceWatchStore, TortoiseStockSubscriptionStore
 from storage.campaigns.repository import TortoiseCampaignRepository
+from storage.campaigns.shop_audiences import register_shop_audiences
+from storage.catalog.merchant import TortoiseMerchantCatalog
 from storage.catalog.repository import TortoiseCatalogRepository, TortoiseShopperListsRepository
 from storage.catalog.search import SqlSearchEngine
 from storage.inventory.ledger import TortoiseStockLedger
-from storage.jobs.audiences import register_shop_audiences
 from storage.loyalty.repository import TortoiseLoyaltyRepository, record_checkout
 from storage.orders.board import TortoiseOrderBoardRepository
 from storage.orders.carts import TortoiseCartRepository, TortoiseCouponRepository
 from storage.orders.coupon_admin import TortoiseCouponAdminRepository
 from storage.orders.references import OrderLineReferences
-from storage.orders.reports import TortoiseReportSource
 from storage.orders.repository import TortoiseOrderRepository
 from storage.recs.catalogue import CatalogueAvailability, TortoiseCatalogueFeed
 from storage.recs.recorder import BatchedEventRecorder
-from storage.recs.repository import TortoiseInteractionSource, TortoiseSnapshotStore
+from storage.recs.repository import (
+    TortoiseForgetLog,
+    TortoiseInteractionSource,
+    TortoiseSnapshotStore,
+)
+from storage.reports.source import TortoiseReportSource
 from storage.reviews.moderation import TortoiseReviewModerationRepository
 from storage.reviews.repository import TortoiseReviewRepository
+from storage.staff.repository import TortoiseAuditRepository, TortoiseStaffRepository
 from storage.users import TortoiseUserRepository
 
 log = logging.getLogger(__name__)
@@ -128,6 +132,8 @@ class Services:
     price_alerts: PriceDropAlerts
     # chat-only helpers
     inline_cache: InlineAnswerCache
+    # the Mini App storefront's entry page (WEB__PUBLIC_URL + /app/), "" when it is off
+    webapp_url: str
 
     def workflow_data(self) -> dict[str, Any]:
         """The fields by name, for `Dispatcher(**services.workflow_data())`."""
@@ -162,6 +168,8 @@ def checkout_config(settings: Settings) -> CheckoutConfig:
         stars=p.use_stars,
         minor_units_per_star=c.minor_units_per_star,
         flexible=c.flexible_invoice,
+        # One floor for every discount: points keep it (loyalty_config), coupons and tiers too.
+        min_charge=settings.loyalty.min_charge,
     )
 
 
@@ -210,7 +218,9 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     recs_settings = settings.recs
     # Model rebuilds run in one worker process (forkserver: the bot's threads are never
     # forked), so NumPy/SciPy never hold the bot's GIL or event loop.
-    rebuilder = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+    rebuilder = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("forkserver")
+    )
     recorder = BatchedEventRecorder(
         batch_size=recs_settings.batch_size, flush_interval=recs_settings.flush_interval
     )
@@ -219,10 +229,9 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
         availability=CatalogueAvailability(),
         catalogue=TortoiseCatalogueFeed(),
         snapshots=TortoiseSnapshotStore(keep=2),
-        config=RecommendConfig(
-            consumable_categories=frozenset(recs_settings.consumable_categories)
-        ),
+        config=RecommendConfig(),
         executor=rebuilder,
+        forget_log=TortoiseForgetLog(),
     )
     recs_runtime = RecsRuntime(
         recorder,
@@ -280,6 +289,7 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
         stock_alerts=BackInStockAlerts(TortoiseStockSubscriptionStore()),
         price_alerts=PriceDropAlerts(TortoisePriceWatchStore()),
         inline_cache=InlineAnswerCache(redis),
+        webapp_url=f"{settings.web.public_url}/app/" if settings.web.public_url else "",
     )
 
 

@@ -20,6 +20,7 @@ class UserRow(Model):
     referrer: fields.ForeignKeyNullableRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="referred", null=True, on_delete=fields.SET_NULL
     )
+    referrer_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField()
 
@@ -32,6 +33,7 @@ class AddressRow(Model):
     user: fields.ForeignKeyRelation[UserRow] = fields.ForeignKeyField(
         "models.UserRow", related_name="addresses", on_delete=fields.CASCADE
     )
+    user_id: int
     recipient = fields.CharField(max_length=64)
     phone = fields.CharField(max_length=16)
     city = fields.CharField(max_length=64)

@@ -39,7 +39,7 @@ def pool_stats() -> PoolStats:
     if pool is not None and hasattr(pool, "get_idle_size"):
         size = int(pool.get_size())
         return PoolStats("postgres", size, size - int(pool.get_idle_size()),
-                         int(pool.get_max_size()))  # fmt: skip
+                         int(pool.get_max_size()))
     if pool is None and hasattr(conn, "pool_maxsize"):  # PostgreSQL before the first query
         return PoolStats("postgres", 0, 0, int(conn.pool_maxsize))
     lock = getattr(conn, "_lock", None)

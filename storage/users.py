@@ -33,7 +33,7 @@ def _user(row: UserRow) -> User:
         marketing_opt_in=row.marketing_opt_in,
         is_blocked=row.is_blocked,
         referral_code=row.referral_code,
-        referrer_id=row.referrer_id,  # type: ignore[attr-defined]
+        referrer_id=row.referrer_id,
         created_at=row.created_at,
         last_seen_at=row.last_seen_at,
     )
@@ -42,7 +42,7 @@ def _user(row: UserRow) -> User:
 def _address(row: AddressRow) -> Address:
     return Address(
         id=row.id,
-        user_id=row.user_id,  # type: ignore[attr-defined]
+        user_id=row.user_id,
         recipient=row.recipient,
         phone=row.phone,
         city=row.city,
@@ -86,7 +86,7 @@ class TortoiseUserRepository:
                 # Two updates of a brand-new user raced; the other one created the row.
                 row = await UserRow.get(telegram_id=identity.telegram_id)
         changes: dict[str, object] = {}
-        fresh = {
+        fresh: dict[str, object] = {
             "first_name": identity.first_name[:128],
             "last_name": (identity.last_name or None) and identity.last_name[:128],
             "username": identity.username,

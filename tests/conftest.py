@@ -23,11 +23,22 @@ from tortoise import Tortoise
 
 from storage.db import apply_migrations, close_db, init_db
 
+
+def _own_redis_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets its own Redis database (the given one + its number):
+    tests flush theirs, and update claims of one worker's sandbox must not meet another's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    base, _, db = url.rpartition("/")
+    return f"{base}/{int(db or 0) + int(worker[2:])}"
+
+
 PG_URL = os.environ.get("KIOSK_TEST_PG_URL")
-REDIS_URL = os.environ.get("KIOSK_TEST_REDIS_URL")
+REDIS_URL = _own_redis_database(os.environ.get("KIOSK_TEST_REDIS_URL"))
 REQUIRE = os.environ.get("KIOSK_REQUIRE_SERVICES") == "1"
 # One template per test process, so parallel runs on a shared server never drop each other's.
-TEMPLATE_DB = f"kiosk_template_{os.getpid()}"  # one per pytest process: runs may share a server
+TEMPLATE_DB = f"kiosk_template_{os.getpid()}"
 
 
 def run_sync(coro) -> None:  # type: ignore[no-untyped-def]

@@ -69,7 +69,7 @@ def _log(kind: str, report: SweepReport) -> None:
             "%s alerts: %s sent, %s blocked, %s failed, %s deferred, %s settled after a crash",
             kind, report.sent, report.blocked, report.failed, report.deferred,
             report.settled_stale,
-        )  # fmt: skip
+        )
 
 
 class _Addressed(Protocol):

@@ -7,10 +7,11 @@ import json
 import logging
 import time
 from contextlib import suppress
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramBadRequest
 
 from bot.i18n import PoI18n
@@ -84,8 +85,9 @@ class AiogramSender:
 
     async def send(self, delivery: Delivery) -> SendOutcome:
         method, tail = await self._body(delivery)
-        session = self.bot.session
-        http = await session.create_session()  # type: ignore[attr-defined]
+        # bot/wiring.build_bot gives every bot an AiohttpSession; Bot only declares BaseSession.
+        session = cast(AiohttpSession, self.bot.session)
+        http = await session.create_session()
         url = session.api.api_url(token=self.bot.token, method=method)
         data = f'{{"chat_id":{int(delivery.chat_id)},{tail}'.encode()
         try:

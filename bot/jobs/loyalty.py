@@ -44,4 +44,4 @@ def register_loyalty_jobs(registry: JobRegistry) -> None:
     registry.register_job(
         "loyalty.settle_orders", settle_missed_orders, IntervalTrigger(minutes=10),
         catch_up=False,
-    )  # fmt: skip
+    )

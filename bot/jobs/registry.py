@@ -60,7 +60,7 @@ def build_registry(settings: Settings) -> JobRegistry:
     registry.register_job(
         "recs.rebuild", rebuild_recommendations,
         IntervalTrigger(minutes=settings.recs.rebuild_minutes), catch_up=False,
-    )  # fmt: skip
+    )
     return registry
 
 

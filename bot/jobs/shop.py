@@ -28,9 +28,9 @@ from handlers.campaigns.render import PromoCb
 from handlers.catalog.render import money
 from handlers.common import MenuCb, esc
 from handlers.keyboard import InlineKeyboard
-from storage.jobs.carts import TortoiseCartReminderStore
-from storage.jobs.sales import TortoiseSalesSource
-from storage.jobs.stock_alerts import TortoiseStockAlertStore
+from storage.alerts.low_stock import TortoiseStockAlertStore
+from storage.orders.cart_reminders import TortoiseCartReminderStore
+from storage.reports.daily_sales import TortoiseSalesSource
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def _i18n(default_locale: str) -> PoI18n:
 
 
 async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-                ) -> str:  # fmt: skip
+                ) -> str:
     """Send one message, waiting out one 429: "sent", "blocked" (403) or "failed"."""
     for _attempt in range(2):
         try:

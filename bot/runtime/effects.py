@@ -1,7 +1,7 @@
 """Exactly-once effects across crashes: the per-update key and the marker pruning job.
 
-`UpdateKeyMiddleware` names the update being handled (domain.kernel.idempotency); repositories commit
-an "applied" marker under that name with their change (storage.orders.effects), so an update
+`UpdateKeyMiddleware` names the update being handled (domain.kernel.idempotency); repositories
+commit an "applied" marker under that name with their change (storage.orders.effects), so an update
 handled again after a crash does not add a second unit or place a second order. Markers are
 needed only while Telegram may still deliver the update again, so old ones are pruned.
 """

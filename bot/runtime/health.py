@@ -9,6 +9,7 @@ a JSON body naming what failed. `/metrics` is the Prometheus text of bot/metrics
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING
@@ -19,6 +20,8 @@ from bot.runtime.metrics import CONTENT_TYPE, Metrics, escape, gauge
 from storage.ops import broadcast_progress, ping_database, pool_stats
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from bot.runtime.app import KioskApp
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,13 @@ async def _passes(check: Awaitable[object]) -> bool:
         return False
 
 
+async def ping_redis(redis: Redis) -> bool:
+    """PING. redis-py types its commands for its blocking and asyncio clients at once
+    (`Awaitable[bool] | bool`); the asyncio client's answer is always awaitable."""
+    reply = redis.ping()
+    return bool(await reply) if inspect.isawaitable(reply) else bool(reply)
+
+
 async def _ping_database() -> bool:
     await ping_database()
     return True
@@ -41,7 +51,7 @@ async def readiness(kiosk: KioskApp) -> dict[str, bool]:
     """Each check by name; all must be true for the replica to be ready."""
     checks = {"database": await _passes(_ping_database())}
     if kiosk.redis is not None:
-        checks["redis"] = await _passes(kiosk.redis.ping())
+        checks["redis"] = await _passes(ping_redis(kiosk.redis))
     checks["bot"] = kiosk.serving
     return checks
 
@@ -64,7 +74,7 @@ def register_ops_routes(app: web.Application, kiosk: KioskApp) -> None:
 
     async def metrics(request: web.Request) -> web.Response:
         return web.Response(body=(await kiosk.metrics.render()).encode(),
-                            headers={"Content-Type": CONTENT_TYPE})  # fmt: skip
+                            headers={"Content-Type": CONTENT_TYPE})
 
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
@@ -75,15 +85,15 @@ def install_collectors(metrics: Metrics, kiosk: KioskApp) -> None:
 
     async def replica() -> Iterable[str]:
         lines = gauge("kiosk_ready", "1 when the bot has started and is not shutting down.",
-                      [({}, 1.0 if kiosk.serving else 0.0)])  # fmt: skip
+                      [({}, 1.0 if kiosk.serving else 0.0)])
         lines += gauge(
             "kiosk_info", "Run mode and database backend of this replica.",
             [({"mode": kiosk.settings.run_mode, "database": _backend()}, 1.0)],
-        )  # fmt: skip
+        )
         scheduler = kiosk.scheduler
         leader = 1.0 if scheduler is not None and scheduler.is_leader else 0.0
         lines += gauge("kiosk_scheduler_leader", "1 while this replica runs the scheduled jobs.",
-                       [({}, leader)])  # fmt: skip
+                       [({}, leader)])
         runs = scheduler.runs_here if scheduler is not None else {}
         lines += [
             "# HELP kiosk_job_runs_total Scheduled job fires run by this replica.",
@@ -99,9 +109,9 @@ def install_collectors(metrics: Metrics, kiosk: KioskApp) -> None:
         lines = gauge(
             "kiosk_db_pool_connections", "Database connections by state (SQLite: one, locked).",
             [({"state": "in_use"}, stats.in_use), ({"state": "idle"}, stats.size - stats.in_use)],
-        )  # fmt: skip
+        )
         lines += gauge("kiosk_db_pool_max_connections", "Largest size the pool may grow to.",
-                       [({}, stats.max_size)])  # fmt: skip
+                       [({}, stats.max_size)])
         return lines
 
     async def broadcasts() -> Iterable[str]:
@@ -118,7 +128,7 @@ def install_collectors(metrics: Metrics, kiosk: KioskApp) -> None:
             samples,
         )
         lines += gauge("kiosk_broadcast_pending", "Messages of active campaigns still to send.",
-                       [({}, float(pending))])  # fmt: skip
+                       [({}, float(pending))])
         return lines
 
     metrics.add_collector(replica)

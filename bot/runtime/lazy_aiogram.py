@@ -29,16 +29,19 @@ def import_aiogram_lazily() -> bool:
         return False
     eager = BaseModel.__dict__["model_rebuild"]
 
-    def remember_namespace(cls: type[BaseModel], **kwargs: Any) -> bool | None:
+    def remember_namespace(cls: type[BaseModel], /, **kwargs: Any) -> bool | None:
         namespace = kwargs.get("_types_namespace")
         deferred = cls.model_config.get("defer_build") and cls.__module__.startswith("aiogram.")
         if namespace is None or not deferred or cls.__pydantic_complete__:
-            return eager.__func__(cls, **kwargs)  # type: ignore[no-any-return]
+            rebuilt: bool | None = eager.__func__(cls, **kwargs)
+            return rebuilt
         cls.__pydantic_parent_namespace__ = dict(namespace)
         pending[cls.__module__] = namespace
         return None
 
     pending: dict[str, Any] = {}
+    # Swapping pydantic's classmethod for the import only (the module docstring says why);
+    # mypy refuses any assignment to a method, hence the two ignores.
     BaseModel.model_rebuild = classmethod(remember_namespace)  # type: ignore[assignment]
     try:
         import aiogram  # noqa: F401
@@ -87,6 +90,8 @@ def keep_result_types() -> None:
         results[key] = original(cls, params)
         return results[key]
 
+    # A patched classmethod and a marker attribute aiogram's class doesn't declare: both are
+    # deliberate, and mypy refuses both.
     Response.__class_getitem__ = classmethod(cached)  # type: ignore[assignment]
     Response.__kiosk_results__ = results  # type: ignore[attr-defined]
 

@@ -20,6 +20,8 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
+from bot.runtime.aiogram_private import take_over_polling
+
 log = logging.getLogger(__name__)
 REFETCH_PAUSE = 0.05  # seconds between re-reads while only unfinished updates come back
 
@@ -29,23 +31,21 @@ class GetRawUpdates(GetUpdates):
     returns them again (the offset can't pass them), and parsing each into aiogram's models
     again was about a quarter of the bot's CPU under load; only unseen ones are parsed now."""
 
-    __returning__ = list[dict[str, Any]]  # type: ignore[assignment]
+    __returning__ = list[dict[str, Any]]
 
 
 class ConfirmAfterHandling:
     """Replaces a Dispatcher's update reader and processor (aiogram has no public hook for
-    when the offset moves; `_listen_updates`/`_process_update` are what its polling calls)."""
+    when the offset moves: bot/runtime/aiogram_private.py)."""
 
     def __init__(self, dp: Dispatcher) -> None:
-        self._process = dp._process_update
         self.in_flight: set[int] = set()
         self.finished: set[int] = set()  # handled but maybe still at or above the offset
         self._progress = asyncio.Event()
-        dp._process_update = self.process  # type: ignore[method-assign]
-        dp._listen_updates = self.listen  # type: ignore[method-assign]
+        self._process = take_over_polling(dp, self.process, self.listen)
 
     async def process(self, bot: Bot, update: Update, call_answer: bool = True,
-                      **kwargs: Any) -> bool:  # fmt: skip
+                      **kwargs: Any) -> bool:
         try:
             return await self._process(bot, update, call_answer, **kwargs)
         finally:
@@ -74,7 +74,7 @@ class ConfirmAfterHandling:
             self.finished = {i for i in self.finished if offset is None or i >= offset}
             waiting = bool(self.in_flight)  # unfinished updates come back at once anyway
             method = GetRawUpdates(offset=offset, timeout=0 if waiting else polling_timeout,
-                                   allowed_updates=allowed_updates)  # fmt: skip
+                                   allowed_updates=allowed_updates)
             self._progress.clear()
             try:
                 answer = await bot(method, request_timeout=request_timeout)

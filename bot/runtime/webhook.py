@@ -13,6 +13,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.middlewares import Redeliver
+from bot.runtime.aiogram_private import webhook_reply
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -25,16 +26,17 @@ class SecretCheckingHandler(SimpleRequestHandler):
 
     async def handle(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
-        if not self.verify_secret(given, self.bot):
+        bot = await self.resolve_bot(request)
+        if not self.verify_secret(given, bot):
             log.warning(
                 "webhook request from %s refused (401): %s secret token",
                 request.remote,
                 "wrong" if given else "no",
             )
             return web.Response(body="Unauthorized", status=401)
-        return await super().handle(request)
+        return await self.answer_update(bot, request)
 
-    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+    async def answer_update(self, bot: Bot, request: web.Request) -> web.Response:
         """Handle, then answer: 200 (with a method to call, if the handler returned one), or
         503 for an update being handled elsewhere. Unlike aiogram's feed_webhook_update this
         doesn't answer 200 early when handling passes 55 s: Telegram then retries, and the
@@ -45,6 +47,6 @@ class SecretCheckingHandler(SimpleRequestHandler):
         if isinstance(result, Redeliver):
             return web.Response(text="update is being handled; deliver it again", status=503)
         method = result if isinstance(result, TelegramMethod) else None
-        return web.Response(body=self._build_response_writer(bot=bot, result=method))
+        return web.Response(body=webhook_reply(self, bot, method))
 
     __call__ = handle

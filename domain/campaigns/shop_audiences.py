@@ -3,7 +3,8 @@
 "buyers_of_category": users with a paid order containing a product of that category or of any
 category below it; "has_cart": users whose cart is not empty. Those facts live in the orders
 tables, not on `User`, so the rule itself is the SQL filter in storage/jobs/audiences.py; the
-`matches` here can only apply the part every audience shares (domain.campaigns.audiences.eligible, which
+`matches` here can only apply the part every audience shares
+(domain.campaigns.audiences.eligible, which
 `in_audience` checks before calling it) and is therefore permissive.
 """
 

@@ -37,7 +37,7 @@ REQUIRED_COLUMNS = ("sku", "title_en", "category", "price")
 COLUMNS = (
     "sku", "title_en", "title_zh", "description_en", "description_zh", "category", "price",
     "compare_at", "brand", "stock", "low_stock_threshold", "active", "specs", "tags", "photos",
-)  # fmt: skip
+)
 _TRUE = {"1", "yes", "y", "true", "on", "是"}
 _FALSE = {"0", "no", "n", "false", "off", "否"}
 
@@ -188,7 +188,7 @@ def check_row(
             changes[column] = parse(raw)
         except ValidationError as exc:
             errors.append(RowError(line, N_("{column}: {problem}"), {
-                "column": column, "problem": exc.message, **exc.params}))  # fmt: skip
+                "column": column, "problem": exc.message, **exc.params}))
 
     if "\x00extra" in cells.values():
         errors.append(RowError(line, N_("This row has more cells than the header.")))
@@ -229,12 +229,12 @@ def check_row(
         changes["category_id"] = category_id
     if existing is not None and existing.has_variants and (raw_stock or "price" in changes):
         errors.append(RowError(line, N_(
-            "This product has options (variants): their price and stock are set per option, "
-            "so leave price and stock empty.")))  # fmt: skip
+            "This product has options (variants): their price and stock are set "
+            "per option, so leave price and stock empty.")))
     if errors:
         return None, errors
     return ImportItem(line, sku, existing.id if existing else None,
-                      _as_catalog_changes(changes), stock), []  # fmt: skip
+                      _as_catalog_changes(changes), stock), []
 
 
 def _parse_bool(raw: str) -> bool:
@@ -260,7 +260,7 @@ def merge_localized(current: Localized, pair: object) -> Localized:
     assert isinstance(pair, tuple)
     en, zh = pair
     return Localized(str(en) if en is not None else current.en,
-                     str(zh) if zh is not None else current.zh)  # fmt: skip
+                     str(zh) if zh is not None else current.zh)
 
 
 def check_import(
@@ -309,4 +309,4 @@ def export_row(product: Product, categories: dict[int, Category]) -> list[str]:
         product.brand, "" if product.has_variants else str(product.on_hand),
         str(product.low_stock_threshold), "1" if product.active else "0",
         specs_text(product.specs, "; "), "|".join(product.tags), "|".join(product.photos),
-    ]  # fmt: skip
+    ]

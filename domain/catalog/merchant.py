@@ -39,7 +39,7 @@ from domain.staff.audit import AuditService
 EDITABLE_FIELDS = (
     "title_en", "title_zh", "description_en", "description_zh", "price", "compare_at",
     "category", "photos", "specs", "threshold", "sku", "brand",
-)  # fmt: skip
+)
 DeleteOutcome = Literal["deleted", "deactivated"]
 
 
@@ -127,7 +127,7 @@ class MerchantService:
         await self.audit.record(
             actor, "product.create", f"product:{product.id}",
             {"sku": product.sku, "price": product.price, "on_hand": draft.on_hand},
-        )  # fmt: skip
+        )
         return product
 
     async def find(self, query: str) -> Product:

@@ -93,7 +93,7 @@ def clean_description(text: str) -> str:
         clean_line(line, field=N_("The description"), max_len=DESCRIPTION_MAX) if line.strip()
         else ""
         for line in lines
-    ]  # fmt: skip
+    ]
     result = "\n".join(cleaned).strip()
     if not result:
         raise ValidationError(N_("{field} can't be empty."), field=N_("The description"))

@@ -1,6 +1,7 @@
 """Product search: query cleaning, typo correction, "did you mean" and a popular fallback.
 
-The engine (storage) does full-text matching on pre-segmented tokens (see domain.catalog.search_text);
+The engine (storage) does full-text matching on pre-segmented tokens (see
+domain.catalog.search_text);
 this module decides what to ask it, so both backends behave the same for the same input.
 """
 

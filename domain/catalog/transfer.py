@@ -77,7 +77,7 @@ class CatalogTransfer:
         await self.audit.record(
             actor, "catalog.import", "catalog",
             {"created": result.created, "updated": result.updated},
-        )  # fmt: skip
+        )
         return checked, result
 
     async def export(self, actor: int, sink: TextSink) -> int:

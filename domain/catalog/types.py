@@ -1,4 +1,5 @@
-"""Catalogue entities, drafts and errors (re-exported by domain.catalog.service; import from there).
+"""Catalogue entities, drafts and errors (re-exported by domain.catalog.service; import from
+there).
 
 Stock lives on the *sellable unit*: a variant, or the product itself when it has no variants.
 Each unit carries on_hand/reserved so checkout reserves it with one conditional UPDATE

@@ -82,6 +82,19 @@ class StockLevel:
         return max(0, self.on_hand - self.reserved)
 
 
+def movement_allowed(level: StockLevel, delta_on_hand: int, delta_reserved: int) -> bool:
+    """THE stock rule: a movement may happen only if afterwards on_hand >= 0, reserved >= 0
+    and reserved <= on_hand (so available = on_hand - reserved never goes below zero).
+
+    Storage applies it atomically as the WHERE clause of one conditional UPDATE
+    (storage/inventory/ledger.py `apply_stock_movement`; the same on SQLite and PostgreSQL and
+    across processes); tests/integration/test_admin_stock.py checks both agree.
+    """
+    on_hand = level.on_hand + delta_on_hand
+    reserved = level.reserved + delta_reserved
+    return on_hand >= 0 and reserved >= 0 and reserved <= on_hand
+
+
 @dataclass(frozen=True, slots=True)
 class StockRow:
     """A unit on the /stock list."""
@@ -206,7 +219,7 @@ class StockService:
         await self.audit.record(
             actor, "stock.adjust", target,
             {"reason": reason.value, "delta": delta_on_hand, "on_hand": level.on_hand},
-        )  # fmt: skip
+        )
         return level
 
     async def low_stock(self, page: int = 1) -> StockPage:

@@ -117,7 +117,7 @@ def checkout_benefits(
     return Benefits(
         tier.name if tier else None, tier_discount, free_shipping, requested, requested * value,
         usable, balance,
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True, slots=True)

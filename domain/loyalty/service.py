@@ -202,7 +202,7 @@ class LoyaltyService:
         return PointsStatus(
             await self.repo.balance(user_id), tier, spend, next_tier(spend, self.config.tiers),
             next_expiry(lots, debits, now),
-        )  # fmt: skip
+        )
 
     async def balance(self, user_id: int) -> int:
         return await self.repo.balance(user_id)
@@ -248,17 +248,17 @@ class LoyaltyService:
             earned = await self.repo.add(LedgerDraft(
                 user, EntryKind.EARN, points, now, key=f"earn:{order.id}", order_id=order.id,
                 expires_at=self._expiry(now),
-            ))  # fmt: skip
+            ))
             if earned is not None:
                 notices.append(Notice(user, N_("⭐ You earned {points} points for order #{id}."),
-                                      {"points": points, "id": order.id}))  # fmt: skip
+                                      {"points": points, "id": order.id}))
         if await self.repo.record_spend(order.id, user, max(goods_paid, 0), now):
             tier_after, _spend = await self.tier(user, now)
             tiers = self.config.tiers
             if tier_after is not None and rank(tier_after, tiers) > rank(tier_before, tiers):
                 notices.append(Notice(user, N_("🎉 You moved up to {tier}! Its benefits apply "
                                                "at your next checkout."),
-                                      {"tier": tier_after.name}))  # fmt: skip
+                                      {"tier": tier_after.name}))
         notices += await self._referral(user, now)
         return notices
 
@@ -269,14 +269,14 @@ class LoyaltyService:
             return []
         notices = []
         sides = ((referrer, self.config.referrer_reward, "referrer"),
-                 (user_id, self.config.referred_reward, "referred"))  # fmt: skip
+                 (user_id, self.config.referred_reward, "referred"))
         for who, points, side in sides:
             if points <= 0:
                 continue
             added = await self.repo.add(LedgerDraft(
                 who, EntryKind.REFERRAL, points, now, key=f"ref:{side}:{user_id}",
                 reason=f"referral of user {user_id}", expires_at=self._expiry(now),
-            ))  # fmt: skip
+            ))
             if added is None:
                 continue
             notices.append(Notice(who, _REFERRAL_NOTICES[side], {"points": points}))
@@ -289,13 +289,13 @@ class LoyaltyService:
                 order.user_id, EntryKind.REVERSAL, redeemed, now, key=f"giveback:{order.id}",
                 order_id=order.id, reason="points of a cancelled or refunded order",
                 expires_at=self._expiry(now),
-            ))  # fmt: skip
+            ))
         earned = await self.repo.points_for_order(order.id, EntryKind.EARN)
         if earned > 0:
             await self.repo.take_up_to(LedgerDraft(
                 order.user_id, EntryKind.REVERSAL, -earned, now, key=f"unearn:{order.id}",
                 order_id=order.id, reason="points earned by a refunded order",
-            ))  # fmt: skip
+            ))
         await self.repo.reverse_spend(order.id)
 
     def _expiry(self, now: datetime) -> datetime:
@@ -328,7 +328,7 @@ class LoyaltyService:
             entry = await self.repo.take_up_to(LedgerDraft(
                 user_id, EntryKind.EXPIRE, -amount, now, key=f"expire:{user_id}:{latest}",
                 reason="expired",
-            ))  # fmt: skip
+            ))
             touched += entry is not None
         return touched
 
@@ -344,7 +344,7 @@ class LoyaltyService:
             user_id, EntryKind.ADJUST, request.points, now, reason=request.reason,
             actor=f"owner:{owner_telegram_id}",
             expires_at=self._expiry(now) if request.points > 0 else None,
-        )  # fmt: skip
+        )
         entry = await self.repo.add(draft)
         if entry is None:  # no key, so only a storage fault gets here
             raise ValidationError(N_("That adjustment could not be recorded."))

@@ -62,7 +62,7 @@ class ReviewModeration:
             review = await self.reviews.unhide(review_id)
         action = "reviews.hide" if hidden else "reviews.unhide"
         await self.audit.record(actor, action, f"review:{review_id}",
-                                {"product": review.product_id})  # fmt: skip
+                                {"product": review.product_id})
         return review
 
     async def reply(self, actor: int, review_id: int, text: str) -> Review:

@@ -72,7 +72,7 @@ def coupon_text(c: Coupon, locale: str) -> str:
     lines = [_("🎟 <b>Coupon {code}</b>").format(code=esc(c.code)), coupon_line(c, locale)]
     if c.min_order:
         lines.append(_("Minimum order: {amount}").format(amount=money(c.min_order, c.currency,
-                                                                      locale)))  # fmt: skip
+                                                                      locale)))
     if c.once_per_customer:
         lines.append(_("Once per customer"))
     if c.starts_at or c.ends_at:
@@ -113,7 +113,7 @@ def coupon_keyboard(c: Coupon) -> InlineKeyboardMarkup:
 @router.callback_query(AdminCb.filter(F.to == "coupons"))
 @router.callback_query(CouponCb.filter(F.act == "list"))
 async def coupons_list(query: CallbackQuery, state: FSMContext, coupon_admin: CouponAdmin,
-                       locale: str, callback_data: CouponCb | AdminCb) -> None:  # fmt: skip
+                       locale: str, callback_data: CouponCb | AdminCb) -> None:
     await state.clear()
     page = callback_data.p if isinstance(callback_data, CouponCb) else 1
     await show(query, *list_view(await coupon_admin.page(page), locale))
@@ -121,16 +121,16 @@ async def coupons_list(query: CallbackQuery, state: FSMContext, coupon_admin: Co
 
 @router.callback_query(CouponCb.filter(F.act == "open"))
 async def coupon_open(query: CallbackQuery, callback_data: CouponCb, coupon_admin: CouponAdmin,
-                      locale: str) -> None:  # fmt: skip
+                      locale: str) -> None:
     coupon = await coupon_admin.get(callback_data.id)
     await show(query, coupon_text(coupon, locale), coupon_keyboard(coupon))
 
 
 @router.callback_query(CouponCb.filter(F.act.in_({"off", "on"})))
 async def coupon_switch(query: CallbackQuery, callback_data: CouponCb, coupon_admin: CouponAdmin,
-                        locale: str) -> None:  # fmt: skip
+                        locale: str) -> None:
     coupon = await coupon_admin.set_active(query.from_user.id, callback_data.id,
-                                           callback_data.act == "on")  # fmt: skip
+                                           callback_data.act == "on")
     notice = _("Coupon enabled.") if coupon.active else _("Coupon disabled.")
     await show(query, coupon_text(coupon, locale), coupon_keyboard(coupon), notice)
 
@@ -140,7 +140,7 @@ async def coupon_new(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await state.set_state(CouponForm.code)
     await show(query, _("New coupon, step 1/8: send its code (3-32 letters, digits, - or _)."),
-               _cancel())  # fmt: skip
+               _cancel())
 
 
 @router.message(CouponForm.code, F.text, NOT_COMMAND)
@@ -153,7 +153,7 @@ async def got_code(message: Message, state: FSMContext) -> None:
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
     kb.adjust(2, 1)
     await message.answer(_("Step 2/8: a percentage off, or a fixed amount off?"),
-                         reply_markup=kb.as_markup())  # fmt: skip
+                         reply_markup=kb.as_markup())
 
 
 @router.callback_query(CouponForm.kind, CouponCb.filter(F.act == "kind"))
@@ -164,7 +164,7 @@ async def got_kind(query: CallbackQuery, callback_data: CouponCb, state: FSMCont
     await state.update_data(kind=callback_data.v)
     await state.set_state(CouponForm.value)
     ask = (_("Step 3/8: how many percent off? (1-100)") if callback_data.v == CouponKind.PERCENT
-           else _("Step 3/8: how much off? e.g. 5.00"))  # fmt: skip
+           else _("Step 3/8: how much off? e.g. 5.00"))
     await show(query, ask, _cancel())
 
 
@@ -175,7 +175,7 @@ async def got_value(message: Message, state: FSMContext, coupon_admin: CouponAdm
     await state.update_data(value=value)
     await state.set_state(CouponForm.min_order)
     await message.answer(_("Step 4/8: minimum order amount? Send 0 for none."),
-                         reply_markup=_cancel())  # fmt: skip
+                         reply_markup=_cancel())
 
 
 @router.message(CouponForm.min_order, F.text, NOT_COMMAND)
@@ -183,7 +183,7 @@ async def got_min_order(message: Message, state: FSMContext, coupon_admin: Coupo
     await state.update_data(min_order=parse_min_order(message.text or "", coupon_admin.currency))
     await state.set_state(CouponForm.limit)
     await message.answer(_("Step 5/8: how many times may it be used in all? Send - for no "
-                           "limit."), reply_markup=_cancel())  # fmt: skip
+                           "limit."), reply_markup=_cancel())
 
 
 @router.message(CouponForm.limit, F.text, NOT_COMMAND)
@@ -196,7 +196,7 @@ async def got_limit(message: Message, state: FSMContext) -> None:
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
     kb.adjust(1)
     await message.answer(_("Step 6/8: how often may one customer use it?"),
-                         reply_markup=kb.as_markup())  # fmt: skip
+                         reply_markup=kb.as_markup())
 
 
 @router.callback_query(CouponForm.once, CouponCb.filter(F.act == "once"))
@@ -204,25 +204,25 @@ async def got_once(query: CallbackQuery, callback_data: CouponCb, state: FSMCont
     await state.update_data(once=callback_data.v == "1")
     await state.set_state(CouponForm.window)
     await show(query, _("Step 7/8: when is it valid? Send two dates like 2025-06-01 2025-06-30, "
-                        "only an end date, or - for always (UTC)."), _cancel())  # fmt: skip
+                        "only an end date, or - for always (UTC)."), _cancel())
 
 
 @router.message(CouponForm.window, F.text, NOT_COMMAND)
 async def got_window(message: Message, state: FSMContext, merchant: MerchantService,
-                     locale: str) -> None:  # fmt: skip
+                     locale: str) -> None:
     start, end = parse_window(message.text or "", datetime.now(UTC))
     await state.update_data(start=start.isoformat() if start else None,
-                            end=end.isoformat() if end else None)  # fmt: skip
+                            end=end.isoformat() if end else None)
     await state.set_state(CouponForm.scope)
     kb = InlineKeyboard()
     kb.button(text=_("🛍 All goods"), callback_data=CouponCb(act="scope", id=0))
     for category in (await merchant.categories())[:40]:
         kb.button(text=fit(category.name.get(locale), 40),
-                  callback_data=CouponCb(act="scope", id=category.id))  # fmt: skip
+                  callback_data=CouponCb(act="scope", id=category.id))
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
     kb.adjust(2)
     await message.answer(_("Step 8/8: which goods does it cover? (a category includes its "
-                           "sub-categories)"), reply_markup=kb.as_markup())  # fmt: skip
+                           "sub-categories)"), reply_markup=kb.as_markup())
 
 
 def _draft(data: dict[str, object], currency: str) -> CouponDraft:
@@ -237,18 +237,18 @@ def _draft(data: dict[str, object], currency: str) -> CouponDraft:
         starts_at=datetime.fromisoformat(str(start)) if start else None,
         ends_at=datetime.fromisoformat(str(end)) if end else None,
         category_id=int(str(data["category"])) if data.get("category") else None,
-    )  # fmt: skip
+    )
 
 
 @router.callback_query(CouponForm.scope, CouponCb.filter(F.act == "scope"))
 async def got_scope(query: CallbackQuery, callback_data: CouponCb, state: FSMContext,
-                    coupon_admin: CouponAdmin, locale: str) -> None:  # fmt: skip
+                    coupon_admin: CouponAdmin, locale: str) -> None:
     await state.update_data(category=callback_data.id or None)
     await state.set_state(CouponForm.confirm)
     draft = _draft(await state.get_data(), coupon_admin.currency)
     preview = Coupon(0, draft.code, draft.kind, draft.value, draft.currency, draft.min_order,
                      draft.starts_at, draft.ends_at, draft.usage_limit, 0,
-                     draft.once_per_customer, draft.category_id)  # fmt: skip
+                     draft.once_per_customer, draft.category_id)
     kb = InlineKeyboard()
     kb.button(text=_("💾 Save"), callback_data=CouponCb(act="save"))
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
@@ -257,12 +257,12 @@ async def got_scope(query: CallbackQuery, callback_data: CouponCb, state: FSMCon
 
 @router.callback_query(CouponForm.confirm, CouponCb.filter(F.act == "save"))
 async def save_coupon(query: CallbackQuery, state: FSMContext, coupon_admin: CouponAdmin,
-                      locale: str) -> None:  # fmt: skip
+                      locale: str) -> None:
     draft = _draft(await state.get_data(), coupon_admin.currency)
     coupon = await coupon_admin.create(query.from_user.id, draft)
     await state.clear()
     await show(query, _("✅ Coupon saved.") + "\n\n" + coupon_text(coupon, locale),
-               coupon_keyboard(coupon))  # fmt: skip
+               coupon_keyboard(coupon))
 
 
 @router.callback_query(CouponCb.filter(F.act.in_({"kind", "once", "scope", "save"})))

@@ -64,16 +64,16 @@ def product_text(product: Product, categories: dict[int, Category], locale: str)
         _("Category: {category}").format(
             category=esc(category_label(categories, product.category_id, locale) or "?")),
         _("Price: {price}").format(price=money(product.price, product.currency, locale)),
-    ]  # fmt: skip
+    ]
     if product.compare_at is not None:
         lines.append(_("Old price: {price}").format(
-            price=money(product.compare_at, product.currency, locale)))  # fmt: skip
+            price=money(product.compare_at, product.currency, locale)))
     if product.brand:
         lines.append(_("Brand: {brand}").format(brand=esc(product.brand)))
     if not product.has_variants:
         lines.append(_("Stock: {on_hand} on hand, {reserved} reserved (low at {threshold})")
                      .format(on_hand=product.on_hand, reserved=product.reserved,
-                             threshold=product.low_stock_threshold))  # fmt: skip
+                             threshold=product.low_stock_threshold))
     lines.append(_("Photos: {count}").format(count=len(product.photos)))
     if product.specs:
         lines.append(_("Specs:"))
@@ -90,7 +90,7 @@ def product_keyboard(product: Product, version: int) -> InlineKeyboardMarkup:
         kb.button(text="✏️ " + field_label(field), callback_data=data)
     if not product.has_variants:
         kb.button(text=_("📦 Adjust stock"),
-                  callback_data=StockCb(act="open", pid=product.id))  # fmt: skip
+                  callback_data=StockCb(act="open", pid=product.id))
     if product.active:
         kb.button(text=_("⏸ Deactivate"), callback_data=GoodsCb(act="off", id=product.id))
     else:
@@ -112,7 +112,7 @@ def category_picker(
     branch, "Put it here" picks the branch itself. The caller adds Back/Cancel rows."""
     kb = InlineKeyboard()
     kids = sorted((c for c in categories.values() if c.parent_id == parent_id),
-                  key=lambda c: (c.position, c.id))  # fmt: skip
+                  key=lambda c: (c.position, c.id))
     for child in kids[:90]:
         has_kids = any(c.parent_id == child.id for c in categories.values())
         label = child.name.get(locale) + (" ›" if has_kids else "")

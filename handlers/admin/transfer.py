@@ -41,7 +41,7 @@ def render_row_error(error: RowError) -> str:
     if "problem" in params:
         params["problem"] = params["problem"].format(**params)
     return _("Line {line}: {error}").format(line=error.line,
-                                            error=_(error.message).format(**params))  # fmt: skip
+                                            error=_(error.message).format(**params))
 
 
 @router.callback_query(AdminCb.filter(F.to == "transfer"))
@@ -70,7 +70,7 @@ async def import_button(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.message(ImportForm.file, F.document, NOT_COMMAND)
 async def got_file(message: Message, state: FSMContext, bot: Bot,
-                   transfer: CatalogTransfer) -> None:  # fmt: skip
+                   transfer: CatalogTransfer) -> None:
     assert message.document is not None and message.from_user is not None
     if (message.document.file_size or 0) > MAX_IMPORT_BYTES:
         raise ImportRefused(N_("The file is larger than 5 MB. Split it into smaller files."))
@@ -80,7 +80,7 @@ async def got_file(message: Message, state: FSMContext, bot: Bot,
     if checked.ok:
         await state.clear()
         await message.answer(_("✅ Imported: {created} new, {updated} updated.")
-                             .format(created=result.created, updated=result.updated))  # fmt: skip
+                             .format(created=result.created, updated=result.updated))
         return
     lines = [render_row_error(e) for e in checked.errors]
     head = _("Nothing was imported: {count} problems. Fix them and send the file again.")
@@ -113,6 +113,6 @@ async def export_button(query: CallbackQuery, bot: Bot, transfer: CatalogTransfe
             count = await transfer.export(query.from_user.id, sink)
         caption = _("{count} products.").format(count=count)
         await bot.send_document(query.from_user.id, FSInputFile(path, "catalogue.csv"),
-                                caption=caption)  # fmt: skip
+                                caption=caption)
     finally:
         os.unlink(path)

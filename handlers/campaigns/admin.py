@@ -1,7 +1,8 @@
 """/campaign for shop owners: list, open, preview, send now or schedule, pause/resume/cancel.
 
 Every handler here (messages and buttons) sits behind the staff gate
-(handlers/admin/security.py); anybody else falls through to handlers/fallback.py and gets exactly the answer an unknown command or stale button gets.
+(handlers/admin/security.py); anybody else falls through to handlers/fallback.py and gets
+exactly the answer an unknown command or stale button gets.
 Composing a new campaign lives in compose.py.
 """
 

@@ -167,7 +167,8 @@ async def _create(
     data = await state.get_data()
     if "text" not in data:  # an old button from a finished conversation
         raise ValidationError(N_("This draft has expired. Start again with /campaign."))
-    campaign = await campaigns.create(target.from_user.id, _draft(data, spec))  # type: ignore[union-attr]
+    assert target.from_user is not None  # the staff gate lets only people through
+    campaign = await campaigns.create(target.from_user.id, _draft(data, spec))
     await state.clear()
     await show_card(target, campaign, campaigns, shop.timezone)
 

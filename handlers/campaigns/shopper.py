@@ -62,11 +62,11 @@ async def toggle_promotions(
 
 
 @router.callback_query(PromoCb.filter(F.action == "stop"))
-async def stop_promotions(query: CallbackQuery, user: User, users: UserService) -> None:
+async def stop_promotions(query: CallbackQuery, user: User, users: UserService, bot: Bot) -> None:
     """The one-tap opt-out under every promotion; the promotion itself stays as it was."""
     updated = await users.set_marketing(user.id, False)
     await query.answer(_("Promotions off."))
-    await query.bot.send_message(  # type: ignore[union-attr]
+    await bot.send_message(
         query.from_user.id,
         _("You won't get promotions any more. You can turn them back on in /settings."),
         reply_markup=settings_keyboard(updated),

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -15,22 +14,13 @@ from aiogram.utils.i18n import gettext as _
 from domain.cart.service import CartLine, CartService, CartView
 from domain.recommend import EventLog
 from domain.users.service import User
+from handlers.cart.callbacks import CartCb
 from handlers.catalog.render import money
-from handlers.common import DbId, MenuCb, cancel_keyboard, esc, fit, show
+from handlers.common import MenuCb, cancel_keyboard, esc, fit, show
 from handlers.keyboard import InlineKeyboard
 from handlers.recommend.keyboards import shelf_button
 
 router = Router(name=__name__)
-
-
-class CartCb(CallbackData, prefix="cart"):
-    """`cart:add:<product_id>:<variant_id or 0>` comes from the product card; the other
-    actions act on a line id: inc, dec, del; or on the cart: show, clear, coupon, nocoupon,
-    accept (take the flagged changes)."""
-
-    action: str
-    id: DbId = 0
-    variant: DbId = 0
 
 
 class CartForm(StatesGroup):
@@ -106,8 +96,9 @@ def cart_keyboard(cart: CartView) -> InlineKeyboardMarkup:
         else:
             kb.button(text=_("✅ Checkout"), callback_data=CartCb(action="checkout"))
         sizes.append(1)
+    kb.add(shelf_button(_("🔁 Buy again"), "bc"))  # handlers/recommend/shelves.py
     kb.button(text=_("🏠 Menu"), callback_data=MenuCb(to="home"))
-    sizes.append(1)
+    sizes.append(2)
     kb.adjust(*sizes)
     return kb.as_markup()
 

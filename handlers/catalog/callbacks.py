@@ -20,10 +20,6 @@ from handlers.common import DbId
 Page = Annotated[int, Field(ge=-(10**6), le=10**6)]
 Origin = Annotated[str, Field(max_length=20)]
 
-# The cart's router (checkout) handles exactly this prefix: cart:add:<product_id>:<variant|0>.
-CART_ADD = "cart:add:{product_id}:{variant_id}"
-
-
 class CatCb(CallbackData, prefix="cc"):
     """A category screen: `c` = 0 for the roots."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from aiogram.filters.callback_data import CallbackData
@@ -11,7 +12,8 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.catalog.service import Page, Product, ProductDetail, Variant
 from handlers.alerts.shopper import notify_button
-from handlers.catalog.callbacks import CART_ADD, CardCb, ReviewCb
+from handlers.cart.callbacks import CartCb
+from handlers.catalog.callbacks import CardCb, ReviewCb
 from handlers.catalog.render import product_button
 from handlers.common import fit
 from handlers.keyboard import InlineKeyboard
@@ -24,7 +26,7 @@ def deep_link(bot_username: str, product_id: int) -> str:
 
 
 def pager_row(
-    page: Page[object] | tuple[int, int], make: Callable[[int], CallbackData]
+    page: Page[Any] | tuple[int, int], make: Callable[[int], CallbackData]
 ) -> list[InlineKeyboardButton]:
     """◀ n/m ▶ — only the arrows that lead somewhere; the counter itself is in the text."""
     current, pages = (page.page, page.pages) if isinstance(page, Page) else page
@@ -73,7 +75,7 @@ def card_keyboard(
         rows.append([
             InlineKeyboardButton(text="◀️", callback_data=card("g", i=(photo_index - 1) % count)),
             InlineKeyboardButton(text="▶️", callback_data=card("g", i=(photo_index + 1) % count)),
-        ])  # fmt: skip
+        ])
     options = [
         InlineKeyboardButton(
             text=("✓ " if vid == v.id else "") + fit(v.label or v.sku, 30),
@@ -85,7 +87,7 @@ def card_keyboard(
     sellable = variant is not None or not product.has_variants
     in_stock = (variant.available if variant is not None else detail.available) > 0
     if sellable and in_stock:
-        data = CART_ADD.format(product_id=product.id, variant_id=vid)
+        data = CartCb(action="add", id=product.id, variant=vid).pack()
         rows.append([InlineKeyboardButton(text=_("🛒 Add to cart"), callback_data=data)])
     elif not in_stock:  # sold out (this option, or every option when none is chosen)
         rows.append([notify_button(product.id, vid)])
@@ -95,7 +97,7 @@ def card_keyboard(
         InlineKeyboardButton(
             text=_("⭐ Reviews"), callback_data=ReviewCb(a="l", p=product.id, o=origin).pack()
         ),
-    ])  # fmt: skip
+    ])
     link = deep_link(bot_username, product.id)
     share = f"https://t.me/share/url?url={quote(link, safe='')}&text=" + quote(
         fit(product.title.get(locale), 100), safe=""
@@ -103,7 +105,7 @@ def card_keyboard(
     rows.append([
         InlineKeyboardButton(text=_("🧩 Similar"), callback_data=card("s", i=0)),
         InlineKeyboardButton(text=_("🛍 Bought together"), callback_data=card("t", i=0)),
-    ])  # fmt: skip
+    ])
     rows.append([InlineKeyboardButton(text=_("📤 Share"), url=share)])
     rows.append([InlineKeyboardButton(text=_("⬅️ Back"), callback_data=card("b"))])
     for row in rows:

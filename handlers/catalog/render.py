@@ -78,7 +78,7 @@ def card_caption(
         price = price_line(variant.price, variant.compare_at, variant.currency, locale)
         status = "out" if variant.available <= 0 else (
             "low" if variant.available <= product.low_stock_threshold else "in"
-        )  # fmt: skip
+        )
         available = variant.available
     else:
         price = price_line(

@@ -52,7 +52,7 @@ def _review_block(review: Review, locale: str) -> str:
 async def reviews_screen(
     reviews: ReviewService, catalog: CatalogService, locale: str,
     product_id: int, page: int = 1, origin: str = "",
-) -> tuple[str, InlineKeyboardMarkup]:  # fmt: skip
+) -> tuple[str, InlineKeyboardMarkup]:
     product = await catalog.product(product_id)
     found = await reviews.reviews(product_id, page)
     title = esc(fit(product.title.get(locale), 150))
@@ -103,7 +103,7 @@ async def _leave_form(state: FSMContext) -> dict[str, Any]:
 async def list_reviews(
     query: CallbackQuery, callback_data: ReviewCb, reviews: ReviewService,
     catalog: CatalogService, locale: str,
-) -> None:  # fmt: skip
+) -> None:
     cb = callback_data
     await present(query, *await reviews_screen(reviews, catalog, locale, cb.p, cb.n, cb.o))
 
@@ -123,7 +123,7 @@ async def review_photo(
 async def start_review(
     query: CallbackQuery, callback_data: ReviewCb, state: FSMContext, reviews: ReviewService,
     catalog: CatalogService, user: User, locale: str,
-) -> None:  # fmt: skip
+) -> None:
     product = await catalog.product(callback_data.p)
     await reviews.ensure_can_review(user.id, product.id)
     mine = await reviews.mine(user.id, product.id)
@@ -186,7 +186,7 @@ async def skip_text(query: CallbackQuery, state: FSMContext) -> None:
 async def got_photo(
     message: Message, state: FSMContext, reviews: ReviewService,
     catalog: CatalogService, user: User, locale: str,
-) -> None:  # fmt: skip
+) -> None:
     assert message.photo
     await _publish(message, state, reviews, catalog, user, locale, message.photo[-1].file_id)
 
@@ -203,7 +203,7 @@ async def not_a_photo(message: Message, state: FSMContext) -> None:
 async def skip_photo(
     query: CallbackQuery, state: FSMContext, reviews: ReviewService,
     catalog: CatalogService, user: User, locale: str,
-) -> None:  # fmt: skip
+) -> None:
     assert isinstance(query.message, Message)
     await _publish(query.message, state, reviews, catalog, user, locale, None)
     await query.answer()
@@ -212,7 +212,7 @@ async def skip_photo(
 async def _publish(
     message: Message, state: FSMContext, reviews: ReviewService,
     catalog: CatalogService, user: User, locale: str, photo: str | None,
-) -> None:  # fmt: skip
+) -> None:
     form = await _form(state)
     await reviews.write(user.id, form["p"], form["r"], form.get("t"), photo)
     await _leave_form(state)
@@ -228,7 +228,7 @@ async def _publish(
 async def cancel_review(
     query: CallbackQuery, state: FSMContext, reviews: ReviewService,
     catalog: CatalogService, locale: str,
-) -> None:  # fmt: skip
+) -> None:
     form = await _leave_form(state)
     screen = await reviews_screen(reviews, catalog, locale, form["p"], 1, form.get("o", ""))
     await present(query, *screen, notice=_("Cancelled."))

@@ -45,7 +45,7 @@ MAX_FACETS = 8
 # Price presets in minor units: (min, max); None = open-ended.
 PRICE_PRESETS: list[tuple[int | None, int | None]] = [
     (None, 2000), (2000, 5000), (5000, 10000), (10000, 50000), (50000, None),
-]  # fmt: skip
+]
 SORT_LABELS = {
     SearchSort.RELEVANCE: N_("Relevance"),
     SearchSort.PRICE_ASC: N_("Price ↑"),
@@ -66,7 +66,7 @@ def _filters(s: dict[str, Any]) -> SearchFilters:
     return SearchFilters(
         category_id=s.get("cat"), price_min=low, price_max=high,
         in_stock=bool(s.get("st")), brand=s.get("br"),
-    )  # fmt: skip
+    )
 
 
 def _price_label(index: int, currency: str, locale: str) -> str:
@@ -141,7 +141,7 @@ async def _trending_instead(
 async def search_screen(
     state: FSMContext, search: SearchService, catalog: CatalogService, locale: str,
     k: int, page: int | None = None,
-) -> tuple[str, InlineKeyboardMarkup] | None:  # fmt: skip
+) -> tuple[str, InlineKeyboardMarkup] | None:
     """The results page of search `k` (None when that search is no longer the current one)."""
     s = (await state.get_data()).get(KEY)
     if not s or s.get("k") != k:
@@ -162,7 +162,7 @@ async def search_screen(
     else:
         lines = [_("🔎 «{query}» — found {total} · page {page}/{pages}").format(
             query=query, total=result.total, page=result.page, pages=result.pages
-        )]  # fmt: skip
+        )]
     lines.extend(_explain(result))
     summary = _filter_summary(s, names, locale)
     if summary:
@@ -183,7 +183,7 @@ async def search_screen(
         kb.row(
             _button(_("📂 Category"), k, "C"), _button(_("💲 Price"), k, "P"),
             _button(in_stock, k, "s"), _button(_("🏷 Brand"), k, "B"),
-        )  # fmt: skip
+        )
         sort_label = _("↕️ Sort: {sort}").format(sort=_(SORT_LABELS[sort]))
         kb.row(_button(sort_label, k, "S"))
         if _filters(s).any:
@@ -273,7 +273,7 @@ def _apply(s: dict[str, Any], action: str, value: str) -> None:
 async def start_search(
     message: Message, text: str, state: FSMContext, search: SearchService,
     catalog: CatalogService, locale: str,
-) -> None:  # fmt: skip
+) -> None:
     k = secrets.randbelow(10**6)
     await state.update_data({KEY: {"k": k, "q": text, "pg": 1}})
     screen = await search_screen(state, search, catalog, locale, k)
@@ -286,12 +286,12 @@ async def start_search(
 async def search_command(
     message: Message, command: CommandObject, state: FSMContext, search: SearchService,
     catalog: CatalogService, locale: str, shelves: ShelfService, user: User,
-) -> None:  # fmt: skip
+) -> None:
     if not (command.args or "").strip():
         lines = [
             _("Send /search and what you're looking for, e.g. <code>/search phone</code>, "
               "or just type the words.")
-        ]  # fmt: skip
+        ]
         kb = InlineKeyboard()
         shown = await _trending_instead(kb, lines, shelves, user.id, locale)
         markup = kb.as_markup() if shown else None
@@ -304,7 +304,7 @@ async def search_command(
 async def search_plain_text(
     message: Message, state: FSMContext, search: SearchService,
     catalog: CatalogService, locale: str,
-) -> None:  # fmt: skip
+) -> None:
     await start_search(message, message.text or "", state, search, catalog, locale)
 
 
@@ -312,7 +312,7 @@ async def search_plain_text(
 async def search_button(
     query: CallbackQuery, callback_data: SearchCb, state: FSMContext, search: SearchService,
     catalog: CatalogService, locale: str,
-) -> None:  # fmt: skip
+) -> None:
     cb = callback_data
     s = (await state.get_data()).get(KEY)
     if not s or s.get("k") != cb.k:

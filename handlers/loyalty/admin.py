@@ -53,7 +53,7 @@ async def _report_text(loyalty: LoyaltyService) -> str:
             _("• {name}: {invited} invited, {rewarded} rewarded").format(
                 name=esc(line.name), invited=line.invited, rewarded=line.rewarded)
             for line in report.top
-        ]  # fmt: skip
+        ]
     return fit("\n".join(lines))
 
 
@@ -72,7 +72,7 @@ async def ask_adjustment(query: CallbackQuery, state: FSMContext) -> None:
     kb.button(text=_("✖️ Cancel"), callback_data=AdminCb(to="loyalty"))
     await show(query, _("Send one line: <code>&lt;telegram id&gt; &lt;+/-points&gt; "
                         "&lt;reason&gt;</code>\ne.g. <code>1234567 +200 late delivery</code>"),
-               kb.as_markup())  # fmt: skip
+               kb.as_markup())
 
 
 @router.message(AdjustForm.line, F.text, NOT_COMMAND)

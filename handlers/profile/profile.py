@@ -86,7 +86,7 @@ async def loyalty_lines(loyalty: LoyaltyService, user: User) -> list[str]:
 async def render_profile(
     target: Message | CallbackQuery, user: User, users: UserService, notice: str | None = None,
     loyalty: LoyaltyService | None = None,
-) -> None:  # fmt: skip
+) -> None:
     count = len(await users.addresses(user.id))
     extra = await loyalty_lines(loyalty, user) if loyalty is not None else None
     await show(target, profile_text(user, count, extra), profile_keyboard(user), notice)
@@ -187,7 +187,7 @@ async def save_typed_phone(
 async def _save_phone(
     message: Message, state: FSMContext, user: User, users: UserService, raw: str,
     loyalty: LoyaltyService | None = None,
-) -> None:  # fmt: skip
+) -> None:
     updated = await users.set_phone(user.id, raw)
     await state.clear()
     await message.answer(
@@ -222,7 +222,7 @@ async def language_button(query: CallbackQuery) -> None:
 async def set_language(
     query: CallbackQuery, callback_data: LangCb, user: User, users: UserService, i18n: I18n,
     loyalty: LoyaltyService,
-) -> None:  # fmt: skip
+) -> None:
     updated = await users.set_language(user.id, callback_data.code)
     with i18n.use_locale(updated.locale):
         notice = _("Language set to {language}.").format(language=LANGUAGE_NAMES[updated.locale])

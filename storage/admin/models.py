@@ -27,7 +27,7 @@ class AuditRow(Model):
     actor = fields.BigIntField()  # Telegram id of the staff member, 0 for the system
     action = fields.CharField(max_length=64)
     target = fields.CharField(max_length=64)
-    details = fields.JSONField(default=dict)
+    details: fields.JSONField[dict[str, object]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -7,18 +7,26 @@ plain integer (0 = the product itself, or any option of a product with variants)
 part in the unique key (a NULL would not).
 """
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from storage.catalog.models import ProductRow
+    from storage.models import UserRow
 
 
 class StockSubscriptionRow(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="stock_subscriptions", on_delete=fields.CASCADE
     )
-    product = fields.ForeignKeyField(
+    user_id: int
+    product: fields.ForeignKeyRelation["ProductRow"] = fields.ForeignKeyField(
         "catalog.ProductRow", related_name="stock_subscriptions", on_delete=fields.CASCADE
     )
+    product_id: int
     variant_id = fields.IntField(default=0)
     # "waiting", or "sending" from the claim until the outcome is recorded (crash safety).
     status = fields.CharField(max_length=8, default="waiting")
@@ -37,12 +45,14 @@ class PriceWatchRow(Model):
     """The price of a favourite the shopper last saw in an alert or that the sweep last saw."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="price_watches", on_delete=fields.CASCADE
     )
-    product = fields.ForeignKeyField(
+    user_id: int
+    product: fields.ForeignKeyRelation["ProductRow"] = fields.ForeignKeyField(
         "catalog.ProductRow", related_name="price_watches", on_delete=fields.CASCADE
     )
+    product_id: int
     last_price = fields.BigIntField()
     currency = fields.CharField(max_length=3)
     updated_at = fields.DatetimeField()
@@ -56,9 +66,10 @@ class AlertSettingsRow(Model):
     """Per-shopper alert settings (no row means the defaults: price-drop alerts off)."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.OneToOneField(
+    user: fields.OneToOneRelation["UserRow"] = fields.OneToOneField(
         "models.UserRow", related_name="alert_settings", on_delete=fields.CASCADE
     )
+    user_id: int
     price_drop = fields.BooleanField(default=False)
 
     class Meta:

@@ -249,7 +249,7 @@ class TortoisePriceWatchStore:
                 await PriceWatchRow.create(
                     user_id=user_id, product_id=product_id, last_price=new.price,
                     currency=new.currency, updated_at=now,
-                )  # fmt: skip
+                )
             except IntegrityError:
                 return False
             return True

@@ -47,7 +47,8 @@ def _telegram_language_is(code: str) -> Q:
 
 
 def _language(value: str, now: datetime) -> Q:
-    """Mirror of domain.users.service.resolve_language: chosen language, else Telegram's, else default."""
+    """Mirror of domain.users.service.resolve_language: chosen language, else Telegram's,
+    else default."""
     chosen = Q(language=value)
     if value != SUPPORTED_LANGUAGES[0]:
         return chosen | Q(Q(language=None), _telegram_language_is(value))

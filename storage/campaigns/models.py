@@ -1,7 +1,12 @@
 """Tortoise models of the `campaigns` app: campaigns, delivery rows, job runs."""
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from storage.models import UserRow
 
 
 class CampaignRow(Model):
@@ -32,9 +37,11 @@ class DeliveryRow(Model):
     campaign: fields.ForeignKeyRelation[CampaignRow] = fields.ForeignKeyField(
         "campaigns.CampaignRow", related_name="deliveries", on_delete=fields.CASCADE
     )
-    user: fields.ForeignKeyRelation = fields.ForeignKeyField(  # type: ignore[type-arg]
+    campaign_id: int
+    user: fields.ForeignKeyRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="campaign_deliveries", on_delete=fields.CASCADE
     )
+    user_id: int
     chat_id = fields.BigIntField()
     state = fields.CharField(max_length=12, default="pending")
     attempt_id = fields.CharField(max_length=32, null=True)

@@ -22,6 +22,7 @@ from domain.campaigns.service import (
 from domain.users.service import resolve_language
 from storage.campaigns.audiences import audience_users
 from storage.campaigns.models import CampaignRow, DeliveryRow
+from storage.columns import int_column
 
 INSERT_BATCH = 1000
 
@@ -140,11 +141,8 @@ class TortoiseCampaignRepository:
         return DeliveryCounts(**{k: by_state.get(k, 0) for k in fields}, clicks=clicks)
 
     async def due(self, now: datetime) -> list[int]:
-        return list(
-            await CampaignRow.filter(state=CampaignState.SCHEDULED.value, scheduled_at__lte=now)
-            .order_by("scheduled_at")
-            .values_list("id", flat=True)
-        )
+        due = CampaignRow.filter(state=CampaignState.SCHEDULED.value, scheduled_at__lte=now)
+        return await int_column(due.order_by("scheduled_at"), "id")
 
     async def record_click(self, campaign_id: int, user_id: int) -> bool | None:
         if not await DeliveryRow.exists(campaign_id=campaign_id, user_id=user_id):
@@ -169,11 +167,7 @@ class TortoiseDeliveryStore:
         )
 
     async def running_campaign_ids(self) -> list[int]:
-        return list(
-            await CampaignRow.filter(state=CampaignState.RUNNING.value).values_list(
-                "id", flat=True
-            )
-        )
+        return await int_column(CampaignRow.filter(state=CampaignState.RUNNING.value), "id")
 
     async def next_pending(self, campaign_ids: list[int], limit: int) -> list[Delivery]:
         if not campaign_ids:
@@ -220,9 +214,10 @@ class TortoiseDeliveryStore:
         if updated == len(delivery_ids):
             return set(delivery_ids)
         return set(
-            await DeliveryRow.filter(
-                id__in=delivery_ids, attempt_id=attempt_id, state="sending"
-            ).values_list("id", flat=True)
+            await int_column(
+                DeliveryRow.filter(id__in=delivery_ids, attempt_id=attempt_id, state="sending"),
+                "id",
+            )
         )
 
     async def _settle(self, delivery_id: int, attempt_id: str, **changes: object) -> None:

@@ -6,8 +6,9 @@ Tortoise turns its inner `in_transaction()` into a savepoint of ours.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -23,6 +24,7 @@ from domain.kernel.i18n import N_
 from storage.admin.models import ProductRevisionRow
 from storage.catalog.models import CategoryRow, ProductRow
 from storage.catalog.repository import TortoiseCatalogRepository, product_from_row
+from storage.columns import int_column
 from storage.inventory.ledger import apply_stock_movement
 
 
@@ -67,7 +69,7 @@ class TortoiseMerchantCatalog:
             for variant in stored:
                 if opening.get(variant.sku):
                     await apply_stock_movement(product.id, variant.id, opening[variant.sku], 0,
-                                               StockReason.OPENING.value, actor=actor)  # fmt: skip
+                                               StockReason.OPENING.value, actor=actor)
         found = await self.catalog.get_product(product.id)
         assert found is not None
         return found
@@ -146,9 +148,7 @@ class TortoiseMerchantCatalog:
         """Category names are part of each product's search document: refresh them."""
         ids, frontier = [category_id], [category_id]
         while frontier:
-            frontier = list(
-                await CategoryRow.filter(parent_id__in=frontier).values_list("id", flat=True)
-            )
+            frontier = await int_column(CategoryRow.filter(parent_id__in=frontier), "id")
             ids.extend(frontier)
         rows = await ProductRow.filter(category_id__in=ids).values_list("id", "category_id")
         for product_id, cat_id in rows:
@@ -205,10 +205,10 @@ class TortoiseMerchantCatalog:
             moved = await apply_stock_movement(
                 current.id, None, item.stock - current.on_hand, 0,
                 StockReason.IMPORT.value, ref="csv", actor=actor,
-            )  # fmt: skip
+            )
             if moved is None:
                 raise ImportStockRefused(line=item.line, stock=item.stock,
-                                         reserved=current.reserved)  # fmt: skip
+                                         reserved=current.reserved)
 
     async def batches(self, size: int) -> AsyncIterator[list[Product]]:
         last_id = 0
@@ -221,22 +221,24 @@ class TortoiseMerchantCatalog:
 
 
 def _draft(item: ImportItem, currency: str) -> ProductDraft:
-    c = item.changes
+    # Each column as its CSV parser returned it (domain.catalog.csv_rows): the values' types
+    # differ by column, so they are read as Any and ProductDraft's fields say what they are.
+    c: Mapping[str, Any] = item.changes
     title = merge_localized(Localized(""), c["title"])
     description = merge_localized(Localized(""), c.get("description", (None, None)))
     return ProductDraft(
         sku=item.sku,
-        category_id=int(c["category_id"]),  # type: ignore[call-overload]
+        category_id=int(c["category_id"]),
         title=title,
-        price=int(c["price"]),  # type: ignore[call-overload]
+        price=int(c["price"]),
         currency=currency,
         description=description,
         brand=str(c.get("brand", "")),
-        compare_at=c.get("compare_at"),  # type: ignore[arg-type]
-        photos=tuple(c.get("photos", ())),  # type: ignore[call-overload]
-        specs=tuple(c.get("specs", ())),  # type: ignore[call-overload]
-        tags=tuple(c.get("tags", ())),  # type: ignore[call-overload]
+        compare_at=c.get("compare_at"),
+        photos=tuple(c.get("photos", ())),
+        specs=tuple(c.get("specs", ())),
+        tags=tuple(c.get("tags", ())),
         on_hand=item.stock or 0,
-        low_stock_threshold=int(c.get("low_stock_threshold", 3)),  # type: ignore[call-overload]
+        low_stock_threshold=int(c.get("low_stock_threshold", 3)),
         active=bool(c.get("active", True)),
     )

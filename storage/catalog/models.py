@@ -4,8 +4,13 @@
 SQLite FTS5 table and the PostgreSQL tsvector column index; migrations keep those in sync.
 """
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from storage.models import UserRow
 
 
 class CategoryRow(Model):
@@ -13,6 +18,7 @@ class CategoryRow(Model):
     parent: fields.ForeignKeyNullableRelation["CategoryRow"] = fields.ForeignKeyField(
         "catalog.CategoryRow", related_name="children", null=True, on_delete=fields.RESTRICT
     )
+    parent_id: int | None
     name_en = fields.CharField(max_length=64)
     name_zh = fields.CharField(max_length=64, default="")
     position = fields.IntField(default=0)
@@ -28,6 +34,7 @@ class ProductRow(Model):
     category: fields.ForeignKeyRelation[CategoryRow] = fields.ForeignKeyField(
         "catalog.CategoryRow", related_name="products", on_delete=fields.RESTRICT
     )
+    category_id: int
     title_en = fields.CharField(max_length=200)
     title_zh = fields.CharField(max_length=200, default="")
     description_en = fields.TextField(default="")
@@ -37,9 +44,10 @@ class ProductRow(Model):
     price = fields.BigIntField()  # minor units; the lowest variant price when has_variants
     currency = fields.CharField(max_length=3)
     compare_at = fields.BigIntField(null=True)
-    photos = fields.JSONField(default=list)
-    specs = fields.JSONField(default=list)  # [[key, value], ...] in display order
-    tags = fields.JSONField(default=list)
+    photos: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # [[key, value], ...] in display order
+    specs: fields.JSONField[list[list[str]]] = fields.JSONField(default=list)
+    tags: fields.JSONField[list[str]] = fields.JSONField(default=list)
     # Stock of the product itself; unused when it has variants (each variant has its own).
     on_hand = fields.IntField(default=0)
     reserved = fields.IntField(default=0)
@@ -66,8 +74,9 @@ class VariantRow(Model):
     product: fields.ForeignKeyRelation[ProductRow] = fields.ForeignKeyField(
         "catalog.ProductRow", related_name="variants", on_delete=fields.CASCADE
     )
+    product_id: int
     sku = fields.CharField(max_length=64, unique=True)
-    options = fields.JSONField(default=list)  # [[name, value], ...]
+    options: fields.JSONField[list[list[str]]] = fields.JSONField(default=list)  # [[name, value]]
     price = fields.BigIntField()
     compare_at = fields.BigIntField(null=True)
     on_hand = fields.IntField(default=0)
@@ -82,12 +91,14 @@ class VariantRow(Model):
 
 class FavouriteRow(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="catalog_favourites", on_delete=fields.CASCADE
     )
+    user_id: int
     product: fields.ForeignKeyRelation[ProductRow] = fields.ForeignKeyField(
         "catalog.ProductRow", related_name="favourites", on_delete=fields.CASCADE
     )
+    product_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -98,12 +109,14 @@ class FavouriteRow(Model):
 
 class HistoryRow(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="catalog_history", on_delete=fields.CASCADE
     )
+    user_id: int
     product: fields.ForeignKeyRelation[ProductRow] = fields.ForeignKeyField(
         "catalog.ProductRow", related_name="viewers", on_delete=fields.CASCADE
     )
+    product_id: int
     viewed_at = fields.DatetimeField()
 
     class Meta:

@@ -314,7 +314,7 @@ class _Match:
         return [product_from_record(r) for r in rows]
 
 
-async def _walking(sql: str, values: list[Any]) -> list[dict]:
+async def _walking(sql: str, values: list[Any]) -> list[dict[str, Any]]:
     """Run `sql` on PostgreSQL following its ORDER BY index instead of collecting every hit.
 
     The planner's estimate of how many goods a text query matches is poor (it multiplies

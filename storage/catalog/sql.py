@@ -26,7 +26,8 @@ PRODUCT_COLUMNS = (
 
 
 def client() -> BaseDBAsyncClient:
-    return connections.get("default")
+    conn: BaseDBAsyncClient = connections.get("default")  # the proxy's lookups are untyped
+    return conn
 
 
 def dialect_of(conn: BaseDBAsyncClient) -> str:
@@ -54,9 +55,8 @@ def _json(value: Any) -> Any:
 
 
 def _datetime(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def product_from_record(row: Mapping[str, Any]) -> Product:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tortoise import connections
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from domain.catalog.service import Localized
@@ -18,7 +19,7 @@ from storage.admin.models import StockMovementRow
 from storage.catalog.models import ProductRow, VariantRow
 
 
-def _unit(product_id: int, variant_id: int | None):  # type: ignore[no-untyped-def]
+def _unit(product_id: int, variant_id: int | None) -> QuerySet[ProductRow] | QuerySet[VariantRow]:
     if variant_id is None:
         return ProductRow.filter(id=product_id, has_variants=False)
     return VariantRow.filter(id=variant_id, product_id=product_id)
@@ -150,6 +151,6 @@ class TortoiseStockLedger:
             zh = (title.zh + label) if title.zh else ""
             counts = int(r["on_hand"]), int(r["reserved"]), int(r["threshold"])
             row = StockRow(int(r["product_id"]), variant_id, str(r["sku"]), title.en + label, zh,
-                           *counts)  # fmt: skip
+                           *counts)
             items.append(row)
         return items

@@ -4,8 +4,13 @@ Catalogue ids are plain integers (no foreign keys): a marker for a deleted produ
 never matched again and is cleared by the next check.
 """
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from storage.models import UserRow
 
 
 class LowStockMarkRow(Model):
@@ -25,9 +30,10 @@ class CartReminderRow(Model):
     """The cart change (its updated_at) the shopper was last reminded about."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.OneToOneField(
+    user: fields.OneToOneRelation["UserRow"] = fields.OneToOneField(
         "models.UserRow", related_name="cart_reminder", on_delete=fields.CASCADE
     )
+    user_id: int
     reminded_for = fields.DatetimeField()
     reminded_at = fields.DatetimeField()
 

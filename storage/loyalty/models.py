@@ -5,15 +5,21 @@ The account row's `balance` is the sum of the user's ledger rows; both change in
 transaction, the balance only through conditional atomic updates (never below zero).
 """
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from storage.models import UserRow
 
 
 class LoyaltyAccountRow(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.OneToOneField(
+    user: fields.OneToOneRelation["UserRow"] = fields.OneToOneField(
         "models.UserRow", related_name="loyalty_account", on_delete=fields.CASCADE
     )
+    user_id: int
     balance = fields.BigIntField(default=0)
 
     class Meta:
@@ -22,9 +28,10 @@ class LoyaltyAccountRow(Model):
 
 class LoyaltyEntryRow(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="loyalty_entries", on_delete=fields.CASCADE
     )
+    user_id: int
     kind = fields.CharField(max_length=12)  # earn/redeem/expire/reversal/adjust/referral
     points = fields.BigIntField()  # signed
     # Unique per cause ("earn:<order>", "redeem:<order>", "ref:referrer:<user>", ...); NULL
@@ -47,9 +54,10 @@ class LoyaltySpendRow(Model):
 
     id = fields.IntField(primary_key=True)
     order_id = fields.IntField(unique=True)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation["UserRow"] = fields.ForeignKeyField(
         "models.UserRow", related_name="loyalty_spend", on_delete=fields.CASCADE
     )
+    user_id: int
     amount = fields.BigIntField()
     reversed = fields.BooleanField(default=False)  # refunded: no longer counts
     at = fields.DatetimeField()

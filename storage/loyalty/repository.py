@@ -15,6 +15,7 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from domain.loyalty.rules import Lot
@@ -28,6 +29,7 @@ from domain.loyalty.service import (
 )
 from domain.orders.service import OrderDraft
 from domain.orders.states import OrderStatus, PaymentStatus
+from storage.columns import int_column
 from storage.loyalty.models import (
     LoyaltyAccountRow,
     LoyaltyEntryRow,
@@ -51,10 +53,10 @@ class _BalanceMoved(Exception):
 
 def _entry(row: LoyaltyEntryRow) -> LedgerEntry:
     return LedgerEntry(
-        id=row.id, user_id=row.user_id,  # type: ignore[attr-defined]
+        id=row.id, user_id=row.user_id,
         kind=EntryKind(row.kind), points=row.points, at=row.created_at, order_id=row.order_id,
         reason=row.reason, actor=row.actor, expires_at=row.expires_at,
-    )  # fmt: skip
+    )
 
 
 async def _ensure_account(user_id: int) -> None:
@@ -73,7 +75,7 @@ async def _insert(draft: LedgerDraft, points: int, reason: str) -> LoyaltyEntryR
             user_id=draft.user_id, kind=draft.kind, points=points, key=draft.key,
             order_id=draft.order_id, reason=reason[:200], actor=draft.actor[:40],
             expires_at=draft.expires_at if points > 0 else None, created_at=draft.at,
-        )  # fmt: skip
+        )
     except IntegrityError:
         raise _KeyTaken() from None
 
@@ -140,16 +142,14 @@ class TortoiseLoyaltyRepository:
         rows = (
             await LoyaltyEntryRow.filter(user_id=user_id).order_by("-id").offset(offset)
             .limit(limit)
-        )  # fmt: skip
+        )
         return [_entry(r) for r in rows]
 
     async def count_history(self, user_id: int) -> int:
         return await LoyaltyEntryRow.filter(user_id=user_id).count()
 
     async def points_for_order(self, order_id: int, kind: EntryKind) -> int:
-        rows = await LoyaltyEntryRow.filter(order_id=order_id, kind=kind).values_list(
-            "points", flat=True
-        )
+        rows = await int_column(LoyaltyEntryRow.filter(order_id=order_id, kind=kind), "points")
         return sum(int(p) for p in rows)
 
     async def all_entries(self, user_id: int) -> list[LedgerEntry]:
@@ -168,26 +168,25 @@ class TortoiseLoyaltyRepository:
     async def reverse_spend(self, order_id: int) -> bool:
         return await LoyaltySpendRow.filter(order_id=order_id, reversed=False).update(
             reversed=True
-        ) == 1  # fmt: skip
+        ) == 1
 
     async def spend_since(self, user_id: int, since: datetime) -> int:
-        amounts = await LoyaltySpendRow.filter(
-            user_id=user_id, reversed=False, at__gte=since
-        ).values_list("amount", flat=True)
+        amounts = await int_column(
+            LoyaltySpendRow.filter(user_id=user_id, reversed=False, at__gte=since), "amount"
+        )
         return sum(int(a) for a in amounts)
 
     # ---- expiry ----
 
-    def _due(self, now: datetime):  # type: ignore[no-untyped-def]
+    def _due(self, now: datetime) -> QuerySet[LoyaltyEntryRow]:
         return LoyaltyEntryRow.filter(points__gt=0, settled=False, expires_at__lte=now)
 
     async def users_with_due_lots(self, now: datetime, limit: int) -> list[int]:
-        ids = await self._due(now).distinct().limit(limit).values_list("user_id", flat=True)
+        ids = await int_column(self._due(now).distinct().limit(limit), "user_id")
         return sorted({int(i) for i in ids})
 
     async def settle_due_lots(self, user_id: int, now: datetime) -> int:
-        ids = [int(i) for i in await self._due(now).filter(user_id=user_id)
-               .values_list("id", flat=True)]  # fmt: skip
+        ids = [int(i) for i in await int_column(self._due(now).filter(user_id=user_id), "id")]
         if not ids:
             return 0
         await LoyaltyEntryRow.filter(id__in=ids).update(settled=True)
@@ -197,7 +196,7 @@ class TortoiseLoyaltyRepository:
 
     async def referrer_of(self, user_id: int) -> int | None:
         row = await UserRow.get_or_none(id=user_id).only("id", "referrer_id")
-        return row.referrer_id if row else None  # type: ignore[attr-defined]
+        return row.referrer_id if row else None
 
     async def user_by_telegram_id(self, telegram_id: int) -> int | None:
         row = await UserRow.get_or_none(telegram_id=telegram_id).only("id")
@@ -229,12 +228,11 @@ class TortoiseLoyaltyRepository:
         them, e.g. the process stopped right after the transition): completed ones never
         counted, and closed ones (void or refunded) whose points were not given back."""
         recent = OrderRow.filter(updated_at__gte=since)
-        completed = set(await recent.filter(status=OrderStatus.COMPLETED)
-                        .values_list("id", flat=True))  # fmt: skip
-        counted = set(await LoyaltySpendRow.filter(order_id__in=list(completed))
-                      .values_list("order_id", flat=True))  # fmt: skip
-        closed = set(await recent.filter(payment_status__in=list(_CLOSED))
-                     .values_list("id", flat=True))  # fmt: skip
+        completed = set(await int_column(recent.filter(status=OrderStatus.COMPLETED), "id"))
+        counted = set(
+            await int_column(LoyaltySpendRow.filter(order_id__in=list(completed)), "order_id")
+        )
+        closed = set(await int_column(recent.filter(payment_status__in=list(_CLOSED)), "id"))
         rows = await LoyaltyEntryRow.filter(order_id__in=list(closed)).values_list(
             "order_id", "kind"
         )
@@ -260,12 +258,12 @@ async def record_checkout(draft: OrderDraft, order_id: int) -> None:
         order_id=order_id, user_id=draft.user_id, points_redeemed=draft.points_redeemed,
         points_discount=draft.points_discount, tier_name=draft.tier_name,
         tier_discount=draft.tier_discount, created_at=draft.created_at,
-    )  # fmt: skip
+    )
     if draft.points_redeemed > 0:
         redeem = LedgerDraft(
             draft.user_id, EntryKind.REDEEM, -draft.points_redeemed, draft.created_at,
             key=f"redeem:{order_id}", order_id=order_id, reason=f"order #{order_id}",
-        )  # fmt: skip
+        )
         try:
             await write_entry(redeem)
         except _KeyTaken:  # a fresh order id can't have one: treat as a refusal all the same

@@ -25,5 +25,5 @@ class TortoiseSalesSource:
                 "order_id", "product_id", "title_en", "title_zh", "quantity"
             )
             lines.extend(SoldLine(int(o), int(p), str(te), str(tz or ""), int(q))
-                         for o, p, te, tz, q in found)  # fmt: skip
+                         for o, p, te, tz, q in found)
         return orders, lines

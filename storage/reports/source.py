@@ -9,6 +9,7 @@ from tortoise.functions import Count
 
 from domain.reports.service import LineRow, PaidRow, RefundRow
 from storage.catalog.models import CategoryRow, ProductRow
+from storage.columns import datetime_column
 from storage.orders.models import OrderLineRow, OrderRow
 from storage.orders.models import RefundRow as RefundModel
 from storage.recs.models import RecsEventRow
@@ -23,18 +24,18 @@ class TortoiseReportSource:
         rows = await (
             OrderRow.filter(paid_at__gte=start, paid_at__lt=end).order_by("paid_at", "id")
             .values("id", "user_id", "pay_currency", "pay_amount", "paid_at", "status")
-        )  # fmt: skip
+        )
         return [
             PaidRow(r["id"], r["user_id"], r["pay_currency"], int(r["pay_amount"]),
                     _aware(r["paid_at"]), r["status"])
             for r in rows
-        ]  # fmt: skip
+        ]
 
     async def placed(self, start: datetime, end: datetime) -> list[datetime]:
-        found = await OrderRow.filter(created_at__gte=start, created_at__lt=end).values_list(
-            "created_at", flat=True
+        found = await datetime_column(
+            OrderRow.filter(created_at__gte=start, created_at__lt=end), "created_at"
         )
-        return [_aware(at) for at in found]  # type: ignore[arg-type]
+        return [_aware(at) for at in found]
 
     async def lines(self, order_ids: list[int], locale: str) -> list[LineRow]:
         if not order_ids:
@@ -59,7 +60,7 @@ class TortoiseReportSource:
             title = r["title_zh"] if zh and r["title_zh"] else r["title_en"]
             category = names.get(category_id, "—") if category_id is not None else "—"
             out.append(LineRow(r["order_id"], r["product_id"], title, category_id, category,
-                               int(r["quantity"])))  # fmt: skip
+                               int(r["quantity"])))
         return out
 
     async def refunds(self, start: datetime, end: datetime) -> list[RefundRow]:
@@ -67,7 +68,7 @@ class TortoiseReportSource:
             "order_id", "currency", "amount", "created_at"
         )
         return [RefundRow(r["order_id"], r["currency"], int(r["amount"]), _aware(r["created_at"]))
-                for r in rows]  # fmt: skip
+                for r in rows]
 
     async def first_paid(self, user_ids: list[int]) -> dict[int, datetime]:
         first: dict[int, datetime] = {}
@@ -77,9 +78,9 @@ class TortoiseReportSource:
             "user_id", "paid_at"
         )
         for user_id, paid_at in rows:
-            at = _aware(paid_at)  # type: ignore[arg-type]
-            if user_id not in first or at < first[user_id]:  # type: ignore[operator]
-                first[user_id] = at  # type: ignore[index]
+            at = _aware(paid_at)
+            if user_id not in first or at < first[user_id]:
+                first[user_id] = at
         return first
 
     async def events(self, start: datetime, end: datetime) -> dict[str, int]:
@@ -87,5 +88,5 @@ class TortoiseReportSource:
         rows = await (
             window.filter(kind__in=["view", "cart"])
             .annotate(n=Count("id")).group_by("kind").values("kind", "n")
-        )  # fmt: skip
+        )
         return {str(r["kind"]): int(r["n"]) for r in rows}

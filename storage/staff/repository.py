@@ -8,6 +8,7 @@ from tortoise.functions import Lower
 from domain.staff.audit import AuditEntry
 from domain.staff.service import KnownPerson
 from storage.admin.models import AuditRow, ManagerRow, ShopFlagRow
+from storage.columns import int_column
 from storage.models import UserRow
 
 
@@ -18,7 +19,7 @@ def _person(row: UserRow) -> KnownPerson:
 
 class TortoiseStaffRepository:
     async def manager_ids(self) -> set[int]:
-        return set(await ManagerRow.all().values_list("telegram_id", flat=True))
+        return set(await int_column(ManagerRow.all(), "telegram_id"))
 
     async def add_manager(self, telegram_id: int, added_by: int) -> bool:
         if await ManagerRow.exists(telegram_id=telegram_id):

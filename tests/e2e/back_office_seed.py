@@ -13,7 +13,7 @@ from domain.users.service import User
 
 
 async def seed_product(k: Sandboxed, sku: str = "MUG-1", on_hand: int = 10) -> int:
-    admin = k.app.services.admin
+    admin = k.app.services
     assert admin is not None
     category = await admin.merchant.create_category(9000, "Home", "家居", None)
     draft = ProductDraft(sku, category.id, Localized("Mug", "杯子"), 1200, on_hand=on_hand)
@@ -31,10 +31,10 @@ async def paid_order(k: Sandboxed, buyer: User, product_id: int, qty: int = 2) -
         address="Alice, 1 High St, Oxford", shipping_option_id=None, shipping_title=None,
         coupon_id=None, coupon_code=None, once_per_customer=False, created_at=now,
         expires_at=now.replace(year=now.year + 1),
-    )  # fmt: skip
+    )
     order = await orders.repo.place(draft)
     payment = PaymentRecord(order.id, buyer.id, buyer.telegram_id, f"charge-{order.id}", "p",
-                            "USD", order.pay_amount, False, now)  # fmt: skip
+                            "USD", order.pay_amount, False, now)
     change = await orders.pay(order, payment, now, {})
     assert change is not None and change.events[0].action is Action.PAY
     return change.order

@@ -42,7 +42,7 @@ async def seed_shop(kiosk: Sandboxed) -> Shop:
             f"phone{n}", n, sku=f"PH-{n:02d}", category_id=shop.categories["phones"],
             title=Localized(f"Basic Phone {n}", f"基础手机 {n}"), price=10_000 + n * 1_000,
             brand="Nokia" if n % 2 else "Motorola", on_hand=10, sales=n,
-        )  # fmt: skip
+        )
     await product(
         "huawei", 30, sku="HW-P60", category_id=shop.categories["phones"],
         title=Localized("Huawei Smartphone P60", "华为智能手机 P60"),
@@ -51,12 +51,12 @@ async def seed_shop(kiosk: Sandboxed) -> Shop:
         photos=("https://example.com/p60-1.jpg", "https://example.com/p60-2.jpg",
                 "https://example.com/p60-3.jpg"),
         sales=100, views=1000, rating_avg=4.5, rating_count=2,
-    )  # fmt: skip
+    )
     await product(
         "earbuds", 31, sku="AU-1", category_id=shop.categories["audio"],
         title=Localized("Wireless Earbuds Air", "无线耳机 Air"), brand="Anker",
         price=4_999, on_hand=0, photos=("https://example.com/earbuds.jpg",), sales=50,
-    )  # fmt: skip
+    )
     await product(
         "tshirt", 32, sku="TS-1", category_id=shop.categories["fashion"],
         title=Localized("Cotton T-Shirt", "纯棉T恤"), brand="Uniqlo", price=0,
@@ -65,5 +65,5 @@ async def seed_shop(kiosk: Sandboxed) -> Shop:
             VariantDraft("TS-1-M", (("Size", "M"),), 1_700, on_hand=0, compare_at=2_000),
             VariantDraft("TS-1-L", (("Size", "L"),), 1_900, on_hand=1),
         ),
-    )  # fmt: skip
+    )
     return shop

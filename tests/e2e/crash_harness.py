@@ -64,7 +64,7 @@ class KillableKiosk:
                 "WEBHOOK__SECRET": WEBHOOK_SECRET,
                 "WEBHOOK__HOST": "127.0.0.1",
                 "WEBHOOK__PORT": str(port),
-            })  # fmt: skip
+            })
         self.env.update(env)
         self.processes: list[subprocess.Popen[bytes]] = []
         self.kills = 0

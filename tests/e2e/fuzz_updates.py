@@ -13,8 +13,9 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from bot.runtime.commands import COMMANDS
 from hypothesis import strategies as st
+
+from bot.runtime.commands import COMMANDS
 
 ADMIN_COMMANDS = (
     "admin",

@@ -36,14 +36,14 @@ async def seed_goods(catalog: CatalogService) -> Goods:
     mug = await catalog.create_product(
         ProductDraft(sku="MUG-1", category_id=category.id, title=Localized("Mug", "杯子"),
                      price=1200, on_hand=5)
-    )  # fmt: skip
+    )
     shirt = await catalog.create_product(
         ProductDraft(
             sku="TEE-1", category_id=category.id, title=Localized("T-shirt", "T恤"), price=2000,
             variants=(VariantDraft("TEE-M", (("Size", "M"),), 2000, on_hand=3),
                       VariantDraft("TEE-L", (("Size", "L"),), 2200, on_hand=0)),
         )
-    )  # fmt: skip
+    )
     detail = await catalog.detail(shirt.id)
     by_sku = {v.sku: v.id for v in detail.variants}
     return Goods(mug.id, shirt.id, by_sku["TEE-M"], by_sku["TEE-L"], category.id)

@@ -70,7 +70,7 @@ async def test_back_in_stock_alert_once_after_restock(shop: Sandboxed) -> None:
     assert told(fan, BACK) == []
 
     await apply_stock_movement(goods.shirt_id, goods.shirt_l_id, 4, 0, StockReason.CORRECTION,
-                               actor=9000)  # fmt: skip
+                               actor=9000)
     await back_in_stock_alerts(ctx)
     alerts = told(fan, BACK)
     assert alerts == ["🔔 T-shirt (L) is back in stock! Order it before it sells out again."]
@@ -235,8 +235,7 @@ async def test_a_full_alerts_list_fits_one_message(shop: Sandboxed) -> None:
     (the sandbox refuses texts over 4096 characters and keyboards over 100 buttons)."""
     goods = await seed_goods(shop.app.services.catalog)
     catalog = shop.app.services.catalog
-    alerts = shop.app.services.alerts
-    assert alerts is not None
+    alerts = shop.app.services.stock_alerts
     hoarder = shop.sandbox.user(1801, "Hoarder")
     await hoarder.send("/start")
     user_id = (await UserRow.get(telegram_id=1801)).id
@@ -244,10 +243,10 @@ async def test_a_full_alerts_list_fits_one_message(shop: Sandboxed) -> None:
         product = await catalog.create_product(ProductDraft(
             sku=f"LONG-{n}", category_id=goods.category_id,
             title=Localized(f"{n} " + "Very long title " * 12, "很长的标题" * 40), price=100,
-        ))  # fmt: skip
-        await alerts.stock.subscribe(user_id, product.id)
+        ))
+        await alerts.subscribe(user_id, product.id)
     with pytest.raises(LimitReached):
-        await alerts.stock.subscribe(user_id, goods.shirt_id, goods.shirt_l_id)
+        await alerts.subscribe(user_id, goods.shirt_id, goods.shirt_l_id)
     await hoarder.send("/alerts")
     screen = hoarder.last_bot_message
     assert screen is not None and "Waiting for these" in screen.content

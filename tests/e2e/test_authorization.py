@@ -2,7 +2,8 @@
 
 The table is checked against the code: the admin commands and callback factories are collected
 by walking the real routers (a handler behind the staff gate, `IsStaff` on the handler, or an
-owner-only router), and the actions each handler accepts are read from its filter (`F.act == "open"`,
+owner-only router), and the actions each handler accepts are read from its filter
+(`F.act == "open"`,
 `F.act.in_({...})`). A new admin command or callback factory that this table doesn't know fails
 `test_the_table_covers_every_admin_command_and_button`; a new action of a known factory is tried
 automatically. Forged presses aim at real seeded things (an order, a product, a coupon, a
@@ -271,8 +272,8 @@ async def seed(k: Sandboxed) -> Seeded:
     shopper = k.sandbox.user(SHOPPER, "Alice")
     await shopper.send("/start")
     buyer = await k.app.services.users.repo.get_by_telegram_id(SHOPPER)
-    assert buyer is not None and k.app.services.admin is not None
-    merchant = k.app.services.admin.merchant
+    assert buyer is not None
+    merchant = k.app.services.merchant
     category_id = (await merchant.create_category(OWNER, "Home", "家居", None)).id
     draft = ProductDraft("MUG-1", category_id, Localized("Mug", "杯子"), 1200, on_hand=10)
     product_id = (await merchant.create_product(OWNER, draft)).id
@@ -285,15 +286,14 @@ async def seed(k: Sandboxed) -> Seeded:
     campaign = await k.app.services.campaigns.create(
         OWNER, CampaignDraft("Spring sale", audience_spec("everyone"))
     )
-    await k.app.services.admin.staff.add_manager(OWNER, StaffTarget(telegram_id=MANAGER))
+    await k.app.services.staff.add_manager(OWNER, StaffTarget(telegram_id=MANAGER))
     review_id = review if isinstance(review, int) else review.id
     return Seeded(product_id, category_id, order.id, coupon.id, review_id, campaign.id)
 
 
 async def stored(k: Sandboxed) -> dict[str, list[tuple[Any, ...]]]:
     """Everything stored, with the recommendation events still buffered in memory flushed."""
-    if k.app.services.recs is not None:
-        await k.app.services.recs.recorder.flush()
+    await k.app.services.recs_runtime.recorder.flush()
     return await snapshot_database()
 
 
@@ -351,8 +351,7 @@ async def test_a_manager_is_refused_what_only_owners_may_do(shop: Sandboxed) -> 
     )
     assert tried >= 5  # /staff, /audit, /rebuild_recs, the staff screens and the audit log
     # Owners may hide revenue from managers: then reports are refused to them too.
-    assert shop.app.services.admin is not None
-    await shop.app.services.admin.staff.set_managers_see_revenue(OWNER, False)
+    await shop.app.services.staff.set_managers_see_revenue(OWNER, False)
     tried = await assert_refused_everything(
         shop, seeded, MANAGER, "Bob", lambda g: g.min_role == "owner" or g.permission is not None
     )

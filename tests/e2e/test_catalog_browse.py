@@ -29,7 +29,7 @@ async def test_browse_the_tree_and_page_through_a_category(kiosk: Sandboxed) -> 
     assert "page 2/2" in page2.content
     assert [t for t in page2.button_texts() if "—" in t] == [
         "Basic Phone 3 — $130.00", "Basic Phone 2 — $120.00", "Basic Phone 1 — $110.00",
-    ]  # fmt: skip
+    ]
     assert "▶️" not in page2.button_texts()
     await alice.press("⬅️ Back")
     assert "Items: 12" in alice.last_bot_message.content  # up to Electronics

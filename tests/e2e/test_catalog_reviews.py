@@ -17,7 +17,7 @@ async def reviewer(n: int, name: str) -> int:
     row = await UserRow.create(
         telegram_id=70_000 + n, first_name=name, referral_code=f"rvw{n:05d}",
         last_seen_at=datetime.now(UTC),
-    )  # fmt: skip
+    )
     return row.id
 
 

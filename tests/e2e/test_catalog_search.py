@@ -160,7 +160,7 @@ async def test_inline_mode_with_paging(kiosk: Sandboxed) -> None:
         draft = ProductDraft(
             sku=f"PX-{n}", category_id=shop.categories["phones"],
             title=Localized(f"Extra Phone {n}"), price=5_000, on_hand=1,
-        )  # fmt: skip
+        )
         await kiosk.app.services.catalog.create_product(draft)
     first = await alice.inline_query("extra phone")
     assert len(first["results"]) == 20 and first["next_offset"] == "20"

@@ -237,5 +237,5 @@ async def test_random_updates_never_crash_or_leak(
     attacker_saw = json.dumps([m.raw for m in world.attacker.bot_messages], ensure_ascii=False)
     leaked = [s for s in VICTIM_SECRETS if s in attacker_saw.lower()]
     assert not leaked, f"the attacker saw the victim's {leaked}\n" + "\n".join(world.log)
-    staff = world.k.app.services.admin
+    staff = world.k.app.services
     assert staff is None or await staff.staff.role_of(ATTACKER) is None, "test set-up broke"

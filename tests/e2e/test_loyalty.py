@@ -28,7 +28,7 @@ LOYALTY = {
     ],
     "referrer_reward": 300,
     "referred_reward": 100,
-}  # fmt: skip
+}
 
 
 @pytest_asyncio.fixture
@@ -38,7 +38,7 @@ async def shop(
     async with running_kiosk(
         shop_mode, request, tmp_path, payments=PAYMENTS, scheduler={"enabled": False},
         loyalty=LOYALTY,
-    ) as running:  # fmt: skip
+    ) as running:
         yield running
 
 

@@ -33,7 +33,7 @@ INVOICE = "InvoiceSecretII42abc"
 DB_PASSWORD = "DbPasswordSecretDD42"
 REDIS_PASSWORD = "RedisPasswordSecretRR42"
 SECRETS = (BOT_TOKEN, BOT_TOKEN.split(":")[1], PROVIDER_TOKEN, WEBHOOK, INVOICE, DB_PASSWORD,
-           REDIS_PASSWORD)  # fmt: skip
+           REDIS_PASSWORD)
 
 
 def _update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def _update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
             "from": user, "text": text,
             "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
         },
-    }  # fmt: skip
+    }
 
 
 async def test_webhook_refuses_requests_without_the_secret_token(
@@ -59,7 +59,7 @@ async def test_webhook_refuses_requests_without_the_secret_token(
         header = "X-Telegram-Bot-Api-Secret-Token"
         for n, headers in enumerate(({}, {header: "guessed-secret"}), start=1):
             async with http.post(endpoint, json=_update(900 + n, 4200 + n, "/start"),
-                                 headers=headers) as response:  # fmt: skip
+                                 headers=headers) as response:
                 assert response.status == 401
         await asyncio.sleep(0.3)
         assert await UserRow.filter(telegram_id__in=[4201, 4202]).count() == 0
@@ -71,7 +71,7 @@ async def test_webhook_refuses_requests_without_the_secret_token(
         assert WEBHOOK_SECRET not in caplog.text and "guessed-secret" not in caplog.text
         # The same update with the right secret is handled: the refusals above were real.
         async with http.post(endpoint, json=_update(903, 4203, "/start"),
-                             headers={header: WEBHOOK_SECRET}) as response:  # fmt: skip
+                             headers={header: WEBHOOK_SECRET}) as response:
             assert response.status == 200
         assert await UserRow.filter(telegram_id=4203).count() == 1
 
@@ -106,12 +106,12 @@ async def test_no_secret_in_any_log_or_error(
     redis_url = await need_pg_and_empty_redis()
     # The test server trusts local connections, so any password gets in: it is only carried.
     db_url = _with_password(await fresh_database("postgres", request, tmp_path), DB_PASSWORD,
-                            "postgres")  # fmt: skip
+                            "postgres")
     sandbox = Sandbox(bot_token=BOT_TOKEN, bot_username="kiosk_demo_bot", reply_timeout=30.0)
     await sandbox.start()
     log_path = tmp_path / "kiosk.log"
     kiosk = KillableKiosk(sandbox, db_url, redis_url, "webhook", log_path,
-                          **_secret_env(db_url, redis_url))  # fmt: skip
+                          **_secret_env(db_url, redis_url))
     original = sandbox.handle_call
 
     async def failing_for_4343(token: str, method: str, p: Any) -> tuple[int, dict[str, Any]]:
@@ -135,7 +135,7 @@ async def test_no_secret_in_any_log_or_error(
         await alice.send("/help", expect_reply=False)
         await sandbox.wait_idle(timeout=20)
         await wait_until(lambda: "update 3 failed" in log_path.read_text(), 20,
-                         "the database failure logged")  # fmt: skip
+                         "the database failure logged")
     finally:
         kiosk.stop()
         await sandbox.stop()
@@ -152,13 +152,13 @@ async def test_no_secret_in_any_log_or_error(
         "redis refuses the password": {"REDIS_URL": _with_password(redis_url, REDIS_PASSWORD)},
         "Bot API unreachable": {"BOT_API_BASE_URL": f"http://127.0.0.1:{closed}"},
         "bad setting": {"PAYMENTS__CURRENCY": "EURO"},
-    }  # fmt: skip
+    }
     base = {**kiosk.env, "MODE": "polling", "WEBHOOK__URL": ""}
     for what, env in bad_starts.items():
         done = await asyncio.to_thread(
             subprocess.run, [sys.executable, "main.py", "run"], cwd=ROOT, env={**base, **env},
             capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+        )
         output = done.stdout + done.stderr
         assert done.returncode != 0, f"{what}: started anyway\n{output[-2000:]}"
         assert output.strip(), f"{what}: failed silently"
@@ -175,6 +175,6 @@ async def _lock_out(db_url: str, locked: bool) -> None:
             await conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = $1 AND pid <> pg_backend_pid()", name,
-            )  # fmt: skip
+            )
     finally:
         await conn.close()

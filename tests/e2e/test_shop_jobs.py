@@ -75,7 +75,7 @@ async def test_abandoned_cart_reminder_only_for_opted_in(shop: Sandboxed) -> Non
     await abandoned_cart_reminders(ctx, now=later)
     await abandoned_cart_reminders(ctx, now=later + timedelta(hours=1))  # a second run: no repeat
     assert reminders(fan) == ["🛒 You left 1 item(s) in your cart. They're still waiting — ready "
-                              "to check out?"]  # fmt: skip
+                              "to check out?"]
     assert reminders(shy) == []
     assert fan.last_bot_message is not None
     assert fan.last_bot_message.button_texts() == ["🛒 Open my cart", "🔕 No more promotions"]

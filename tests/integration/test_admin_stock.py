@@ -11,7 +11,7 @@ import pytest
 from domain.catalog.csv_rows import ImportRefused
 from domain.catalog.merchant import EditConflict
 from domain.catalog.service import Localized, ProductDraft, VariantDraft
-from domain.inventory.ledger import StockReason, movement
+from domain.inventory.ledger import StockLevel, StockReason, movement, movement_allowed
 from storage.catalog.models import ProductRow, VariantRow
 from storage.catalog.repository import TortoiseCatalogRepository
 from storage.inventory.ledger import apply_stock_movement, ledger_balance
@@ -33,7 +33,7 @@ async def seed() -> tuple[int, list[int], list[tuple[int, int | None]]]:
         "V-1", category.id, Localized("Cups"), 300,
         variants=(VariantDraft("V-1-S", (("Size", "S"),), 300),
                   VariantDraft("V-1-L", (("Size", "L"),), 400)),
-    ))  # fmt: skip
+    ))
     variants = [v.id for v in await repo.list_variants(with_variants.id)]
     units: list[tuple[int, int | None]] = [(p, None) for p in products]
     units += [(with_variants.id, v) for v in variants]
@@ -161,3 +161,29 @@ async def test_export_writes_every_product_in_batches(monkeypatch: pytest.Monkey
     checked, result = await admin.transfer.import_file(OWNER, sink.getvalue().encode())
     assert checked.ok, checked.errors
     assert result.updated == 5
+
+
+async def test_storage_applies_exactly_the_domain_stock_rule() -> None:
+    """The conditional UPDATE and domain.inventory.movement_allowed agree on every movement of
+    a grid around the edges (zero, reserved == on_hand, one past each)."""
+    _category, products, _units = await seed()
+    product_id = products[2]  # on_hand 6
+    deltas = (-7, -6, -1, 0, 1, 7)
+    for reserve_first in (0, 2, 6):
+        for delta_on_hand in deltas:
+            for delta_reserved in deltas:
+                await ProductRow.filter(id=product_id).update(on_hand=6, reserved=reserve_first)
+                before = StockLevel(product_id, None, 6, reserve_first)
+                expected = movement_allowed(before, delta_on_hand, delta_reserved)
+                level = await apply_stock_movement(
+                    product_id, None, delta_on_hand, delta_reserved, "correction"
+                )
+                case = (reserve_first, delta_on_hand, delta_reserved)
+                assert (level is not None) is expected, case
+                row = await ProductRow.get(id=product_id)
+                if expected:
+                    assert (row.on_hand, row.reserved) == (
+                        6 + delta_on_hand, reserve_first + delta_reserved
+                    ), case
+                else:
+                    assert (row.on_hand, row.reserved) == (6, reserve_first), case

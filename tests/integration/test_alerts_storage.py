@@ -33,16 +33,16 @@ async def user(n: int, language: str | None = None) -> UserRow:
     return await UserRow.create(
         telegram_id=8000 + n, first_name=f"U{n}", referral_code=f"alerts{n}",
         language=language, last_seen_at=NOW,
-    )  # fmt: skip
+    )
 
 
 async def product(sku: str, on_hand: int = 0, has_variants: bool = False,
-                  price: int = 1000) -> ProductRow:  # fmt: skip
+                  price: int = 1000) -> ProductRow:
     cat = await CategoryRow.first() or await CategoryRow.create(name_en="Home")
     return await ProductRow.create(
         sku=sku, category=cat, title_en=f"T {sku}", title_zh=f"中 {sku}", price=price,
         currency="USD", on_hand=on_hand, has_variants=has_variants, created_at=NOW,
-    )  # fmt: skip
+    )
 
 
 async def variant(prod: ProductRow, sku: str, on_hand: int = 0) -> VariantRow:
@@ -83,7 +83,7 @@ async def test_subscriptions_unique_own_and_listed() -> None:
     mine = await alerts.mine(a.id)
     assert [(s.product_id, s.variant_id, s.variant_label) for s in mine] == [
         (shirt.id, 0, ""), (shirt.id, size_l.id, "L"), (mug.id, 0, ""),
-    ]  # fmt: skip
+    ]
     assert await TortoiseStockSubscriptionStore().remove(b.id, mine[0].id) is False
     await alerts.unsubscribe(a.id, mine[0].id)
     assert await StockSubscriptionRow.filter(user_id=a.id).count() == 2
@@ -98,7 +98,7 @@ async def test_due_after_every_stock_path_once_each() -> None:
     adjusted, released, returned, imported = (
         await product("ADJ"), await product("REL", on_hand=2), await product("RET"),
         await product("IMP"),
-    )  # fmt: skip
+    )
     catalog = TortoiseCatalogRepository()
     assert await catalog.reserve(released.id, None, 2)  # the last two held by an unpaid order
     for prod in (adjusted, released, returned, imported):
@@ -116,7 +116,7 @@ async def test_due_after_every_stock_path_once_each() -> None:
     expected = sorted(
         (person.id, prod.id, 0, "zh" if person is zh else "en")
         for prod in (adjusted, released, returned, imported) for person in (zh, en)
-    )  # fmt: skip
+    )
     assert sorted(recorder.told) == expected
     assert await StockSubscriptionRow.all().count() == 0
     await apply_stock_movement(adjusted.id, None, 3, 0, StockReason.RECEIVED.value)

@@ -78,7 +78,7 @@ async def test_detail_variants_availability_and_deleted_card(catalog: CatalogSer
                 VariantDraft("TS-L", (("Size", "L"),), 1299, on_hand=0, position=1),
             ),
         )
-    )  # fmt: skip
+    )
     assert shirt.has_variants and shirt.price == 1099  # "from" the cheapest variant
     user_id = await _user()
     detail = await catalog.detail(shirt.id, viewer_id=user_id)

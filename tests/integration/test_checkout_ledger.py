@@ -31,7 +31,7 @@ async def test_checkout_sequence_keeps_stock_equal_to_the_ledger(db: str) -> Non
         OWNER, ProductDraft("MUG", category.id, Localized("Mug"), 1000, on_hand=10))).id
     tee = (await admin.merchant.create_product(OWNER, ProductDraft(
         "TEE", category.id, Localized("Tee"), 2000,
-        variants=(VariantDraft("TEE-M", (("Size", "M"),), 2000, 6),)))).id  # fmt: skip
+        variants=(VariantDraft("TEE-M", (("Size", "M"),), 2000, 6),)))).id
     tee_m = (await shop.catalog.detail(tee)).variants[0].id
     units = [(mug, None), (tee, tee_m)]
     a, b, c = await buyers(3)
@@ -52,7 +52,7 @@ async def test_checkout_sequence_keeps_stock_equal_to_the_ledger(db: str) -> Non
     await shop.orders.buyer_action(c.id, cancelled_paid.id, Action.CANCEL, now)  # return
     await shop.orders.merchant_action(paid_then_returned.id, Action.SHIP, OWNER, now, "TRK1")
     await shop.orders.buyer_action(a.id, paid_then_returned.id, Action.REQUEST_REFUND, now,
-                                   "broken")  # fmt: skip
+                                   "broken")
     change = await shop.orders.merchant_action(paid_then_returned.id, Action.RETURN, OWNER, now)
     assert change.order.status is OrderStatus.RETURNED  # return
 
@@ -64,7 +64,7 @@ async def test_checkout_sequence_keeps_stock_equal_to_the_ledger(db: str) -> Non
     assert [(m.product_id, m.reason) for m in moves] == [
         (mug, "reserve"), (tee, "reserve"), (mug, "sale"), (tee, "sale"),
         (mug, "return"), (tee, "return"),
-    ]  # fmt: skip
+    ]
     released = await StockMovementRow.filter(ref=f"order:{cancelled_unpaid.id}", reason="release")
     assert sorted(m.delta_reserved for m in released) == [-3, -2]
     # The product is referenced by an order line now: deleting it only deactivates it.

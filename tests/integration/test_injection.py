@@ -43,7 +43,7 @@ PAYLOADS = [
     "{title_en}:mug", "mug & kettle | !lamp", "!", "&|!", "!mug", "(mug", "mug)", "<->", "%",
     "_", "%%", "%u%", "a_b", "\\", "\\%", "$1", "?", "mug\x00kettle", "\x00", "ǅ\u202e\u0000",
     "x" * 300, "é" * 100,
-]  # fmt: skip
+]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -56,7 +56,7 @@ def _named_in(payload: str) -> set[str]:
     return {
         sku for sku, title in GOODS.items()
         if any(t.startswith(w) for w in words for t in [*title.lower().split(), sku.lower()])
-    }  # fmt: skip
+    }
 
 
 def _text_of(payload: str) -> str:
@@ -149,7 +149,7 @@ async def test_merchant_inputs(shop: dict[str, int]) -> None:
         if created is not None:
             row = await ProductRow.get(id=created.id)  # type: ignore[attr-defined]
             assert (row.title_en, row.description_en) == (clean_title(payload),
-                                                          clean_description(payload))  # fmt: skip
+                                                          clean_description(payload))
         # Staff: a manager named by @username matches that person or nobody.
         person = await _refused_or_done(_resolve(admin.staff, f"@{payload}"))
         assert person is None, (payload, person)
@@ -174,5 +174,5 @@ async def _create_product(admin: Services, category: int, n: int, payload: str) 
     """New goods the way the goods dialog builds them: typed fields cleaned, then stored."""
     title, description = clean_title(payload), clean_description(payload)
     draft = ProductDraft(f"INJ-{n}", category, Localized(title), 500,
-                         description=Localized(description))  # fmt: skip
+                         description=Localized(description))
     return await admin.merchant.create_product(9000, draft)

@@ -22,7 +22,7 @@ async def place_all(shop, people, now):  # type: ignore[no-untyped-def]
         return_exceptions=True,
     )
     unexpected = [r for r in results if isinstance(r, BaseException)
-                  and not isinstance(r, OutOfStock | CouponInvalid)]  # fmt: skip
+                  and not isinstance(r, OutOfStock | CouponInvalid)]
     assert unexpected == []
     return [r for r in results if not isinstance(r, BaseException)]
 
@@ -82,10 +82,10 @@ async def test_one_sku_twice_in_a_cart_is_summed(db: str) -> None:
             address="x", shipping_option_id=None, shipping_title=None, coupon_id=None,
             coupon_code=None, once_per_customer=False, created_at=now,
             expires_at=now + timedelta(minutes=15),
-        )  # fmt: skip
+        )
 
     results = await asyncio.gather(*(shop.repo.place(draft(u.id)) for u in people),
-                                   return_exceptions=True)  # fmt: skip
+                                   return_exceptions=True)
     placed = [r for r in results if not isinstance(r, BaseException)]
     assert all(isinstance(r, OutOfStock) for r in results if isinstance(r, BaseException))
     assert len(placed) == 10
@@ -138,7 +138,7 @@ async def test_once_per_customer_coupon(db: str) -> None:
     shop = build_shop()
     mug, _, _ = await goods(shop, mug_stock=10)
     await shop.coupons.create_coupon("HELLO", CouponKind.PERCENT, 10, "USD",
-                                     once_per_customer=True)  # fmt: skip
+                                     once_per_customer=True)
     (u,) = await buyers(1)
     now = datetime.now(UTC)
     await shop.carts.add(u.id, mug, None)
@@ -164,7 +164,7 @@ async def test_expiry_releases_stock_and_late_payment_is_kept(db: str) -> None:
     assert [c.order.status for c in changes] == [OrderStatus.EXPIRED]
     assert await stock(mug) == (3, 0)
     result = await shop.payments.paid(u.id, 1, invoice.payload, "USD", invoice.total, "late-1",
-                                      "p", later)  # fmt: skip
+                                      "p", later)
     assert result.outcome is PaymentOutcome.LATE
     row = await OrderRow.get(id=order.id)
     assert (row.status, row.payment_status) == ("refund_requested", "refund_pending")

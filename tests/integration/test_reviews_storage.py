@@ -19,7 +19,7 @@ async def make_user(n: int, name: str = "Alice") -> int:
     row = await UserRow.create(
         telegram_id=5000 + n, first_name=name, referral_code=f"rv{n:06d}",
         last_seen_at=datetime.now(UTC),
-    )  # fmt: skip
+    )
     return row.id
 
 
@@ -29,7 +29,7 @@ async def make_product() -> int:
     product = await catalog.create_product(
         ProductDraft(sku="RV-1", category_id=category.id, title=Localized("Phone"), price=100,
                      rating_avg=4.9, rating_count=321)  # demo figures get replaced by real ones
-    )  # fmt: skip
+    )
     return product.id
 
 

@@ -80,7 +80,7 @@ async def shop(db: str) -> Shop:
             title=Localized("Huawei Smartphone Old", "华为智能手机 旧款"), active=False,
             on_hand=5, sales=1000,
         ),
-    }  # fmt: skip
+    }
     ids = {key: (await catalog.create_product(d)).id for key, d in goods.items()}
     return Shop(catalog, SearchService(SqlSearchEngine()), ids, cats)
 
@@ -218,7 +218,7 @@ BAD_INPUT = [
     "'; DROP TABLE catalog_products; --",
     "' OR '1'='1", "1; SELECT * FROM users", "huawei & !case | (x:*)", "\x00\x01", "％＊（）",
     "\\", "%", "_", "a" * 41 + " b",
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("text", BAD_INPUT)

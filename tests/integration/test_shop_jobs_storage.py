@@ -10,15 +10,15 @@ from domain.alerts.low_stock import LowStockWatch
 from domain.campaigns.audiences import AudienceSpec
 from domain.cart.reminders import CartReminders
 from domain.reports.daily import SalesReports
+from storage.alerts.low_stock import TortoiseStockAlertStore
 from storage.campaigns.audiences import audience_users
+from storage.campaigns.shop_audiences import register_shop_audiences
 from storage.catalog.models import CategoryRow, ProductRow, VariantRow
-from storage.jobs.audiences import register_shop_audiences
-from storage.jobs.carts import TortoiseCartReminderStore
-from storage.jobs.sales import TortoiseSalesSource
-from storage.jobs.stock_alerts import TortoiseStockAlertStore
 from storage.models import UserRow
+from storage.orders.cart_reminders import TortoiseCartReminderStore
 from storage.orders.carts import TortoiseCartRepository
 from storage.orders.models import CartLineRow, CartRow, OrderLineRow, OrderRow
+from storage.reports.daily_sales import TortoiseSalesSource
 
 pytestmark = pytest.mark.usefixtures("db")
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -28,7 +28,7 @@ async def user(n: int, opted_in: bool = True, blocked: bool = False) -> UserRow:
     return await UserRow.create(
         telegram_id=7000 + n, first_name=f"U{n}", referral_code=f"jobs{n}",
         marketing_opt_in=opted_in, is_blocked=blocked, last_seen_at=NOW,
-    )  # fmt: skip
+    )
 
 
 async def category(name: str, parent: CategoryRow | None = None) -> CategoryRow:
@@ -36,28 +36,28 @@ async def category(name: str, parent: CategoryRow | None = None) -> CategoryRow:
 
 
 async def product(cat: CategoryRow, sku: str, on_hand: int = 10, threshold: int = 3,
-                  has_variants: bool = False, reserved: int = 0) -> ProductRow:  # fmt: skip
+                  has_variants: bool = False, reserved: int = 0) -> ProductRow:
     return await ProductRow.create(
         sku=sku, category=cat, title_en=f"T {sku}", title_zh=f"中 {sku}", price=100,
         currency="USD", on_hand=on_hand, reserved=reserved, low_stock_threshold=threshold,
         has_variants=has_variants, created_at=NOW,
-    )  # fmt: skip
+    )
 
 
 async def order(buyer: UserRow, lines: list[tuple[ProductRow, int]], paid_at: datetime | None,
-                amount: int = 1000, currency: str = "USD") -> OrderRow:  # fmt: skip
+                amount: int = 1000, currency: str = "USD") -> OrderRow:
     row = await OrderRow.create(
         user=buyer, status="paid" if paid_at else "pending_payment",
         payment_status="paid" if paid_at else "unpaid", fulfilment_status="unfulfilled",
         currency=currency, subtotal=amount, pay_method="card", pay_currency=currency,
         pay_amount=amount, created_at=NOW - timedelta(days=3), expires_at=NOW,
         paid_at=paid_at, updated_at=NOW,
-    )  # fmt: skip
+    )
     for prod, qty in lines:
         await OrderLineRow.create(
             order=row, product_id=prod.id, sku=prod.sku, title_en=prod.title_en,
             unit_price=100, quantity=qty,
-        )  # fmt: skip
+        )
     return row
 
 
@@ -151,7 +151,7 @@ async def test_sales_report_reads_the_paid_orders_of_yesterday() -> None:
     yesterday = NOW - timedelta(days=1)
     await order(buyer, [(mug, 2), (tee, 1)], paid_at=yesterday, amount=3000)
     await order(buyer, [(tee, 4)], paid_at=yesterday.replace(hour=23, minute=59), amount=40,
-                currency="XTR")  # fmt: skip
+                currency="XTR")
     await order(buyer, [(mug, 9)], paid_at=NOW)  # today
     await order(buyer, [(mug, 9)], paid_at=None)  # unpaid
     report = await SalesReports(TortoiseSalesSource()).yesterday(NOW, "UTC")

@@ -75,7 +75,7 @@ class InMemoryCatalog:
             reserved=0, low_stock_threshold=draft.low_stock_threshold, active=draft.active,
             has_variants=bool(draft.variants), created_at=draft.created_at or datetime.now(UTC),
             sales=draft.sales,
-        )  # fmt: skip
+        )
         self.products[product.id] = product
         return product
 

@@ -35,7 +35,7 @@ class InMemoryStockAlertStore:
             LowUnit(u.product_id, u.variant_id, f"SKU{u.product_id}", f"P{u.product_id}", "",
                     u.available, u.threshold)
             for u in low
-        ]  # fmt: skip
+        ]
 
     async def marked(self) -> set[UnitKey]:
         return set(self.markers)
@@ -72,7 +72,7 @@ class InMemoryCartReminderStore:
             c for c in self.carts.values()
             if c.changed_at <= changed_before and c.items > 0 and c.opted_in and not c.blocked
             and (c.reminded_for is None or c.reminded_for < c.changed_at)
-        ]  # fmt: skip
+        ]
         return sorted(found, key=lambda c: c.changed_at)[:limit]
 
     async def mark_reminded(self, user_id: int, changed_at: datetime) -> bool:
@@ -82,6 +82,6 @@ class InMemoryCartReminderStore:
         self.carts[user_id] = CartState(
             cart.user_id, cart.telegram_id, cart.locale, cart.items, cart.changed_at,
             changed_at, cart.opted_in, cart.blocked,
-        )  # fmt: skip
+        )
         self.marks.append((user_id, changed_at))
         return True

@@ -15,7 +15,7 @@ def product(product_id: int, active: bool = True) -> Product:
         description=Localized(""), brand="", price=100, currency="USD", compare_at=None,
         photos=(), specs=(), tags=(), on_hand=1, reserved=0, low_stock_threshold=1,
         active=active, has_variants=False, created_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )  # fmt: skip
+    )
 
 
 class FakeProducts:
@@ -53,7 +53,7 @@ class InMemoryReviewRepository:
 
     def _recompute(self, product_id: int) -> None:
         visible = [r.rating for r in self.reviews.values()
-                   if r.product_id == product_id and not r.hidden]  # fmt: skip
+                   if r.product_id == product_id and not r.hidden]
         avg = sum(visible) / len(visible) if visible else 0.0
         self.ratings[product_id] = (avg, len(visible))
 
@@ -64,11 +64,11 @@ class InMemoryReviewRepository:
         existing = await self.of_user(user_id, product_id)
         if existing is None:
             review = Review(self._next, product_id, user_id, f"user{user_id}", draft.rating,
-                            draft.text, draft.photo, False, None, now, now)  # fmt: skip
+                            draft.text, draft.photo, False, None, now, now)
             self._next += 1
         else:
             review = replace(existing, rating=draft.rating, text=draft.text,
-                             photo=draft.photo, updated_at=now)  # fmt: skip
+                             photo=draft.photo, updated_at=now)
         self.reviews[review.id] = review
         self._recompute(product_id)
         return review
@@ -78,7 +78,7 @@ class InMemoryReviewRepository:
 
     async def of_user(self, user_id: int, product_id: int) -> Review | None:
         return next((r for r in self.reviews.values()
-                     if r.user_id == user_id and r.product_id == product_id), None)  # fmt: skip
+                     if r.user_id == user_id and r.product_id == product_id), None)
 
     def _visible(self, product_id: int) -> list[Review]:
         found = [r for r in self.reviews.values() if r.product_id == product_id and not r.hidden]

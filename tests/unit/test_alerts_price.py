@@ -54,7 +54,7 @@ class FakePriceStore:
                 continue
             title = Localized(f"P{product_id}")
             out.append(FavouritePrice(user_id, 1000 + user_id, "en", product_id, title, False,
-                                      price, "USD", ref))  # fmt: skip
+                                      price, "USD", ref))
         return out[:limit]
 
     async def move_reference(

@@ -89,7 +89,7 @@ class FakeSubscriptionStore:
                 out.append(
                     BackInStockNotice(s.id, s.user_id, 1000 + s.user_id, "en", s.product_id,
                                       s.variant_id, Localized(f"P{s.product_id}"), "", s.attempts)
-                )  # fmt: skip
+                )
         return out[:limit]
 
     async def claim(self, subscription_id: int, attempt: str, now: datetime) -> bool:
@@ -114,7 +114,7 @@ class FakeSubscriptionStore:
         stale = [
             s.id for s in self.subs.values()
             if s.status == "sending" and s.claimed_at is not None and s.claimed_at < claimed_before
-        ]  # fmt: skip
+        ]
         for sid in stale:
             del self.subs[sid]
         return len(stale)

@@ -49,7 +49,7 @@ def test_payload_round_trip_and_size() -> None:
     lambda p: "1.2.3",
     lambda p: "",
     lambda p: p + ".x",
-])  # fmt: skip
+])
 def test_forged_payloads_are_refused(mangle) -> None:  # type: ignore[no-untyped-def]
     signer = InvoiceSigner(b"secret")
     with pytest.raises(PaymentRefused):
@@ -86,7 +86,7 @@ def test_no_cancel_after_shipping_and_no_return_of_goods_never_sent() -> None:
 def test_buyer_buttons_follow_the_table() -> None:
     assert allowed_actions(S.PENDING_PAYMENT, P.UNPAID, F.UNFULFILLED, BUYER_ACTIONS) == [A.CANCEL]
     assert allowed_actions(S.SHIPPED, P.PAID, F.SHIPPED, BUYER_ACTIONS) == [
-        A.COMPLETE, A.REQUEST_REFUND]  # fmt: skip
+        A.COMPLETE, A.REQUEST_REFUND]
     assert allowed_actions(S.REFUNDED, P.REFUNDED, F.CANCELLED, BUYER_ACTIONS) == []
 
 
@@ -103,7 +103,7 @@ def test_coupon_rules() -> None:
     for bad in (
         coupon(ends_at=NOW), coupon(starts_at=NOW + timedelta(seconds=1)),
         coupon(usage_limit=3, used=3), coupon(min_order=5000), coupon(active=False),
-    ):  # fmt: skip
+    ):
         with pytest.raises(CouponInvalid):
             coupon_discount(bad, lines, "USD", NOW)
     with pytest.raises(CouponInvalid):
@@ -127,7 +127,7 @@ def order(**kw) -> Order:  # type: ignore[no-untyped-def]
         address="", shipping_option_id="std", shipping_title=Localized("Standard"),
         coupon_id=None, coupon_code=None, tracking_number=None, refund_reason=None,
         created_at=NOW, expires_at=NOW,
-    )  # fmt: skip
+    )
     return replace(base, **kw)
 
 

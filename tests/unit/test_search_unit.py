@@ -26,7 +26,7 @@ def _product(pid: int, en: str, zh: str, brand: str, sales: int) -> Product:
         photos=(), specs=(), tags=(), on_hand=1, reserved=0, low_stock_threshold=1,
         active=True, has_variants=False, created_at=datetime(2024, 1, 1, tzinfo=UTC),
         sales=sales,
-    )  # fmt: skip
+    )
 
 
 GOODS = [

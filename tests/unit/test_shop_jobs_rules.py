@@ -144,7 +144,7 @@ def test_report_figures() -> None:
     assert report.units == 12
     assert [(g.product_id, g.units) for g in report.top] == [
         (10, 5), (11, 1), (12, 1), (20, 1), (21, 1)
-    ]  # fmt: skip
+    ]
     assert report.top[0].title_zh == "茶"
 
 
