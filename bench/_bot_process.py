@@ -38,12 +38,14 @@ def bot_env(sb: Sandbox, mode: str, database_url: str, redis_url: str | None) ->
     )
     if mode == "webhook":
         port = free_port()
-        env.update({
-            "WEBHOOK__URL": f"http://127.0.0.1:{port}/telegram/webhook",
-            "WEBHOOK__SECRET": WEBHOOK_SECRET,
-            "WEBHOOK__HOST": "127.0.0.1",
-            "WEBHOOK__PORT": str(port),
-        })
+        env.update(
+            {
+                "WEBHOOK__URL": f"http://127.0.0.1:{port}/telegram/webhook",
+                "WEBHOOK__SECRET": WEBHOOK_SECRET,
+                "WEBHOOK__HOST": "127.0.0.1",
+                "WEBHOOK__PORT": str(port),
+            }
+        )
     return env
 
 

@@ -74,9 +74,7 @@ def serve_sandbox(pipe: Connection, count: int, blocked_every: int, limited: boo
         sb.user(ADMIN, "Owner")
         pipe.send(sb.base_url)
         await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
-        received = sum(
-            1 for i in range(count) for m in sb.chat(FIRST_CHAT + i) if m.from_bot
-        )
+        received = sum(1 for i in range(count) for m in sb.chat(FIRST_CHAT + i) if m.from_bot)
         pipe.send({**sb.stats, "received": received})
         await sb.stop()
 
@@ -172,21 +170,26 @@ async def limited_run(args: argparse.Namespace, db: str) -> None:
         print(f"elapsed           {elapsed:8.1f} s for {sent} recipients")
 
 
-
 async def ceiling_run(args: argparse.Namespace, db: str) -> None:
     if True:
         sandbox = SandboxProcess(args.recipients, 50, limited=False)
         bot = build_bot(sandbox_settings_for(sandbox.base_url, db), SANDBOX_TOKEN)
         baseline = await raw_ceiling(bot, min(args.recipients, 5000), args.in_flight)
-        config = DeliveryConfig(rate_per_sec=1_000_000, max_in_flight=args.in_flight,
-                                per_chat_interval=0, progress_interval=3.0)
+        config = DeliveryConfig(
+            rate_per_sec=1_000_000,
+            max_in_flight=args.in_flight,
+            per_chat_interval=0,
+            progress_interval=3.0,
+        )
         elapsed, sent, _ = await run_campaign(bot, "Bench sale (unlimited)", config)
         await bot.session.close()
         sandbox.finish()
         print("\n== limits off: engine ceiling ==")
         print(f"baseline          {baseline:8.0f} msg/s   bare bot.send_message, no database")
-        print(f"engine ceiling    {sent / elapsed:8.0f} msg/s   claim + send + record per message"
-              f" ({sent / elapsed / baseline:.0%} of baseline), {sent} in {elapsed:.1f} s")
+        print(
+            f"engine ceiling    {sent / elapsed:8.0f} msg/s   claim + send + record per message"
+            f" ({sent / elapsed / baseline:.0%} of baseline), {sent} in {elapsed:.1f} s"
+        )
 
 
 def sandbox_settings_for(base_url: str, db: str) -> Settings:

@@ -87,14 +87,23 @@ async def run_backend(name: str, url: str, buyers: int, stock: int) -> None:
     await sb.start()
     try:
         async with run_sandboxed(
-            url, "polling", sandbox=sb, payments=PAYMENTS, scheduler={"enabled": False},
+            url,
+            "polling",
+            sandbox=sb,
+            payments=PAYMENTS,
+            scheduler={"enabled": False},
             throttle={"rate": 100.0, "burst": 100},
         ) as running:
             services = running.app.services
             category = await services.catalog.create_category(CategoryDraft(Localized("Home")))
             mug = await services.catalog.create_product(
-                ProductDraft(sku="MUG", category_id=category.id, title=Localized("Mug"),
-                             price=1200, on_hand=stock)
+                ProductDraft(
+                    sku="MUG",
+                    category_id=category.id,
+                    title=Localized("Mug"),
+                    price=1200,
+                    on_hand=stock,
+                )
             )
             ids = [100_000 + n for n in range(buyers)]
             # Baseline: the same number of people sending /start at once (also registers them).
@@ -116,16 +125,24 @@ async def run_backend(name: str, url: str, buyers: int, stock: int) -> None:
             print(f"\n== {name} ({buyers} concurrent buyers, {stock} in stock) ==")
             print(f"completed checkouts      : {ok} in {elapsed:.2f}s = {ok / elapsed:.1f} /s")
             print(f"refused (out of stock)   : {buyers - ok}")
-            print(f"stock after              : on_hand={row.on_hand} reserved={row.reserved}"
-                  f" sold={row.sales}")
+            print(
+                f"stock after              : on_hand={row.on_hand} reserved={row.reserved}"
+                f" sold={row.sales}"
+            )
             print(f"oversell count           : {oversell}  (must be 0)")
-            print(f"checkout wall time ms    : p50={pct(durations, 50):.0f} "
-                  f"p95={pct(durations, 95):.0f}")
-            print(f"pre_checkout answer ms   : p50={pct(precheckout_ms, 50):.1f} "
-                  f"p95={pct(precheckout_ms, 95):.1f} p99={pct(precheckout_ms, 99):.1f} "
-                  f"(n={len(precheckout_ms)}, target p99 < 1000)")
-            print(f"baseline /start ms       : p50={pct(base, 50):.1f} p95={pct(base, 95):.1f} "
-                  f"p99={pct(base, 99):.1f}")
+            print(
+                f"checkout wall time ms    : p50={pct(durations, 50):.0f} "
+                f"p95={pct(durations, 95):.0f}"
+            )
+            print(
+                f"pre_checkout answer ms   : p50={pct(precheckout_ms, 50):.1f} "
+                f"p95={pct(precheckout_ms, 95):.1f} p99={pct(precheckout_ms, 99):.1f} "
+                f"(n={len(precheckout_ms)}, target p99 < 1000)"
+            )
+            print(
+                f"baseline /start ms       : p50={pct(base, 50):.1f} p95={pct(base, 95):.1f} "
+                f"p99={pct(base, 99):.1f}"
+            )
             print(f"refused bot calls        : {len(sb.errors)}")
             errors = sorted(set(payment_errors))
             print(f"failed payments          : {len(payment_errors)} {errors}")
@@ -145,8 +162,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buyers", type=int, default=100)
     parser.add_argument("--stock", type=int, default=80)
-    parser.add_argument("--pg-pool", type=int, default=0,
-                        help="asyncpg pool size; 0 keeps storage.db.PG_POOL_SIZE")
+    parser.add_argument(
+        "--pg-pool", type=int, default=0, help="asyncpg pool size; 0 keeps storage.db.PG_POOL_SIZE"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     sandbox_payments._ask = _timed_ask  # type: ignore[assignment]

@@ -96,8 +96,13 @@ async def seed(url: str, goods: int, users: int, shoppers: int) -> ShopPlan:
         total = max(users, shoppers)
         await UserRow.bulk_create(
             [
-                UserRow(telegram_id=FIRST_USER + n, first_name=f"User {n}",
-                        telegram_language="en", referral_code=f"bench{n}", last_seen_at=now)
+                UserRow(
+                    telegram_id=FIRST_USER + n,
+                    first_name=f"User {n}",
+                    telegram_language="en",
+                    referral_code=f"bench{n}",
+                    last_seen_at=now,
+                )
                 for n in range(total)
             ],
             batch_size=1000,
@@ -107,8 +112,14 @@ async def seed(url: str, goods: int, users: int, shoppers: int) -> ShopPlan:
         )
         await AddressRow.bulk_create(
             [
-                AddressRow(user_id=uid, recipient="Buyer", phone="+15551234567",
-                           city="Oxford", street="1 High St", is_default=True)
+                AddressRow(
+                    user_id=uid,
+                    recipient="Buyer",
+                    phone="+15551234567",
+                    city="Oxford",
+                    street="1 High St",
+                    is_default=True,
+                )
                 for uid in rows
             ],
             batch_size=1000,
@@ -158,16 +169,23 @@ async def throttle_check(sb: Sandbox, plan: ShopPlan, args: argparse.Namespace) 
     sent = await flooder
     again = list(range(base + 2 * count, base + 3 * count))
     alone_again = await run_shoppers(sb, again, plan, seed=9)
-    print(f"  throttling: {count} shoppers alone, {count} others while one user floods "
-          f"{args.flood_rate:.0f} msg/s ({sent} sent), {count} more alone")
+    print(
+        f"  throttling: {count} shoppers alone, {count} others while one user floods "
+        f"{args.flood_rate:.0f} msg/s ({sent} sent), {count} more alone"
+    )
     report("alone", alone)
     report("flooded", flooded)
     report("alone", alone_again)
 
 
 async def bench_mode(
-    backend: str, mode: str, url: str, redis_url: str | None, plan: ShopPlan,
-    args: argparse.Namespace, last: bool,
+    backend: str,
+    mode: str,
+    url: str,
+    redis_url: str | None,
+    plan: ShopPlan,
+    args: argparse.Namespace,
+    last: bool,
 ) -> None:
     print(f"\n== {backend}, {mode} ==")
     shopper_ids = list(range(FIRST_USER, FIRST_USER + args.shoppers))
@@ -198,16 +216,20 @@ async def bench_mode(
             ready = await kiosk.wait_ready()
             await probe_task
             first = probe_run.latencies_ms[0] / 1000
-            print(f"  start-up: ready (asks for updates) {ready:.2f} s, first update answered "
-                  f"{first:.2f} s after process start (target <= {TARGET_START_S} s)")
+            print(
+                f"  start-up: ready (asks for updates) {ready:.2f} s, first update answered "
+                f"{first:.2f} s after process start (target <= {TARGET_START_S} s)"
+            )
             rss_idle = kiosk.peak_rss_mb()
             kiosk_run = await run_shoppers(sb, shopper_ids, plan, concurrency=args.concurrency)
             kiosk_rate = report("kiosk", kiosk_run)
             if args.flood and last:
                 await throttle_check(sb, plan, args)
             rss = kiosk.peak_rss_mb()
-            print(f"  kiosk peak RSS {rss:.0f} MiB (after start-up {rss_idle:.0f} MiB; "
-                  f"target <= {TARGET_RSS_MB:.0f})")
+            print(
+                f"  kiosk peak RSS {rss:.0f} MiB (after start-up {rss_idle:.0f} MiB; "
+                f"target <= {TARGET_RSS_MB:.0f})"
+            )
             count, first_error = kiosk.errors()
             if count:
                 print(f"  kiosk logged {count} errors; the first:\n{first_error}")
@@ -222,8 +244,10 @@ async def bench_mode(
         finally:
             await echo.stop()
         ratio = kiosk_rate / echo_rate
-        print(f"  ratio kiosk/echo {ratio:.2f}x (target >= {TARGET_RATIO}x)"
-              f"   refused bot calls: {len(sb.errors)}")
+        print(
+            f"  ratio kiosk/echo {ratio:.2f}x (target >= {TARGET_RATIO}x)"
+            f"   refused bot calls: {len(sb.errors)}"
+        )
     finally:
         _next_update_id[url] = sb.bot().next_update_id
         await sb.stop()
@@ -239,14 +263,22 @@ def inprocess_settings(url: str, redis_url: str | None) -> object:
     `--no-throttle`), and a dropped press would stall the journey rather than cost less."""
     api = SimpleNamespace(default_token=SANDBOX_TOKEN, base_url="http://127.0.0.1:9/unused")
     return sandbox_settings(
-        api, url, mode="polling", redis_url=redis_url,  # type: ignore[arg-type]
+        api,
+        url,
+        mode="polling",
+        redis_url=redis_url,  # type: ignore[arg-type]
         payments={"currency": "USD", "provider_token": "284685063:TEST:bench"},
-        scheduler={"enabled": False}, throttle={"rate": 100000, "burst": 100000},
+        scheduler={"enabled": False},
+        throttle={"rate": 100000, "burst": 100000},
     )
 
 
 async def bench_inprocess(
-    backend: str, url: str, redis_url: str | None, plan: ShopPlan, args: argparse.Namespace,
+    backend: str,
+    url: str,
+    redis_url: str | None,
+    plan: ShopPlan,
+    args: argparse.Namespace,
     warmup_ids: list[int],
 ) -> bool:
     """Kiosk then echo, in this process; True when every correctness check passed."""
@@ -257,16 +289,22 @@ async def bench_inprocess(
     if args.profile:
         profile = f"{args.profile}/kiosk-{backend.split()[0].lower()}-inprocess.prof"
     kiosk = await _inprocess.bench_kiosk(
-        inprocess_settings(url, redis_url), plan, shopper_ids, warmup_ids,
-        args.concurrency or args.shoppers, profile,
+        inprocess_settings(url, redis_url),
+        plan,
+        shopper_ids,
+        warmup_ids,
+        args.concurrency or args.shoppers,
+        profile,
     )
     _inprocess.print_figures(kiosk)
     echo = await _inprocess.bench_echo(kiosk.run, args.concurrency or args.shoppers)
     _inprocess.print_figures(echo)
     ratio = kiosk.rate / echo.rate
     cpu = 1000 * kiosk.per_update(kiosk.cpu_s)
-    print(f"  ratio kiosk/echo {ratio:.2f}x; Kiosk {cpu:.2f} ms CPU per update "
-          f"(target <= {TARGET_CPU_MS} ms)")
+    print(
+        f"  ratio kiosk/echo {ratio:.2f}x; Kiosk {cpu:.2f} ms CPU per update "
+        f"(target <= {TARGET_CPU_MS} ms)"
+    )
     if profile:
         _inprocess.summarise_profile(profile, kiosk.updates)
     return _inprocess.ok(kiosk) and _inprocess.ok(echo)
@@ -288,8 +326,7 @@ async def main_inprocess(args: argparse.Namespace) -> int:
     if pg and "postgres" in backends:
         url = await fresh_pg_database(pg, BENCH_DB)
         plan = await seed(url, args.goods, users, users)
-        good &= await bench_inprocess("PostgreSQL + Redis", url, redis_url, plan, args,
-                                      warmup_ids)
+        good &= await bench_inprocess("PostgreSQL + Redis", url, redis_url, plan, args, warmup_ids)
     elif "postgres" in backends:
         print("\n(KIOSK_BENCH_PG_URL not set: PostgreSQL + Redis skipped)")
     if not good:
@@ -300,8 +337,9 @@ async def main_inprocess(args: argparse.Namespace) -> int:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shoppers", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=200,
-                        help="shoppers active at once (0: all of them)")
+    parser.add_argument(
+        "--concurrency", type=int, default=200, help="shoppers active at once (0: all of them)"
+    )
     parser.add_argument("--goods", type=int, default=2000)
     parser.add_argument("--users", type=int, default=1000, help="registered users seeded")
     parser.add_argument("--modes", default="polling,webhook")
@@ -336,8 +374,9 @@ async def main(args: argparse.Namespace) -> None:
         url = await fresh_pg_database(pg, BENCH_DB)
         plan = await seed(url, args.goods, users, users)
         for mode in modes:
-            await bench_mode("PostgreSQL + Redis", mode, url, redis_url, plan, args,
-                             mode == modes[-1])
+            await bench_mode(
+                "PostgreSQL + Redis", mode, url, redis_url, plan, args, mode == modes[-1]
+            )
     elif "postgres" in backends:
         print("\n(KIOSK_BENCH_PG_URL not set: PostgreSQL + Redis skipped)")
 

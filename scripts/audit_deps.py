@@ -39,8 +39,17 @@ def installed_versions() -> dict[str, str]:
 
 def run_pip_audit() -> dict[str, object]:
     """pip-audit's JSON report of this interpreter's environment."""
-    command = [sys.executable, "-m", "pip_audit", "--local", "--skip-editable",
-               "--progress-spinner", "off", "--format", "json"]
+    command = [
+        sys.executable,
+        "-m",
+        "pip_audit",
+        "--local",
+        "--skip-editable",
+        "--progress-spinner",
+        "off",
+        "--format",
+        "json",
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if not done.stdout.strip():
         sys.stderr.write(done.stderr)
@@ -86,8 +95,10 @@ def main() -> int:
         found += [f"{name} {version}: {v} (upgrade past {version})" for v in vulns]
     print(f"dependency audit: {audited} packages audited, {len(found)} known vulnerabilities")
     if unaudited:
-        print(f"not audited ({len(unaudited)}; vulnerability data unreachable for these "
-              f"releases): {', '.join(unaudited)}")
+        print(
+            f"not audited ({len(unaudited)}; vulnerability data unreachable for these "
+            f"releases): {', '.join(unaudited)}"
+        )
     for line in found:
         print(f"VULNERABLE {line}")
     if found:

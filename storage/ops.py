@@ -38,8 +38,9 @@ def pool_stats() -> PoolStats:
     pool = getattr(conn, "_pool", None)
     if pool is not None and hasattr(pool, "get_idle_size"):
         size = int(pool.get_size())
-        return PoolStats("postgres", size, size - int(pool.get_idle_size()),
-                         int(pool.get_max_size()))
+        return PoolStats(
+            "postgres", size, size - int(pool.get_idle_size()), int(pool.get_max_size())
+        )
     if pool is None and hasattr(conn, "pool_maxsize"):  # PostgreSQL before the first query
         return PoolStats("postgres", 0, 0, int(conn.pool_maxsize))
     lock = getattr(conn, "_lock", None)

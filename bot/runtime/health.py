@@ -73,8 +73,9 @@ def register_ops_routes(app: web.Application, kiosk: KioskApp) -> None:
         return web.json_response(body, status=503 if failed else 200)
 
     async def metrics(request: web.Request) -> web.Response:
-        return web.Response(body=(await kiosk.metrics.render()).encode(),
-                            headers={"Content-Type": CONTENT_TYPE})
+        return web.Response(
+            body=(await kiosk.metrics.render()).encode(), headers={"Content-Type": CONTENT_TYPE}
+        )
 
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
@@ -84,16 +85,23 @@ def install_collectors(metrics: Metrics, kiosk: KioskApp) -> None:
     """The gauges read at scrape time: this replica's state, its pool and broadcast progress."""
 
     async def replica() -> Iterable[str]:
-        lines = gauge("kiosk_ready", "1 when the bot has started and is not shutting down.",
-                      [({}, 1.0 if kiosk.serving else 0.0)])
+        lines = gauge(
+            "kiosk_ready",
+            "1 when the bot has started and is not shutting down.",
+            [({}, 1.0 if kiosk.serving else 0.0)],
+        )
         lines += gauge(
-            "kiosk_info", "Run mode and database backend of this replica.",
+            "kiosk_info",
+            "Run mode and database backend of this replica.",
             [({"mode": kiosk.settings.run_mode, "database": _backend()}, 1.0)],
         )
         scheduler = kiosk.scheduler
         leader = 1.0 if scheduler is not None and scheduler.is_leader else 0.0
-        lines += gauge("kiosk_scheduler_leader", "1 while this replica runs the scheduled jobs.",
-                       [({}, leader)])
+        lines += gauge(
+            "kiosk_scheduler_leader",
+            "1 while this replica runs the scheduled jobs.",
+            [({}, leader)],
+        )
         runs = scheduler.runs_here if scheduler is not None else {}
         lines += [
             "# HELP kiosk_job_runs_total Scheduled job fires run by this replica.",
@@ -107,11 +115,15 @@ def install_collectors(metrics: Metrics, kiosk: KioskApp) -> None:
     async def database_pool() -> Iterable[str]:
         stats = pool_stats()
         lines = gauge(
-            "kiosk_db_pool_connections", "Database connections by state (SQLite: one, locked).",
+            "kiosk_db_pool_connections",
+            "Database connections by state (SQLite: one, locked).",
             [({"state": "in_use"}, stats.in_use), ({"state": "idle"}, stats.size - stats.in_use)],
         )
-        lines += gauge("kiosk_db_pool_max_connections", "Largest size the pool may grow to.",
-                       [({}, stats.max_size)])
+        lines += gauge(
+            "kiosk_db_pool_max_connections",
+            "Largest size the pool may grow to.",
+            [({}, stats.max_size)],
+        )
         return lines
 
     async def broadcasts() -> Iterable[str]:
@@ -127,8 +139,11 @@ def install_collectors(metrics: Metrics, kiosk: KioskApp) -> None:
             "Recipients of running and paused campaigns by delivery state.",
             samples,
         )
-        lines += gauge("kiosk_broadcast_pending", "Messages of active campaigns still to send.",
-                       [({}, float(pending))])
+        lines += gauge(
+            "kiosk_broadcast_pending",
+            "Messages of active campaigns still to send.",
+            [({}, float(pending))],
+        )
         return lines
 
     metrics.add_collector(replica)

@@ -44,8 +44,9 @@ class ConfirmAfterHandling:
         self._progress = asyncio.Event()
         self._process = take_over_polling(dp, self.process, self.listen)
 
-    async def process(self, bot: Bot, update: Update, call_answer: bool = True,
-                      **kwargs: Any) -> bool:
+    async def process(
+        self, bot: Bot, update: Update, call_answer: bool = True, **kwargs: Any
+    ) -> bool:
         try:
             return await self._process(bot, update, call_answer, **kwargs)
         finally:
@@ -73,8 +74,11 @@ class ConfirmAfterHandling:
             offset = self._offset(newest)
             self.finished = {i for i in self.finished if offset is None or i >= offset}
             waiting = bool(self.in_flight)  # unfinished updates come back at once anyway
-            method = GetRawUpdates(offset=offset, timeout=0 if waiting else polling_timeout,
-                                   allowed_updates=allowed_updates)
+            method = GetRawUpdates(
+                offset=offset,
+                timeout=0 if waiting else polling_timeout,
+                allowed_updates=allowed_updates,
+            )
             self._progress.clear()
             try:
                 answer = await bot(method, request_timeout=request_timeout)

@@ -35,8 +35,21 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
 REQUIRED_COLUMNS = ("sku", "title_en", "category", "price")
 COLUMNS = (
-    "sku", "title_en", "title_zh", "description_en", "description_zh", "category", "price",
-    "compare_at", "brand", "stock", "low_stock_threshold", "active", "specs", "tags", "photos",
+    "sku",
+    "title_en",
+    "title_zh",
+    "description_en",
+    "description_zh",
+    "category",
+    "price",
+    "compare_at",
+    "brand",
+    "stock",
+    "low_stock_threshold",
+    "active",
+    "specs",
+    "tags",
+    "photos",
 )
 _TRUE = {"1", "yes", "y", "true", "on", "是"}
 _FALSE = {"0", "no", "n", "false", "off", "否"}
@@ -187,8 +200,13 @@ def check_row(
             assert callable(parse)
             changes[column] = parse(raw)
         except ValidationError as exc:
-            errors.append(RowError(line, N_("{column}: {problem}"), {
-                "column": column, "problem": exc.message, **exc.params}))
+            errors.append(
+                RowError(
+                    line,
+                    N_("{column}: {problem}"),
+                    {"column": column, "problem": exc.message, **exc.params},
+                )
+            )
 
     if "\x00extra" in cells.values():
         errors.append(RowError(line, N_("This row has more cells than the header.")))
@@ -228,13 +246,20 @@ def check_row(
             )
         changes["category_id"] = category_id
     if existing is not None and existing.has_variants and (raw_stock or "price" in changes):
-        errors.append(RowError(line, N_(
-            "This product has options (variants): their price and stock are set "
-            "per option, so leave price and stock empty.")))
+        errors.append(
+            RowError(
+                line,
+                N_(
+                    "This product has options (variants): their price and stock are set "
+                    "per option, so leave price and stock empty."
+                ),
+            )
+        )
     if errors:
         return None, errors
-    return ImportItem(line, sku, existing.id if existing else None,
-                      _as_catalog_changes(changes), stock), []
+    return ImportItem(
+        line, sku, existing.id if existing else None, _as_catalog_changes(changes), stock
+    ), []
 
 
 def _parse_bool(raw: str) -> bool:
@@ -259,8 +284,9 @@ def _as_catalog_changes(cells: dict[str, object]) -> dict[str, object]:
 def merge_localized(current: Localized, pair: object) -> Localized:
     assert isinstance(pair, tuple)
     en, zh = pair
-    return Localized(str(en) if en is not None else current.en,
-                     str(zh) if zh is not None else current.zh)
+    return Localized(
+        str(en) if en is not None else current.en, str(zh) if zh is not None else current.zh
+    )
 
 
 def check_import(
@@ -300,13 +326,21 @@ def export_row(product: Product, categories: dict[int, Category]) -> list[str]:
     """One product as CSV cells, in the same shape the import reads back (goods with variants
     leave price and stock empty: those live on the variants)."""
     return [
-        product.sku, product.title.en, product.title.zh, product.description.en,
+        product.sku,
+        product.title.en,
+        product.title.zh,
+        product.description.en,
         product.description.zh,
         category_label(categories, product.category_id, "en") or str(product.category_id),
         "" if product.has_variants else format_price_plain(product.price, product.currency),
         format_price_plain(product.compare_at, product.currency)
-        if product.compare_at is not None else "",
-        product.brand, "" if product.has_variants else str(product.on_hand),
-        str(product.low_stock_threshold), "1" if product.active else "0",
-        specs_text(product.specs, "; "), "|".join(product.tags), "|".join(product.photos),
+        if product.compare_at is not None
+        else "",
+        product.brand,
+        "" if product.has_variants else str(product.on_hand),
+        str(product.low_stock_threshold),
+        "1" if product.active else "0",
+        specs_text(product.specs, "; "),
+        "|".join(product.tags),
+        "|".join(product.photos),
     ]

@@ -37,8 +37,18 @@ from domain.kernel.text import clean_line, whole_number
 from domain.staff.audit import AuditService
 
 EDITABLE_FIELDS = (
-    "title_en", "title_zh", "description_en", "description_zh", "price", "compare_at",
-    "category", "photos", "specs", "threshold", "sku", "brand",
+    "title_en",
+    "title_zh",
+    "description_en",
+    "description_zh",
+    "price",
+    "compare_at",
+    "category",
+    "photos",
+    "specs",
+    "threshold",
+    "sku",
+    "brand",
 )
 DeleteOutcome = Literal["deleted", "deactivated"]
 
@@ -125,7 +135,9 @@ class MerchantService:
         draft = replace(draft, sku=clean_sku(draft.sku))
         product = await self.catalog.create_product(draft, actor)
         await self.audit.record(
-            actor, "product.create", f"product:{product.id}",
+            actor,
+            "product.create",
+            f"product:{product.id}",
             {"sku": product.sku, "price": product.price, "on_hand": draft.on_hand},
         )
         return product

@@ -90,7 +90,8 @@ def clean_description(text: str) -> str:
     """Several lines are fine; each is cleaned like a title line, blank lines kept."""
     lines = (text or "").replace("\r\n", "\n").split("\n")
     cleaned = [
-        clean_line(line, field=N_("The description"), max_len=DESCRIPTION_MAX) if line.strip()
+        clean_line(line, field=N_("The description"), max_len=DESCRIPTION_MAX)
+        if line.strip()
         else ""
         for line in lines
     ]

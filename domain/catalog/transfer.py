@@ -75,7 +75,9 @@ class CatalogTransfer:
             return checked, ImportResult(0, 0)
         result = await self.store.apply_import(checked.items, self.currency, actor)
         await self.audit.record(
-            actor, "catalog.import", "catalog",
+            actor,
+            "catalog.import",
+            "catalog",
             {"created": result.created, "updated": result.updated},
         )
         return checked, result

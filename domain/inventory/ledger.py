@@ -217,7 +217,9 @@ class StockService:
             raise StockRefused(on_hand=current.on_hand, reserved=current.reserved)
         target = f"variant:{variant_id}" if variant_id else f"product:{product_id}"
         await self.audit.record(
-            actor, "stock.adjust", target,
+            actor,
+            "stock.adjust",
+            target,
             {"reason": reason.value, "delta": delta_on_hand, "on_hand": level.on_hand},
         )
         return level

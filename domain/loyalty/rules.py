@@ -115,8 +115,13 @@ def checkout_benefits(
     if requested > points_max:
         raise PointsOverCap(points=points_max)
     return Benefits(
-        tier.name if tier else None, tier_discount, free_shipping, requested, requested * value,
-        usable, balance,
+        tier.name if tier else None,
+        tier_discount,
+        free_shipping,
+        requested,
+        requested * value,
+        usable,
+        balance,
     )
 
 

@@ -200,7 +200,10 @@ class LoyaltyService:
         tier, spend = await self.tier(user_id, now)
         lots, debits = await self.repo.lots(user_id)
         return PointsStatus(
-            await self.repo.balance(user_id), tier, spend, next_tier(spend, self.config.tiers),
+            await self.repo.balance(user_id),
+            tier,
+            spend,
+            next_tier(spend, self.config.tiers),
             next_expiry(lots, debits, now),
         )
 
@@ -245,20 +248,36 @@ class LoyaltyService:
         points = earned_points(goods_paid, self.config, tier_before)
         notices: list[Notice] = []
         if points > 0:
-            earned = await self.repo.add(LedgerDraft(
-                user, EntryKind.EARN, points, now, key=f"earn:{order.id}", order_id=order.id,
-                expires_at=self._expiry(now),
-            ))
+            earned = await self.repo.add(
+                LedgerDraft(
+                    user,
+                    EntryKind.EARN,
+                    points,
+                    now,
+                    key=f"earn:{order.id}",
+                    order_id=order.id,
+                    expires_at=self._expiry(now),
+                )
+            )
             if earned is not None:
-                notices.append(Notice(user, N_("⭐ You earned {points} points for order #{id}."),
-                                      {"points": points, "id": order.id}))
+                notices.append(
+                    Notice(
+                        user,
+                        N_("⭐ You earned {points} points for order #{id}."),
+                        {"points": points, "id": order.id},
+                    )
+                )
         if await self.repo.record_spend(order.id, user, max(goods_paid, 0), now):
             tier_after, _spend = await self.tier(user, now)
             tiers = self.config.tiers
             if tier_after is not None and rank(tier_after, tiers) > rank(tier_before, tiers):
-                notices.append(Notice(user, N_("🎉 You moved up to {tier}! Its benefits apply "
-                                               "at your next checkout."),
-                                      {"tier": tier_after.name}))
+                notices.append(
+                    Notice(
+                        user,
+                        N_("🎉 You moved up to {tier}! Its benefits apply at your next checkout."),
+                        {"tier": tier_after.name},
+                    )
+                )
         notices += await self._referral(user, now)
         return notices
 
@@ -268,15 +287,24 @@ class LoyaltyService:
         if referrer is None or referrer == user_id:
             return []
         notices = []
-        sides = ((referrer, self.config.referrer_reward, "referrer"),
-                 (user_id, self.config.referred_reward, "referred"))
+        sides = (
+            (referrer, self.config.referrer_reward, "referrer"),
+            (user_id, self.config.referred_reward, "referred"),
+        )
         for who, points, side in sides:
             if points <= 0:
                 continue
-            added = await self.repo.add(LedgerDraft(
-                who, EntryKind.REFERRAL, points, now, key=f"ref:{side}:{user_id}",
-                reason=f"referral of user {user_id}", expires_at=self._expiry(now),
-            ))
+            added = await self.repo.add(
+                LedgerDraft(
+                    who,
+                    EntryKind.REFERRAL,
+                    points,
+                    now,
+                    key=f"ref:{side}:{user_id}",
+                    reason=f"referral of user {user_id}",
+                    expires_at=self._expiry(now),
+                )
+            )
             if added is None:
                 continue
             notices.append(Notice(who, _REFERRAL_NOTICES[side], {"points": points}))
@@ -285,17 +313,31 @@ class LoyaltyService:
     async def _closed(self, order: Order, now: datetime) -> None:
         redeemed = -await self.repo.points_for_order(order.id, EntryKind.REDEEM)
         if redeemed > 0:
-            await self.repo.add(LedgerDraft(
-                order.user_id, EntryKind.REVERSAL, redeemed, now, key=f"giveback:{order.id}",
-                order_id=order.id, reason="points of a cancelled or refunded order",
-                expires_at=self._expiry(now),
-            ))
+            await self.repo.add(
+                LedgerDraft(
+                    order.user_id,
+                    EntryKind.REVERSAL,
+                    redeemed,
+                    now,
+                    key=f"giveback:{order.id}",
+                    order_id=order.id,
+                    reason="points of a cancelled or refunded order",
+                    expires_at=self._expiry(now),
+                )
+            )
         earned = await self.repo.points_for_order(order.id, EntryKind.EARN)
         if earned > 0:
-            await self.repo.take_up_to(LedgerDraft(
-                order.user_id, EntryKind.REVERSAL, -earned, now, key=f"unearn:{order.id}",
-                order_id=order.id, reason="points earned by a refunded order",
-            ))
+            await self.repo.take_up_to(
+                LedgerDraft(
+                    order.user_id,
+                    EntryKind.REVERSAL,
+                    -earned,
+                    now,
+                    key=f"unearn:{order.id}",
+                    order_id=order.id,
+                    reason="points earned by a refunded order",
+                )
+            )
         await self.repo.reverse_spend(order.id)
 
     def _expiry(self, now: datetime) -> datetime:
@@ -325,10 +367,16 @@ class LoyaltyService:
             latest = await self.repo.settle_due_lots(user_id, now)
             if amount <= 0 or latest == 0:
                 continue
-            entry = await self.repo.take_up_to(LedgerDraft(
-                user_id, EntryKind.EXPIRE, -amount, now, key=f"expire:{user_id}:{latest}",
-                reason="expired",
-            ))
+            entry = await self.repo.take_up_to(
+                LedgerDraft(
+                    user_id,
+                    EntryKind.EXPIRE,
+                    -amount,
+                    now,
+                    key=f"expire:{user_id}:{latest}",
+                    reason="expired",
+                )
+            )
             touched += entry is not None
         return touched
 
@@ -341,7 +389,11 @@ class LoyaltyService:
         if user_id is None:
             raise NotFound(N_("No shopper with that Telegram id has used the shop."))
         draft = LedgerDraft(
-            user_id, EntryKind.ADJUST, request.points, now, reason=request.reason,
+            user_id,
+            EntryKind.ADJUST,
+            request.points,
+            now,
+            reason=request.reason,
             actor=f"owner:{owner_telegram_id}",
             expires_at=self._expiry(now) if request.points > 0 else None,
         )

@@ -70,7 +70,10 @@ class OrderBoard:
     """Orders as the merchant works through them."""
 
     def __init__(
-        self, repo: OrderBoardRepository, orders: OrderService, buyers: BuyerLookup,
+        self,
+        repo: OrderBoardRepository,
+        orders: OrderService,
+        buyers: BuyerLookup,
         audit: AuditService,
     ) -> None:
         self.repo = repo

@@ -150,9 +150,12 @@ class CouponAdmin:
         coupon = await self.repo.add(draft)
         if coupon is None:
             raise CouponCodeTaken(code=draft.code)
-        await self.audit.record(actor, "coupons.create", f"coupon:{coupon.id}",
-                                {"code": coupon.code, "kind": coupon.kind.value,
-                                 "value": coupon.value})
+        await self.audit.record(
+            actor,
+            "coupons.create",
+            f"coupon:{coupon.id}",
+            {"code": coupon.code, "kind": coupon.kind.value, "value": coupon.value},
+        )
         return coupon
 
     async def page(self, page: int = 1) -> CouponPage:

@@ -146,8 +146,12 @@ class PaymentService:
             raise PaymentsUnavailable()
         flexible = order.pay_method is PayMethod.CARD and order.shipping_option_id is None
         return Invoice(
-            order, self.signer.sign(order.id, order.expires_at), order.pay_currency,
-            invoice_prices(order), order.pay_method, flexible,
+            order,
+            self.signer.sign(order.id, order.expires_at),
+            order.pay_currency,
+            invoice_prices(order),
+            order.pay_method,
+            flexible,
         )
 
     async def _claimed_order(self, user_id: int, payload: str, now: datetime) -> Order:
@@ -242,15 +246,24 @@ class PaymentService:
         if order.shipping_option_id is None and option is not None:
             price = order.shipping_price(option)
             changes = {
-                "shipping_option_id": option.id, "shipping_title_en": option.title.en,
-                "shipping_title_zh": option.title.zh, "shipping": price,
+                "shipping_option_id": option.id,
+                "shipping_title_en": option.title.en,
+                "shipping_title_zh": option.title.zh,
+                "shipping": price,
                 "pay_amount": order.pay_amount + price,
             }
             if address:
                 changes["address"] = address[:300]
         record = PaymentRecord(
-            order.id, order.user_id, telegram_user_id, charge_id, provider_charge_id,
-            currency, total_amount, False, now,
+            order.id,
+            order.user_id,
+            telegram_user_id,
+            charge_id,
+            provider_charge_id,
+            currency,
+            total_amount,
+            False,
+            now,
         )
         try:
             if order.status is OrderStatus.PENDING_PAYMENT:
@@ -282,8 +295,9 @@ def invoice_prices(order: Order) -> tuple[InvoicePrice, ...]:
     prices: list[InvoicePrice] = []
     if order.discount:
         prices.append(
-            InvoicePrice(PriceKind.GOODS, order.subtotal - order.discount,
-                         note=order.coupon_code or "")
+            InvoicePrice(
+                PriceKind.GOODS, order.subtotal - order.discount, note=order.coupon_code or ""
+            )
         )
     else:
         prices += [

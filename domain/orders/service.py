@@ -182,8 +182,15 @@ class OrderService:
         if method is PayMethod.CARD and cart.currency != self.config.currency:
             raise PaymentsUnavailable()
         lines = _merge_lines(
-            OrderLine(line.item.product_id, line.item.variant_id, line.sku, line.title,
-                      line.variant_label, line.unit_price, line.quantity)
+            OrderLine(
+                line.item.product_id,
+                line.item.variant_id,
+                line.sku,
+                line.title,
+                line.variant_label,
+                line.unit_price,
+                line.quantity,
+            )
             for line in cart.lines
         )
         t = await self.checkout_totals(user_id, cart, points, now)
@@ -195,17 +202,28 @@ class OrderService:
         if method is PayMethod.STARS:
             pay_amount = stars_amount(t.total, cart.currency, self.config.minor_units_per_star)
         draft = OrderDraft(
-            user_id=user_id, lines=lines, currency=cart.currency, subtotal=t.subtotal,
-            discount=t.discount, shipping=t.shipping, pay_method=method,
-            pay_currency=pay_currency, pay_amount=pay_amount, address=address.one_line(),
+            user_id=user_id,
+            lines=lines,
+            currency=cart.currency,
+            subtotal=t.subtotal,
+            discount=t.discount,
+            shipping=t.shipping,
+            pay_method=method,
+            pay_currency=pay_currency,
+            pay_amount=pay_amount,
+            address=address.one_line(),
             shipping_option_id=shipping.id if shipping else None,
             shipping_title=shipping.title if shipping else None,
             coupon_id=coupon.id if coupon else None,
             coupon_code=coupon.code if coupon else None,
             once_per_customer=bool(coupon and coupon.once_per_customer),
-            created_at=now, expires_at=now + self.config.reservation,
-            points_redeemed=b.points, points_discount=b.points_discount, tier_name=b.tier_name,
-            tier_discount=b.tier_discount, free_shipping=b.free_shipping,
+            created_at=now,
+            expires_at=now + self.config.reservation,
+            points_redeemed=b.points,
+            points_discount=b.points_discount,
+            tier_name=b.tier_name,
+            tier_discount=b.tier_discount,
+            free_shipping=b.free_shipping,
         )
         return await self.repo.place(draft)
 
@@ -431,8 +449,13 @@ class OrderService:
         payment = await self.repo.payment_for(order_id)
         amount = payment.amount if payment else order.pay_amount
         refund = RefundRecord(
-            order_id, amount, order.pay_currency, PayMethod.STARS, "telegram",
-            order.refund_reason or "", now,
+            order_id,
+            amount,
+            order.pay_currency,
+            PayMethod.STARS,
+            "telegram",
+            order.refund_reason or "",
+            now,
         )
         return await self._move(order, Action.REFUND, "telegram", now, refund=refund)
 
@@ -464,17 +487,27 @@ class OrderService:
             if order.pay_method is PayMethod.STARS:
                 if amount not in (None, order.pay_amount):
                     # refundStarPayment gives back the whole payment, never a part of it.
-                    raise ValidationError(N_("Stars can only be refunded in full: refund the "
-                                             "order without an amount."))
+                    raise ValidationError(
+                        N_(
+                            "Stars can only be refunded in full: refund the "
+                            "order without an amount."
+                        )
+                    )
                 # Check the table before Telegram moves any Stars, not after.
-                transition_for(order.status, Action.REFUND, order.payment_status,
-                               order.fulfilment_status)
+                transition_for(
+                    order.status, Action.REFUND, order.payment_status, order.fulfilment_status
+                )
                 change = OrderChange(order, ())
                 return await self._refund_stars_if_any(change, now)
             action, refund_amount = await self._refund_amount(order, amount)
             refund = RefundRecord(
-                order.id, refund_amount, order.pay_currency, order.pay_method, actor,
-                order.refund_reason or "", now,
+                order.id,
+                refund_amount,
+                order.pay_currency,
+                order.pay_method,
+                actor,
+                order.refund_reason or "",
+                now,
             )
         return await self._move(order, action, actor, now, note, changes=changes, refund=refund)
 
@@ -487,8 +520,7 @@ class OrderService:
         was paid less what earlier (partial) refunds gave back. No amount means the rest."""
         # A refund of any size needs the order where the table allows one (else refused as
         # such, not blamed on the amount).
-        transition_for(order.status, Action.REFUND, order.payment_status,
-                       order.fulfilment_status)
+        transition_for(order.status, Action.REFUND, order.payment_status, order.fulfilment_status)
         left = await self.refundable(order)
         if left <= 0:
             raise ValidationError(N_("Everything paid for this order has been refunded already."))
@@ -509,8 +541,14 @@ def _merge_lines(lines: Sequence[OrderLine] | Any) -> tuple[OrderLine, ...]:
         key = (line.product_id, line.variant_id)
         if key in merged:
             first = merged[key]
-            line = OrderLine(first.product_id, first.variant_id, first.sku, first.title,
-                             first.variant_label, first.unit_price,
-                             first.quantity + line.quantity)
+            line = OrderLine(
+                first.product_id,
+                first.variant_id,
+                first.sku,
+                first.title,
+                first.variant_label,
+                first.unit_price,
+                first.quantity + line.quantity,
+            )
         merged[key] = line
     return tuple(merged.values())

@@ -100,10 +100,24 @@ _CANCEL_PAID = dict(
 
 _TABLE: list[Transition] = [
     Transition(S.PENDING_PAYMENT, A.PAY, S.PAID, payment=P.PAID, stock=StockMove.SELL),
-    Transition(S.PENDING_PAYMENT, A.CANCEL, S.CANCELLED, P.VOID, F.CANCELLED,
-               StockMove.RELEASE, release_coupon=True),
-    Transition(S.PENDING_PAYMENT, A.EXPIRE, S.EXPIRED, P.VOID, F.CANCELLED,
-               StockMove.RELEASE, release_coupon=True),
+    Transition(
+        S.PENDING_PAYMENT,
+        A.CANCEL,
+        S.CANCELLED,
+        P.VOID,
+        F.CANCELLED,
+        StockMove.RELEASE,
+        release_coupon=True,
+    ),
+    Transition(
+        S.PENDING_PAYMENT,
+        A.EXPIRE,
+        S.EXPIRED,
+        P.VOID,
+        F.CANCELLED,
+        StockMove.RELEASE,
+        release_coupon=True,
+    ),
     Transition(S.EXPIRED, A.PAY_LATE, S.REFUND_REQUESTED, payment=P.REFUND_PENDING),
     Transition(S.CANCELLED, A.PAY_LATE, S.REFUND_REQUESTED, payment=P.REFUND_PENDING),
     Transition(S.PAID, A.PROCESS, S.PROCESSING, fulfilment=F.PROCESSING),
@@ -119,16 +133,28 @@ _TABLE: list[Transition] = [
         for source in _REFUNDABLE
     ],
     Transition(S.REFUND_REQUESTED, A.REFUND, S.REFUNDED, payment=P.REFUNDED),
-    Transition(S.REFUND_REQUESTED, A.PARTIAL_REFUND, S.PARTIALLY_REFUNDED,
-               payment=P.PARTIALLY_REFUNDED),
+    Transition(
+        S.REFUND_REQUESTED, A.PARTIAL_REFUND, S.PARTIALLY_REFUNDED, payment=P.PARTIALLY_REFUNDED
+    ),
     Transition(S.PARTIALLY_REFUNDED, A.REFUND, S.REFUNDED, payment=P.REFUNDED),
     *[
-        Transition(source, A.RETURN, S.RETURNED, fulfilment=F.RETURNED,
-                   stock=StockMove.RESTOCK, needs_fulfilment=_LEFT_SHOP)
+        Transition(
+            source,
+            A.RETURN,
+            S.RETURNED,
+            fulfilment=F.RETURNED,
+            stock=StockMove.RESTOCK,
+            needs_fulfilment=_LEFT_SHOP,
+        )
         for source in (S.REFUND_REQUESTED, S.REFUNDED, S.PARTIALLY_REFUNDED)
     ],
-    Transition(S.RETURNED, A.REFUND, S.RETURNED, payment=P.REFUNDED,
-               needs_payment=frozenset({P.REFUND_PENDING, P.PARTIALLY_REFUNDED})),
+    Transition(
+        S.RETURNED,
+        A.REFUND,
+        S.RETURNED,
+        payment=P.REFUNDED,
+        needs_payment=frozenset({P.REFUND_PENDING, P.PARTIALLY_REFUNDED}),
+    ),
 ]
 
 TRANSITIONS: dict[tuple[OrderStatus, Action], Transition] = {

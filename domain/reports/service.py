@@ -197,9 +197,12 @@ class ReportService:
         report.views, report.cart_adds = events.get("view", 0), events.get("cart", 0)
         placed_by_day = Counter(_day(at, zone) for at in placed)
         report.daily = [
-            DayRow(day, placed_by_day.get(day, 0),
-                   sum(1 for r in paid if _day(r.paid_at, zone) == day),
-                   _revenue_of(r for r in paid if _day(r.paid_at, zone) == day))
+            DayRow(
+                day,
+                placed_by_day.get(day, 0),
+                sum(1 for r in paid if _day(r.paid_at, zone) == day),
+                _revenue_of(r for r in paid if _day(r.paid_at, zone) == day),
+            )
             for day in period.days
         ]
         return report

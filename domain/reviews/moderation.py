@@ -61,13 +61,18 @@ class ReviewModeration:
         else:
             review = await self.reviews.unhide(review_id)
         action = "reviews.hide" if hidden else "reviews.unhide"
-        await self.audit.record(actor, action, f"review:{review_id}",
-                                {"product": review.product_id})
+        await self.audit.record(
+            actor, action, f"review:{review_id}", {"product": review.product_id}
+        )
         return review
 
     async def reply(self, actor: int, review_id: int, text: str) -> Review:
         """Answer publicly under the review ('-' removes the answer)."""
         review = await self.reviews.reply(review_id, "" if text.strip() == "-" else text)
-        await self.audit.record(actor, "reviews.reply", f"review:{review_id}",
-                                {"product": review.product_id, "removed": review.reply is None})
+        await self.audit.record(
+            actor,
+            "reviews.reply",
+            f"review:{review_id}",
+            {"product": review.product_id, "removed": review.reply is None},
+        )
         return review

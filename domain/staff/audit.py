@@ -37,8 +37,9 @@ class AuditPage:
 
 
 class AuditRepository(Protocol):
-    async def add(self, actor: int, action: str, target: str, details: dict[str, object]) -> None:
-        ...
+    async def add(
+        self, actor: int, action: str, target: str, details: dict[str, object]
+    ) -> None: ...
 
     async def count(self) -> int: ...
 

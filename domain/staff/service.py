@@ -136,9 +136,7 @@ class StaffService:
         if self._loaded_at is not None and now - self._loaded_at < self.cache_ttl:
             return
         self._managers = frozenset(await self.repo.manager_ids())
-        self._flags = {
-            MANAGERS_SEE_REVENUE: await self.repo.get_flag(MANAGERS_SEE_REVENUE, True)
-        }
+        self._flags = {MANAGERS_SEE_REVENUE: await self.repo.get_flag(MANAGERS_SEE_REVENUE, True)}
         self._loaded_at = now
 
     async def role_of(self, telegram_id: int) -> Role | None:

@@ -19,8 +19,9 @@ router = staff_router(__name__)
 
 
 def _children(categories: dict[int, Category], parent: int | None) -> list[Category]:
-    return sorted((c for c in categories.values() if c.parent_id == parent),
-                  key=lambda c: (c.position, c.id))
+    return sorted(
+        (c for c in categories.values() if c.parent_id == parent), key=lambda c: (c.position, c.id)
+    )
 
 
 async def show_level(
@@ -47,15 +48,22 @@ async def show_level(
     else:
         category = categories[category_id]
         text = _("🗂 <b>{path}</b>").format(
-            path=esc(category_label(categories, category_id, locale)))
+            path=esc(category_label(categories, category_id, locale))
+        )
         if category.name.zh:
             text += "\n" + _("English: {en} · Chinese: {zh}").format(
-                en=esc(category.name.en), zh=esc(category.name.zh))
-        for act, label in (("rename", _("✏️ Rename")), ("move", _("↪️ Move")),
-                           ("up", _("🔼 Up")), ("down", _("🔽 Down"))):
+                en=esc(category.name.en), zh=esc(category.name.zh)
+            )
+        for act, label in (
+            ("rename", _("✏️ Rename")),
+            ("move", _("↪️ Move")),
+            ("up", _("🔼 Up")),
+            ("down", _("🔽 Down")),
+        ):
             actions.button(text=label, callback_data=CatCb(act=act, id=category_id))
-        actions.button(text=_("⬅️ Back"),
-                       callback_data=CatCb(act="open", id=category.parent_id or 0))
+        actions.button(
+            text=_("⬅️ Back"), callback_data=CatCb(act="open", id=category.parent_id or 0)
+        )
     actions.adjust(2)
     kb.attach(actions)
     if notice and isinstance(target, Message):
@@ -70,36 +78,46 @@ def _cancel(category_id: int) -> InlineKeyboardMarkup:
 
 
 @router.callback_query(AdminCb.filter(F.to == "categories"))
-async def categories_section(query: CallbackQuery, state: FSMContext,
-                             merchant: MerchantService, locale: str) -> None:
+async def categories_section(
+    query: CallbackQuery, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     await state.clear()
     await show_level(query, merchant, None, locale)
 
 
 @router.callback_query(CatCb.filter(F.act == "open"))
-async def open_category(query: CallbackQuery, callback_data: CatCb, state: FSMContext,
-                        merchant: MerchantService, locale: str) -> None:
+async def open_category(
+    query: CallbackQuery,
+    callback_data: CatCb,
+    state: FSMContext,
+    merchant: MerchantService,
+    locale: str,
+) -> None:
     await state.clear()
     await show_level(query, merchant, callback_data.id or None, locale)
 
 
 @router.callback_query(CatCb.filter(F.act.in_({"new", "rename"})))
-async def ask_name(query: CallbackQuery, callback_data: CatCb, state: FSMContext,
-                   merchant: MerchantService) -> None:
+async def ask_name(
+    query: CallbackQuery, callback_data: CatCb, state: FSMContext, merchant: MerchantService
+) -> None:
     categories = {c.id: c for c in await merchant.categories()}
     if callback_data.id and callback_data.id not in categories:
         raise CategoryNotFound()
     await state.set_state(CategoryForm.name if callback_data.act == "new" else CategoryForm.rename)
     await state.update_data(category_id=callback_data.id)
-    text = _("Send the name in English, optionally then ' | ' and the Chinese name, "
-             "e.g. <code>Green tea | 绿茶</code>.")
+    text = _(
+        "Send the name in English, optionally then ' | ' and the Chinese name, "
+        "e.g. <code>Green tea | 绿茶</code>."
+    )
     await show(query, text, _cancel(callback_data.id))
 
 
 @router.message(CategoryForm.name, F.text, NOT_COMMAND)
 @router.message(CategoryForm.rename, F.text, NOT_COMMAND)
-async def got_name(message: Message, state: FSMContext, merchant: MerchantService,
-                   locale: str) -> None:
+async def got_name(
+    message: Message, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     assert message.from_user is not None
     en, _sep, zh = (message.text or "").partition("|")
     data = await state.get_data()
@@ -121,8 +139,9 @@ async def name_not_text(message: Message) -> None:
 
 
 @router.callback_query(CatCb.filter(F.act == "move"))
-async def ask_parent(query: CallbackQuery, callback_data: CatCb, merchant: MerchantService,
-                     locale: str) -> None:
+async def ask_parent(
+    query: CallbackQuery, callback_data: CatCb, merchant: MerchantService, locale: str
+) -> None:
     categories = {c.id: c for c in await merchant.categories()}
     if callback_data.id not in categories:
         raise CategoryNotFound()
@@ -131,23 +150,27 @@ async def ask_parent(query: CallbackQuery, callback_data: CatCb, merchant: Merch
     for other in sorted(categories, key=lambda c: category_label(categories, c, locale))[:90]:
         if callback_data.id in ancestry(categories, other):
             continue  # itself and its own descendants: moving there would make a cycle
-        kb.button(text=category_label(categories, other, locale)[:60],
-                  callback_data=CatCb(act="to", id=callback_data.id, arg=other))
+        kb.button(
+            text=category_label(categories, other, locale)[:60],
+            callback_data=CatCb(act="to", id=callback_data.id, arg=other),
+        )
     kb.button(text=_("✖️ Cancel"), callback_data=CatCb(act="open", id=callback_data.id))
     kb.adjust(1)
     await show(query, _("Move it under which category?"), kb.as_markup())
 
 
 @router.callback_query(CatCb.filter(F.act == "to"))
-async def move(query: CallbackQuery, callback_data: CatCb, merchant: MerchantService,
-               locale: str) -> None:
+async def move(
+    query: CallbackQuery, callback_data: CatCb, merchant: MerchantService, locale: str
+) -> None:
     await merchant.move_category(query.from_user.id, callback_data.id, callback_data.arg or None)
     await show_level(query, merchant, callback_data.id, locale, _("Moved."))
 
 
 @router.callback_query(CatCb.filter(F.act.in_({"up", "down"})))
-async def reorder(query: CallbackQuery, callback_data: CatCb, merchant: MerchantService,
-                  locale: str) -> None:
+async def reorder(
+    query: CallbackQuery, callback_data: CatCb, merchant: MerchantService, locale: str
+) -> None:
     step = -1 if callback_data.act == "up" else 1
     await merchant.reorder_category(query.from_user.id, callback_data.id, step)
     categories = {c.id: c for c in await merchant.categories()}

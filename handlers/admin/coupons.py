@@ -71,8 +71,9 @@ def coupon_line(c: Coupon, locale: str) -> str:
 def coupon_text(c: Coupon, locale: str) -> str:
     lines = [_("🎟 <b>Coupon {code}</b>").format(code=esc(c.code)), coupon_line(c, locale)]
     if c.min_order:
-        lines.append(_("Minimum order: {amount}").format(amount=money(c.min_order, c.currency,
-                                                                      locale)))
+        lines.append(
+            _("Minimum order: {amount}").format(amount=money(c.min_order, c.currency, locale))
+        )
     if c.once_per_customer:
         lines.append(_("Once per customer"))
     if c.starts_at or c.ends_at:
@@ -86,8 +87,7 @@ def coupon_text(c: Coupon, locale: str) -> str:
 
 
 def list_view(page: CouponPage, locale: str) -> tuple[str, InlineKeyboardMarkup]:
-    text = _("🎟 <b>Coupons</b> ({total}) — code · discount · used/limit").format(
-        total=page.total)
+    text = _("🎟 <b>Coupons</b> ({total}) — code · discount · used/limit").format(total=page.total)
     kb = InlineKeyboard()
     for c in page.items:
         data = CouponCb(act="open", id=c.id)
@@ -112,25 +112,33 @@ def coupon_keyboard(c: Coupon) -> InlineKeyboardMarkup:
 
 @router.callback_query(AdminCb.filter(F.to == "coupons"))
 @router.callback_query(CouponCb.filter(F.act == "list"))
-async def coupons_list(query: CallbackQuery, state: FSMContext, coupon_admin: CouponAdmin,
-                       locale: str, callback_data: CouponCb | AdminCb) -> None:
+async def coupons_list(
+    query: CallbackQuery,
+    state: FSMContext,
+    coupon_admin: CouponAdmin,
+    locale: str,
+    callback_data: CouponCb | AdminCb,
+) -> None:
     await state.clear()
     page = callback_data.p if isinstance(callback_data, CouponCb) else 1
     await show(query, *list_view(await coupon_admin.page(page), locale))
 
 
 @router.callback_query(CouponCb.filter(F.act == "open"))
-async def coupon_open(query: CallbackQuery, callback_data: CouponCb, coupon_admin: CouponAdmin,
-                      locale: str) -> None:
+async def coupon_open(
+    query: CallbackQuery, callback_data: CouponCb, coupon_admin: CouponAdmin, locale: str
+) -> None:
     coupon = await coupon_admin.get(callback_data.id)
     await show(query, coupon_text(coupon, locale), coupon_keyboard(coupon))
 
 
 @router.callback_query(CouponCb.filter(F.act.in_({"off", "on"})))
-async def coupon_switch(query: CallbackQuery, callback_data: CouponCb, coupon_admin: CouponAdmin,
-                        locale: str) -> None:
-    coupon = await coupon_admin.set_active(query.from_user.id, callback_data.id,
-                                           callback_data.act == "on")
+async def coupon_switch(
+    query: CallbackQuery, callback_data: CouponCb, coupon_admin: CouponAdmin, locale: str
+) -> None:
+    coupon = await coupon_admin.set_active(
+        query.from_user.id, callback_data.id, callback_data.act == "on"
+    )
     notice = _("Coupon enabled.") if coupon.active else _("Coupon disabled.")
     await show(query, coupon_text(coupon, locale), coupon_keyboard(coupon), notice)
 
@@ -139,8 +147,9 @@ async def coupon_switch(query: CallbackQuery, callback_data: CouponCb, coupon_ad
 async def coupon_new(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await state.set_state(CouponForm.code)
-    await show(query, _("New coupon, step 1/8: send its code (3-32 letters, digits, - or _)."),
-               _cancel())
+    await show(
+        query, _("New coupon, step 1/8: send its code (3-32 letters, digits, - or _)."), _cancel()
+    )
 
 
 @router.message(CouponForm.code, F.text, NOT_COMMAND)
@@ -152,8 +161,9 @@ async def got_code(message: Message, state: FSMContext) -> None:
     kb.button(text=_("💵 Fixed amount"), callback_data=CouponCb(act="kind", v=CouponKind.FIXED))
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
     kb.adjust(2, 1)
-    await message.answer(_("Step 2/8: a percentage off, or a fixed amount off?"),
-                         reply_markup=kb.as_markup())
+    await message.answer(
+        _("Step 2/8: a percentage off, or a fixed amount off?"), reply_markup=kb.as_markup()
+    )
 
 
 @router.callback_query(CouponForm.kind, CouponCb.filter(F.act == "kind"))
@@ -163,8 +173,11 @@ async def got_kind(query: CallbackQuery, callback_data: CouponCb, state: FSMCont
         return
     await state.update_data(kind=callback_data.v)
     await state.set_state(CouponForm.value)
-    ask = (_("Step 3/8: how many percent off? (1-100)") if callback_data.v == CouponKind.PERCENT
-           else _("Step 3/8: how much off? e.g. 5.00"))
+    ask = (
+        _("Step 3/8: how many percent off? (1-100)")
+        if callback_data.v == CouponKind.PERCENT
+        else _("Step 3/8: how much off? e.g. 5.00")
+    )
     await show(query, ask, _cancel())
 
 
@@ -174,16 +187,19 @@ async def got_value(message: Message, state: FSMContext, coupon_admin: CouponAdm
     value = parse_value(message.text or "", CouponKind(data["kind"]), coupon_admin.currency)
     await state.update_data(value=value)
     await state.set_state(CouponForm.min_order)
-    await message.answer(_("Step 4/8: minimum order amount? Send 0 for none."),
-                         reply_markup=_cancel())
+    await message.answer(
+        _("Step 4/8: minimum order amount? Send 0 for none."), reply_markup=_cancel()
+    )
 
 
 @router.message(CouponForm.min_order, F.text, NOT_COMMAND)
 async def got_min_order(message: Message, state: FSMContext, coupon_admin: CouponAdmin) -> None:
     await state.update_data(min_order=parse_min_order(message.text or "", coupon_admin.currency))
     await state.set_state(CouponForm.limit)
-    await message.answer(_("Step 5/8: how many times may it be used in all? Send - for no "
-                           "limit."), reply_markup=_cancel())
+    await message.answer(
+        _("Step 5/8: how many times may it be used in all? Send - for no limit."),
+        reply_markup=_cancel(),
+    )
 
 
 @router.message(CouponForm.limit, F.text, NOT_COMMAND)
@@ -195,42 +211,57 @@ async def got_limit(message: Message, state: FSMContext) -> None:
     kb.button(text=_("🔁 No per-customer limit"), callback_data=CouponCb(act="once", v="0"))
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
     kb.adjust(1)
-    await message.answer(_("Step 6/8: how often may one customer use it?"),
-                         reply_markup=kb.as_markup())
+    await message.answer(
+        _("Step 6/8: how often may one customer use it?"), reply_markup=kb.as_markup()
+    )
 
 
 @router.callback_query(CouponForm.once, CouponCb.filter(F.act == "once"))
 async def got_once(query: CallbackQuery, callback_data: CouponCb, state: FSMContext) -> None:
     await state.update_data(once=callback_data.v == "1")
     await state.set_state(CouponForm.window)
-    await show(query, _("Step 7/8: when is it valid? Send two dates like 2025-06-01 2025-06-30, "
-                        "only an end date, or - for always (UTC)."), _cancel())
+    await show(
+        query,
+        _(
+            "Step 7/8: when is it valid? Send two dates like 2025-06-01 2025-06-30, "
+            "only an end date, or - for always (UTC)."
+        ),
+        _cancel(),
+    )
 
 
 @router.message(CouponForm.window, F.text, NOT_COMMAND)
-async def got_window(message: Message, state: FSMContext, merchant: MerchantService,
-                     locale: str) -> None:
+async def got_window(
+    message: Message, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     start, end = parse_window(message.text or "", datetime.now(UTC))
-    await state.update_data(start=start.isoformat() if start else None,
-                            end=end.isoformat() if end else None)
+    await state.update_data(
+        start=start.isoformat() if start else None, end=end.isoformat() if end else None
+    )
     await state.set_state(CouponForm.scope)
     kb = InlineKeyboard()
     kb.button(text=_("🛍 All goods"), callback_data=CouponCb(act="scope", id=0))
     for category in (await merchant.categories())[:40]:
-        kb.button(text=fit(category.name.get(locale), 40),
-                  callback_data=CouponCb(act="scope", id=category.id))
+        kb.button(
+            text=fit(category.name.get(locale), 40),
+            callback_data=CouponCb(act="scope", id=category.id),
+        )
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
     kb.adjust(2)
-    await message.answer(_("Step 8/8: which goods does it cover? (a category includes its "
-                           "sub-categories)"), reply_markup=kb.as_markup())
+    await message.answer(
+        _("Step 8/8: which goods does it cover? (a category includes its sub-categories)"),
+        reply_markup=kb.as_markup(),
+    )
 
 
 def _draft(data: dict[str, object], currency: str) -> CouponDraft:
     start, end = data.get("start"), data.get("end")
     limit = data.get("limit")
     return CouponDraft(
-        code=str(data["code"]), kind=CouponKind(str(data["kind"])),
-        value=int(str(data["value"])), currency=currency,
+        code=str(data["code"]),
+        kind=CouponKind(str(data["kind"])),
+        value=int(str(data["value"])),
+        currency=currency,
         min_order=int(str(data.get("min_order") or 0)),
         usage_limit=int(str(limit)) if limit is not None else None,
         once_per_customer=bool(data.get("once")),
@@ -241,14 +272,30 @@ def _draft(data: dict[str, object], currency: str) -> CouponDraft:
 
 
 @router.callback_query(CouponForm.scope, CouponCb.filter(F.act == "scope"))
-async def got_scope(query: CallbackQuery, callback_data: CouponCb, state: FSMContext,
-                    coupon_admin: CouponAdmin, locale: str) -> None:
+async def got_scope(
+    query: CallbackQuery,
+    callback_data: CouponCb,
+    state: FSMContext,
+    coupon_admin: CouponAdmin,
+    locale: str,
+) -> None:
     await state.update_data(category=callback_data.id or None)
     await state.set_state(CouponForm.confirm)
     draft = _draft(await state.get_data(), coupon_admin.currency)
-    preview = Coupon(0, draft.code, draft.kind, draft.value, draft.currency, draft.min_order,
-                     draft.starts_at, draft.ends_at, draft.usage_limit, 0,
-                     draft.once_per_customer, draft.category_id)
+    preview = Coupon(
+        0,
+        draft.code,
+        draft.kind,
+        draft.value,
+        draft.currency,
+        draft.min_order,
+        draft.starts_at,
+        draft.ends_at,
+        draft.usage_limit,
+        0,
+        draft.once_per_customer,
+        draft.category_id,
+    )
     kb = InlineKeyboard()
     kb.button(text=_("💾 Save"), callback_data=CouponCb(act="save"))
     kb.button(text=_("✖️ Cancel"), callback_data=CouponCb(act="list"))
@@ -256,13 +303,17 @@ async def got_scope(query: CallbackQuery, callback_data: CouponCb, state: FSMCon
 
 
 @router.callback_query(CouponForm.confirm, CouponCb.filter(F.act == "save"))
-async def save_coupon(query: CallbackQuery, state: FSMContext, coupon_admin: CouponAdmin,
-                      locale: str) -> None:
+async def save_coupon(
+    query: CallbackQuery, state: FSMContext, coupon_admin: CouponAdmin, locale: str
+) -> None:
     draft = _draft(await state.get_data(), coupon_admin.currency)
     coupon = await coupon_admin.create(query.from_user.id, draft)
     await state.clear()
-    await show(query, _("✅ Coupon saved.") + "\n\n" + coupon_text(coupon, locale),
-               coupon_keyboard(coupon))
+    await show(
+        query,
+        _("✅ Coupon saved.") + "\n\n" + coupon_text(coupon, locale),
+        coupon_keyboard(coupon),
+    )
 
 
 @router.callback_query(CouponCb.filter(F.act.in_({"kind", "once", "scope", "save"})))

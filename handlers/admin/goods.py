@@ -69,13 +69,17 @@ async def find_button(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(EditProduct.find)
     kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=AdminCb(to="goods"))
-    await show(query, _("Send the product's id, its SKU or words from its title."),
-               kb.as_markup())
+    await show(query, _("Send the product's id, its SKU or words from its title."), kb.as_markup())
 
 
 @router.message(EditProduct.find, F.text, NOT_COMMAND)
-async def find_product(message: Message, state: FSMContext, merchant: MerchantService,
-                       search: SearchService, locale: str) -> None:
+async def find_product(
+    message: Message,
+    state: FSMContext,
+    merchant: MerchantService,
+    search: SearchService,
+    locale: str,
+) -> None:
     text = message.text or ""
     try:
         product = await merchant.find(text)
@@ -86,8 +90,10 @@ async def find_product(message: Message, state: FSMContext, merchant: MerchantSe
             return
         kb = InlineKeyboard()
         for p in result.products:
-            kb.button(text=fit(f"#{p.id} {p.title.get(locale)}", 60),
-                      callback_data=GoodsCb(act="open", id=p.id))
+            kb.button(
+                text=fit(f"#{p.id} {p.title.get(locale)}", 60),
+                callback_data=GoodsCb(act="open", id=p.id),
+            )
         kb.adjust(1)
         await state.clear()
         await message.answer(_("Which one?"), reply_markup=kb.as_markup())
@@ -97,15 +103,25 @@ async def find_product(message: Message, state: FSMContext, merchant: MerchantSe
 
 
 @router.callback_query(GoodsCb.filter(F.act == "open"))
-async def open_product(query: CallbackQuery, callback_data: GoodsCb, state: FSMContext,
-                       merchant: MerchantService, locale: str) -> None:
+async def open_product(
+    query: CallbackQuery,
+    callback_data: GoodsCb,
+    state: FSMContext,
+    merchant: MerchantService,
+    locale: str,
+) -> None:
     await state.clear()
     await show_product(query, merchant, callback_data.id, locale)
 
 
 @router.callback_query(GoodsCb.filter(F.act == "field"))
-async def edit_field(query: CallbackQuery, callback_data: GoodsCb, state: FSMContext,
-                     merchant: MerchantService, locale: str) -> None:
+async def edit_field(
+    query: CallbackQuery,
+    callback_data: GoodsCb,
+    state: FSMContext,
+    merchant: MerchantService,
+    locale: str,
+) -> None:
     field = callback_data.field
     if field not in EDITABLE_FIELDS:
         await query.answer(_(STALE_BUTTON), show_alert=True)
@@ -117,16 +133,23 @@ async def edit_field(query: CallbackQuery, callback_data: GoodsCb, state: FSMCon
         await _category_step(query, merchant, product.id, callback_data.v, None, locale)
         return
     current = {
-        "title_en": product.title.en, "title_zh": product.title.zh,
-        "description_en": product.description.en, "description_zh": product.description.zh,
+        "title_en": product.title.en,
+        "title_zh": product.title.zh,
+        "description_en": product.description.en,
+        "description_zh": product.description.zh,
         "price": format_price_plain(product.price, product.currency),
         "compare_at": format_price_plain(product.compare_at, product.currency)
-        if product.compare_at is not None else "",
-        "specs": specs_text(product.specs), "threshold": str(product.low_stock_threshold),
-        "sku": product.sku, "brand": product.brand, "photos": str(len(product.photos)),
+        if product.compare_at is not None
+        else "",
+        "specs": specs_text(product.specs),
+        "threshold": str(product.low_stock_threshold),
+        "sku": product.sku,
+        "brand": product.brand,
+        "photos": str(len(product.photos)),
     }[field]
-    text = _("<b>{field}</b> now: {value}").format(field=field_label(field),
-                                                  value=esc(current[:800]) or "—")
+    text = _("<b>{field}</b> now: {value}").format(
+        field=field_label(field), value=esc(current[:800]) or "—"
+    )
     if field == "photos":
         text += "\n\n" + _("Send the new photos (they replace the old ones), then press Done.")
     elif field in ("title_zh", "description_zh", "compare_at", "specs", "brand"):
@@ -140,36 +163,63 @@ async def edit_field(query: CallbackQuery, callback_data: GoodsCb, state: FSMCon
     await show(query, text, kb.as_markup())
 
 
-async def _category_step(query: CallbackQuery, merchant: MerchantService, product_id: int,
-                         version: int, parent: int | None, locale: str) -> None:
+async def _category_step(
+    query: CallbackQuery,
+    merchant: MerchantService,
+    product_id: int,
+    version: int,
+    parent: int | None,
+    locale: str,
+) -> None:
     categories = {c.id: c for c in await merchant.categories()}
     kb = category_picker(
-        categories, parent,
+        categories,
+        parent,
         lambda cid: GoodsCb(act="catopen", id=product_id, field=str(cid), v=version),
-        lambda cid: GoodsCb(act="catpick", id=product_id, field=str(cid), v=version), locale,
+        lambda cid: GoodsCb(act="catpick", id=product_id, field=str(cid), v=version),
+        locale,
     )
     kb.row(*_back_to_card(product_id).inline_keyboard[0])
     await show(query, _("Choose the new category."), kb.as_markup())
 
 
 @router.callback_query(GoodsCb.filter(F.act.in_({"catopen", "catpick"})))
-async def category_button(query: CallbackQuery, callback_data: GoodsCb, state: FSMContext,
-                          merchant: MerchantService, locale: str) -> None:
+async def category_button(
+    query: CallbackQuery,
+    callback_data: GoodsCb,
+    state: FSMContext,
+    merchant: MerchantService,
+    locale: str,
+) -> None:
     category_id = whole_number(callback_data.field)
     if category_id is None or category_id >= 2**31:
         await query.answer(_(STALE_BUTTON), show_alert=True)
         return
     if callback_data.act == "catopen":
-        await _category_step(query, merchant, callback_data.id, callback_data.v,
-                             category_id or None, locale)
+        await _category_step(
+            query, merchant, callback_data.id, callback_data.v, category_id or None, locale
+        )
         return
-    await _store(query, state, merchant, callback_data.id, callback_data.v,
-                 {"category_id": category_id}, locale)
+    await _store(
+        query,
+        state,
+        merchant,
+        callback_data.id,
+        callback_data.v,
+        {"category_id": category_id},
+        locale,
+    )
 
 
-async def _store(target: Message | CallbackQuery, state: FSMContext, merchant: MerchantService,
-                 product_id: int, version: int, changes: dict[str, object],
-                 locale: str) -> None:
+async def _store(
+    target: Message | CallbackQuery,
+    state: FSMContext,
+    merchant: MerchantService,
+    product_id: int,
+    version: int,
+    changes: dict[str, object],
+    locale: str,
+) -> None:
     actor = target.from_user.id if target.from_user else 0
     try:
         await merchant.edit(actor, product_id, version, changes)
@@ -182,8 +232,9 @@ async def _store(target: Message | CallbackQuery, state: FSMContext, merchant: M
 
 
 @router.message(EditProduct.value, F.text, NOT_COMMAND)
-async def got_value(message: Message, state: FSMContext, merchant: MerchantService,
-                    locale: str) -> None:
+async def got_value(
+    message: Message, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     data = await state.get_data()
     if data.get("field") == "category":
         await message.answer(_("Please choose the category with the buttons above."))
@@ -214,8 +265,10 @@ async def collect_photo(
     data = await state.get_data()
     kb = InlineKeyboard()
     kb.button(text=_("✅ Done"), callback_data=done(data))
-    await message.answer(_("Photo {count} added. Send more, or press Done.")
-                         .format(count=len(photos)), reply_markup=kb.as_markup())
+    await message.answer(
+        _("Photo {count} added. Send more, or press Done.").format(count=len(photos)),
+        reply_markup=kb.as_markup(),
+    )
 
 
 @router.message(EditProduct.photos, F.photo, NOT_COMMAND)
@@ -231,17 +284,20 @@ async def photo_expected(message: Message) -> None:
 
 
 @router.callback_query(EditProduct.photos, GoodsCb.filter(F.act == "photosdone"))
-async def photos_done(query: CallbackQuery, state: FSMContext, merchant: MerchantService,
-                      locale: str) -> None:
+async def photos_done(
+    query: CallbackQuery, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     data = await state.get_data()
     photos = tuple(data.get("photos", []))
-    await _store(query, state, merchant, int(data["pid"]), int(data["v"]),
-                 {"photos": photos}, locale)
+    await _store(
+        query, state, merchant, int(data["pid"]), int(data["v"]), {"photos": photos}, locale
+    )
 
 
 @router.callback_query(GoodsCb.filter(F.act.in_({"on", "off"})))
-async def toggle_active(query: CallbackQuery, callback_data: GoodsCb, merchant: MerchantService,
-                        locale: str) -> None:
+async def toggle_active(
+    query: CallbackQuery, callback_data: GoodsCb, merchant: MerchantService, locale: str
+) -> None:
     active = callback_data.act == "on"
     await merchant.set_active(query.from_user.id, callback_data.id, active)
     notice = _("Shoppers can see it again.") if active else _("Hidden from shoppers.")
@@ -249,8 +305,9 @@ async def toggle_active(query: CallbackQuery, callback_data: GoodsCb, merchant: 
 
 
 @router.callback_query(GoodsCb.filter(F.act == "del"))
-async def delete_ask(query: CallbackQuery, callback_data: GoodsCb,
-                     merchant: MerchantService) -> None:
+async def delete_ask(
+    query: CallbackQuery, callback_data: GoodsCb, merchant: MerchantService
+) -> None:
     product = (await merchant.editable(callback_data.id)).product
     kb = InlineKeyboard()
     kb.button(text=_("🗑 Yes, delete"), callback_data=GoodsCb(act="delok", id=product.id))
@@ -260,12 +317,14 @@ async def delete_ask(query: CallbackQuery, callback_data: GoodsCb,
 
 
 @router.callback_query(GoodsCb.filter(F.act == "delok"))
-async def delete_confirmed(query: CallbackQuery, callback_data: GoodsCb,
-                           merchant: MerchantService, locale: str) -> None:
+async def delete_confirmed(
+    query: CallbackQuery, callback_data: GoodsCb, merchant: MerchantService, locale: str
+) -> None:
     outcome = await merchant.delete(query.from_user.id, callback_data.id)
     if outcome == "deactivated":
-        note = _("Orders refer to this product, so it can't be deleted. I hid it from "
-                 "shoppers instead.")
+        note = _(
+            "Orders refer to this product, so it can't be deleted. I hid it from shoppers instead."
+        )
         await show_product(query, merchant, callback_data.id, locale, notice=note[:200])
         return
     await show(query, _("Deleted.") + "\n\n" + _("📦 <b>Goods</b>"), goods_menu())

@@ -39,12 +39,24 @@ from handlers.keyboard import InlineKeyboard
 router = staff_router(__name__)
 
 STEPS: list[State] = [
-    NewProduct.title_en, NewProduct.title_zh, NewProduct.description, NewProduct.category,
-    NewProduct.price, NewProduct.photos, NewProduct.specs, NewProduct.stock,
-    NewProduct.threshold, NewProduct.confirm,
+    NewProduct.title_en,
+    NewProduct.title_zh,
+    NewProduct.description,
+    NewProduct.category,
+    NewProduct.price,
+    NewProduct.photos,
+    NewProduct.specs,
+    NewProduct.stock,
+    NewProduct.threshold,
+    NewProduct.confirm,
 ]
-OPTIONAL = {NewProduct.title_zh, NewProduct.description, NewProduct.photos, NewProduct.specs,
-            NewProduct.threshold}
+OPTIONAL = {
+    NewProduct.title_zh,
+    NewProduct.description,
+    NewProduct.photos,
+    NewProduct.specs,
+    NewProduct.threshold,
+}
 QUESTIONS = {
     NewProduct.title_en: N_("Step 1/9. Send the product title in English."),
     NewProduct.title_zh: N_("Step 2/9. Send the title in Chinese, or press Skip."),
@@ -99,8 +111,11 @@ async def ask(
     if step == NewProduct.category:
         categories = {c.id: c for c in await merchant.categories()}
         extra = category_picker(
-            categories, parent, lambda cid: NewGoodsCb(act="cat", id=cid),
-            lambda cid: NewGoodsCb(act="here", id=cid), locale,
+            categories,
+            parent,
+            lambda cid: NewGoodsCb(act="cat", id=cid),
+            lambda cid: NewGoodsCb(act="here", id=cid),
+            locale,
         )
     await show(target, text, _keyboard(step, extra))
 
@@ -115,7 +130,8 @@ def summary(data: dict[str, Any], currency: str, locale: str) -> str:
         _("Photos: {count}").format(count=len(data.get("photos", []))),
         _("Specs: {count}").format(count=len(data.get("specs", []))),
         _("Stock: {stock}, low at {threshold}").format(
-            stock=data["stock"], threshold=data.get("threshold", 3)),
+            stock=data["stock"], threshold=data.get("threshold", 3)
+        ),
     ]
     return "\n".join(lines)
 
@@ -139,34 +155,39 @@ async def _next(
 
 
 @router.callback_query(NewGoodsCb.filter(F.act == "new"))
-async def start(query: CallbackQuery, state: FSMContext, merchant: MerchantService,
-                locale: str) -> None:
+async def start(
+    query: CallbackQuery, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     await state.clear()
     await ask(query, state, NewProduct.title_en, merchant, locale)
 
 
 @router.message(NewProduct.title_en, F.text, NOT_COMMAND)
-async def got_title(message: Message, state: FSMContext, merchant: MerchantService,
-                    locale: str) -> None:
+async def got_title(
+    message: Message, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     await _next(message, state, merchant, locale, title_en=clean_title(message.text or ""))
 
 
 @router.message(NewProduct.title_zh, F.text, NOT_COMMAND)
-async def got_title_zh(message: Message, state: FSMContext, merchant: MerchantService,
-                       locale: str) -> None:
+async def got_title_zh(
+    message: Message, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     await _next(message, state, merchant, locale, title_zh=clean_title(message.text or ""))
 
 
 @router.message(NewProduct.description, F.text, NOT_COMMAND)
-async def got_description(message: Message, state: FSMContext, merchant: MerchantService,
-                          locale: str) -> None:
+async def got_description(
+    message: Message, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     text = clean_description(message.text or "")
     await _next(message, state, merchant, locale, description=text)
 
 
 @router.message(NewProduct.price, F.text, NOT_COMMAND)
-async def got_price(message: Message, state: FSMContext, merchant: MerchantService,
-                    locale: str) -> None:
+async def got_price(
+    message: Message, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     price = parse_price(message.text or "", merchant.currency)
     await _next(message, state, merchant, locale, price=price)
 
@@ -177,21 +198,24 @@ async def got_photo(message: Message, state: FSMContext) -> None:
 
 
 @router.message(NewProduct.specs, F.text, NOT_COMMAND)
-async def got_specs(message: Message, state: FSMContext, merchant: MerchantService,
-                    locale: str) -> None:
+async def got_specs(
+    message: Message, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     specs = [list(s) for s in parse_specs(message.text or "")]
     await _next(message, state, merchant, locale, specs=specs)
 
 
 @router.message(NewProduct.stock, F.text, NOT_COMMAND)
-async def got_stock(message: Message, state: FSMContext, merchant: MerchantService,
-                    locale: str) -> None:
+async def got_stock(
+    message: Message, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     await _next(message, state, merchant, locale, stock=parse_count(message.text or ""))
 
 
 @router.message(NewProduct.threshold, F.text, NOT_COMMAND)
-async def got_threshold(message: Message, state: FSMContext, merchant: MerchantService,
-                        locale: str) -> None:
+async def got_threshold(
+    message: Message, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     value = parse_count(message.text or "", N_("The low-stock threshold"))
     await _next(message, state, merchant, locale, threshold=value)
 
@@ -220,15 +244,25 @@ async def text_expected(message: Message) -> None:
 
 
 @router.callback_query(NewProduct.category, NewGoodsCb.filter(F.act == "cat"))
-async def open_category(query: CallbackQuery, callback_data: NewGoodsCb, state: FSMContext,
-                        merchant: MerchantService, locale: str) -> None:
+async def open_category(
+    query: CallbackQuery,
+    callback_data: NewGoodsCb,
+    state: FSMContext,
+    merchant: MerchantService,
+    locale: str,
+) -> None:
     parent = callback_data.id or None
     await ask(query, state, NewProduct.category, merchant, locale, parent)
 
 
 @router.callback_query(NewProduct.category, NewGoodsCb.filter(F.act == "here"))
-async def pick_category(query: CallbackQuery, callback_data: NewGoodsCb, state: FSMContext,
-                        merchant: MerchantService, locale: str) -> None:
+async def pick_category(
+    query: CallbackQuery,
+    callback_data: NewGoodsCb,
+    state: FSMContext,
+    merchant: MerchantService,
+    locale: str,
+) -> None:
     categories = {c.id: c for c in await merchant.categories()}
     if callback_data.id not in categories:
         await query.answer(_("That category doesn't exist (any more)."), show_alert=True)
@@ -239,8 +273,13 @@ async def pick_category(query: CallbackQuery, callback_data: NewGoodsCb, state: 
 
 
 @router.callback_query(NewGoodsCb.filter(F.act.in_({"skip", "done"})))
-async def skip(query: CallbackQuery, callback_data: NewGoodsCb, state: FSMContext,
-               merchant: MerchantService, locale: str) -> None:
+async def skip(
+    query: CallbackQuery,
+    callback_data: NewGoodsCb,
+    state: FSMContext,
+    merchant: MerchantService,
+    locale: str,
+) -> None:
     current = await state.get_state()
     steps = [s.state for s in STEPS]
     allowed = {s.state for s in OPTIONAL}
@@ -251,8 +290,9 @@ async def skip(query: CallbackQuery, callback_data: NewGoodsCb, state: FSMContex
 
 
 @router.callback_query(NewGoodsCb.filter(F.act == "back"))
-async def back(query: CallbackQuery, state: FSMContext, merchant: MerchantService,
-               locale: str) -> None:
+async def back(
+    query: CallbackQuery, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     steps = [s.state for s in STEPS]
     current = await state.get_state()
     if current not in steps or current == steps[0]:
@@ -268,8 +308,9 @@ async def cancel(query: CallbackQuery, state: FSMContext) -> None:
 
 
 @router.callback_query(NewProduct.confirm, NewGoodsCb.filter(F.act == "save"))
-async def save(query: CallbackQuery, state: FSMContext, merchant: MerchantService,
-               locale: str) -> None:
+async def save(
+    query: CallbackQuery, state: FSMContext, merchant: MerchantService, locale: str
+) -> None:
     data = await state.get_data()
     draft = ProductDraft(
         sku="P" + secrets.token_hex(4).upper(),

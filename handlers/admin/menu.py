@@ -81,8 +81,11 @@ async def open_menu(target: Message | CallbackQuery, staff: StaffService, who: T
     role = await staff.role_of(who.id)
     title = _("🛠 <b>Shop admin</b>") + "\n"
     title += _("You are an owner.") if role == "owner" else _("You are a manager.")
-    await show(target, title + "\n\n" + _("What would you like to manage?"),
-               await admin_menu(staff, who.id))
+    await show(
+        target,
+        title + "\n\n" + _("What would you like to manage?"),
+        await admin_menu(staff, who.id),
+    )
 
 
 @router.message(Command("admin"))

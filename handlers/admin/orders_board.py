@@ -102,25 +102,33 @@ def list_view(
 def details_view(d: OrderDetails, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     order = d.order
     buyer = _("Buyer: {name} (id {tg}){phone}").format(
-        name=esc(d.buyer.name), tg=d.buyer.telegram_id,
-        phone=f" · {esc(d.buyer.phone)}" if d.buyer.phone else "")
+        name=esc(d.buyer.name),
+        tg=d.buyer.telegram_id,
+        phone=f" · {esc(d.buyer.phone)}" if d.buyer.phone else "",
+    )
     payment = _("Payment: {method}, {status}").format(
-        method=order.pay_method.value, status=_(PAYMENT_NAMES[order.payment_status]))
+        method=order.pay_method.value, status=_(PAYMENT_NAMES[order.payment_status])
+    )
     if d.payment is not None:
         payment += " · " + _("charge {charge} on {time}").format(
-            charge=esc(d.payment.charge_id[-12:]), time=when(d.payment.created_at))
+            charge=esc(d.payment.charge_id[-12:]), time=when(d.payment.created_at)
+        )
     text = fit(buyer + "\n" + payment + "\n\n" + order_text(order, locale, d.events))
     kb = InlineKeyboard()
     for action in d.actions:
-        kb.button(text=action_label(action),
-                  callback_data=BoardCb(act="a", id=order.id, s=action))
+        kb.button(text=action_label(action), callback_data=BoardCb(act="a", id=order.id, s=action))
     kb.button(text=_("⬅️ Back to list"), callback_data=BoardCb(act="l", s=order.status))
     kb.adjust(2)
     return text, kb.as_markup()
 
 
-async def _show_order(target: Message | CallbackQuery, board: OrderBoard, order_id: int,
-                      locale: str, notice: str | None = None) -> None:
+async def _show_order(
+    target: Message | CallbackQuery,
+    board: OrderBoard,
+    order_id: int,
+    locale: str,
+    notice: str | None = None,
+) -> None:
     details = await board.details(order_id, datetime.now(UTC))
     text, markup = details_view(details, locale)
     if notice and isinstance(target, Message):
@@ -128,8 +136,9 @@ async def _show_order(target: Message | CallbackQuery, board: OrderBoard, order_
     await show(target, text, markup, notice)
 
 
-async def _tell(bot: Bot, board: OrderBoard, users: UserService, i18n_core: I18n,
-                change: OrderChange) -> Order:
+async def _tell(
+    bot: Bot, board: OrderBoard, users: UserService, i18n_core: I18n, change: OrderChange
+) -> Order:
     change = await settle_stars_refund(bot, board.orders, change, datetime.now(UTC))
     await notify_buyer(bot, users, i18n_core, change)
     return change.order
@@ -142,8 +151,9 @@ async def orders_section(query: CallbackQuery, state: FSMContext, board: OrderBo
 
 
 @router.callback_query(BoardCb.filter(F.act == "l"))
-async def status_list(query: CallbackQuery, callback_data: BoardCb, state: FSMContext,
-                      board: OrderBoard, locale: str) -> None:
+async def status_list(
+    query: CallbackQuery, callback_data: BoardCb, state: FSMContext, board: OrderBoard, locale: str
+) -> None:
     await state.clear()
     try:
         status = OrderStatus(callback_data.s)
@@ -154,16 +164,24 @@ async def status_list(query: CallbackQuery, callback_data: BoardCb, state: FSMCo
 
 
 @router.callback_query(BoardCb.filter(F.act == "o"))
-async def open_order(query: CallbackQuery, callback_data: BoardCb, state: FSMContext,
-                     board: OrderBoard, locale: str) -> None:
+async def open_order(
+    query: CallbackQuery, callback_data: BoardCb, state: FSMContext, board: OrderBoard, locale: str
+) -> None:
     await state.clear()
     await _show_order(query, board, callback_data.id, locale)
 
 
 @router.callback_query(BoardCb.filter(F.act.in_({"a", "y"})))
-async def order_action(query: CallbackQuery, callback_data: BoardCb, state: FSMContext,
-                       board: OrderBoard, users: UserService, bot: Bot, i18n_core: I18n,
-                       locale: str) -> None:
+async def order_action(
+    query: CallbackQuery,
+    callback_data: BoardCb,
+    state: FSMContext,
+    board: OrderBoard,
+    users: UserService,
+    bot: Bot,
+    i18n_core: I18n,
+    locale: str,
+) -> None:
     try:
         action = Action(callback_data.s)
     except ValueError:
@@ -171,28 +189,41 @@ async def order_action(query: CallbackQuery, callback_data: BoardCb, state: FSMC
         return
     details = await board.details(callback_data.id, datetime.now(UTC))  # OrderNotFound if forged
     if action not in details.actions:
-        await query.answer(_("This can't be done with the order in its current state."),
-                           show_alert=True)
+        await query.answer(
+            _("This can't be done with the order in its current state."), show_alert=True
+        )
         return
     back = InlineKeyboard()
     back.button(text=_("✖️ Cancel"), callback_data=BoardCb(act="o", id=details.order.id))
     if action is Action.SHIP:
         await state.set_state(ShipForm.carrier)
         await state.update_data(order_id=details.order.id)
-        await show(query, _("Order #{id}: which carrier ships it? (e.g. DHL, UPS, SF Express)")
-                   .format(id=details.order.id), back.as_markup())
+        await show(
+            query,
+            _("Order #{id}: which carrier ships it? (e.g. DHL, UPS, SF Express)").format(
+                id=details.order.id
+            ),
+            back.as_markup(),
+        )
         return
     if action is Action.CANCEL:
         await state.set_state(CancelForm.reason)
         await state.update_data(order_id=details.order.id)
-        await show(query, _("Order #{id}: why is it cancelled? The buyer sees the reason in the "
-                            "order's timeline.").format(id=details.order.id),
-                   back.as_markup())
+        await show(
+            query,
+            _(
+                "Order #{id}: why is it cancelled? The buyer sees the reason in the "
+                "order's timeline."
+            ).format(id=details.order.id),
+            back.as_markup(),
+        )
         return
     if action in (Action.REFUND, Action.RETURN) and callback_data.act == "a":
-        ask = (_("Confirm that order #{id} has been refunded ({amount})?")
-               if action is Action.REFUND else
-               _("Confirm that the goods of order #{id} are back in stock?"))
+        ask = (
+            _("Confirm that order #{id} has been refunded ({amount})?")
+            if action is Action.REFUND
+            else _("Confirm that the goods of order #{id} are back in stock?")
+        )
         kb = InlineKeyboard()
         kb.button(text=_("✅ Yes"), callback_data=BoardCb(act="y", id=details.order.id, s=action))
         kb.button(text=_("✖️ No"), callback_data=BoardCb(act="o", id=details.order.id))
@@ -201,9 +232,13 @@ async def order_action(query: CallbackQuery, callback_data: BoardCb, state: FSMC
         return
     change = await board.act(query.from_user.id, details.order.id, action, datetime.now(UTC))
     order = await _tell(bot, board, users, i18n_core, change)
-    await _show_order(query, board, order.id, locale,
-                      _("Order #{id} is now: {status}").format(
-                          id=order.id, status=status_name(order.status)))
+    await _show_order(
+        query,
+        board,
+        order.id,
+        locale,
+        _("Order #{id} is now: {status}").format(id=order.id, status=status_name(order.status)),
+    )
 
 
 @router.message(ShipForm.carrier, F.text, NOT_COMMAND)
@@ -217,34 +252,63 @@ async def got_carrier(message: Message, state: FSMContext) -> None:
 
 @router.message(ShipForm.number, F.text, NOT_COMMAND)
 async def got_tracking(
-    message: Message, state: FSMContext, board: OrderBoard, users: UserService, bot: Bot,
-    i18n_core: I18n, locale: str,
+    message: Message,
+    state: FSMContext,
+    board: OrderBoard,
+    users: UserService,
+    bot: Bot,
+    i18n_core: I18n,
+    locale: str,
 ) -> None:
     assert message.from_user is not None
     data = await state.get_data()
     tracking = shipment(str(data.get("carrier", "")), message.text or "")
-    change = await board.act(message.from_user.id, int(data["order_id"]), Action.SHIP,
-                             datetime.now(UTC), tracking=tracking)
+    change = await board.act(
+        message.from_user.id,
+        int(data["order_id"]),
+        Action.SHIP,
+        datetime.now(UTC),
+        tracking=tracking,
+    )
     await state.clear()
     order = await _tell(bot, board, users, i18n_core, change)
-    await _show_order(message, board, order.id, locale,
-                      _("🚚 Order #{id} shipped; the buyer has been told.").format(id=order.id))
+    await _show_order(
+        message,
+        board,
+        order.id,
+        locale,
+        _("🚚 Order #{id} shipped; the buyer has been told.").format(id=order.id),
+    )
 
 
 @router.message(CancelForm.reason, F.text, NOT_COMMAND)
 async def got_reason(
-    message: Message, state: FSMContext, board: OrderBoard, users: UserService, bot: Bot,
-    i18n_core: I18n, locale: str,
+    message: Message,
+    state: FSMContext,
+    board: OrderBoard,
+    users: UserService,
+    bot: Bot,
+    i18n_core: I18n,
+    locale: str,
 ) -> None:
     assert message.from_user is not None
     data = await state.get_data()
-    change = await board.act(message.from_user.id, int(data["order_id"]), Action.CANCEL,
-                             datetime.now(UTC), reason=message.text or "")
+    change = await board.act(
+        message.from_user.id,
+        int(data["order_id"]),
+        Action.CANCEL,
+        datetime.now(UTC),
+        reason=message.text or "",
+    )
     await state.clear()
     order = await _tell(bot, board, users, i18n_core, change)
-    await _show_order(message, board, order.id, locale,
-                      _("Order #{id} is now: {status}").format(
-                          id=order.id, status=status_name(order.status)))
+    await _show_order(
+        message,
+        board,
+        order.id,
+        locale,
+        _("Order #{id} is now: {status}").format(id=order.id, status=status_name(order.status)),
+    )
 
 
 @router.message(ShipForm.carrier, NOT_COMMAND)

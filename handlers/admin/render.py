@@ -57,23 +57,32 @@ def money(amount: int, currency: str, locale: str) -> str:
 def product_text(product: Product, categories: dict[int, Category], locale: str) -> str:
     status = _("🟢 on sale") if product.active else _("⚪️ hidden from shoppers")
     lines = [
-        f"<b>{esc(product.title.en)}</b>" + (f" / {esc(product.title.zh)}" if product.title.zh
-                                             else ""),
-        _("#{id} · SKU {sku} · {status}").format(id=product.id, sku=esc(product.sku),
-                                                 status=status),
+        f"<b>{esc(product.title.en)}</b>"
+        + (f" / {esc(product.title.zh)}" if product.title.zh else ""),
+        _("#{id} · SKU {sku} · {status}").format(
+            id=product.id, sku=esc(product.sku), status=status
+        ),
         _("Category: {category}").format(
-            category=esc(category_label(categories, product.category_id, locale) or "?")),
+            category=esc(category_label(categories, product.category_id, locale) or "?")
+        ),
         _("Price: {price}").format(price=money(product.price, product.currency, locale)),
     ]
     if product.compare_at is not None:
-        lines.append(_("Old price: {price}").format(
-            price=money(product.compare_at, product.currency, locale)))
+        lines.append(
+            _("Old price: {price}").format(
+                price=money(product.compare_at, product.currency, locale)
+            )
+        )
     if product.brand:
         lines.append(_("Brand: {brand}").format(brand=esc(product.brand)))
     if not product.has_variants:
-        lines.append(_("Stock: {on_hand} on hand, {reserved} reserved (low at {threshold})")
-                     .format(on_hand=product.on_hand, reserved=product.reserved,
-                             threshold=product.low_stock_threshold))
+        lines.append(
+            _("Stock: {on_hand} on hand, {reserved} reserved (low at {threshold})").format(
+                on_hand=product.on_hand,
+                reserved=product.reserved,
+                threshold=product.low_stock_threshold,
+            )
+        )
     lines.append(_("Photos: {count}").format(count=len(product.photos)))
     if product.specs:
         lines.append(_("Specs:"))
@@ -89,8 +98,7 @@ def product_keyboard(product: Product, version: int) -> InlineKeyboardMarkup:
         data = GoodsCb(act="field", id=product.id, field=field, v=version)
         kb.button(text="✏️ " + field_label(field), callback_data=data)
     if not product.has_variants:
-        kb.button(text=_("📦 Adjust stock"),
-                  callback_data=StockCb(act="open", pid=product.id))
+        kb.button(text=_("📦 Adjust stock"), callback_data=StockCb(act="open", pid=product.id))
     if product.active:
         kb.button(text=_("⏸ Deactivate"), callback_data=GoodsCb(act="off", id=product.id))
     else:
@@ -111,8 +119,10 @@ def category_picker(
     """Children of `parent_id` as buttons: a leaf is picked at once, a branch opens; inside a
     branch, "Put it here" picks the branch itself. The caller adds Back/Cancel rows."""
     kb = InlineKeyboard()
-    kids = sorted((c for c in categories.values() if c.parent_id == parent_id),
-                  key=lambda c: (c.position, c.id))
+    kids = sorted(
+        (c for c in categories.values() if c.parent_id == parent_id),
+        key=lambda c: (c.position, c.id),
+    )
     for child in kids[:90]:
         has_kids = any(c.parent_id == child.id for c in categories.values())
         label = child.name.get(locale) + (" ›" if has_kids else "")

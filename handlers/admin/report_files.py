@@ -30,15 +30,21 @@ def chart_png(report: Report) -> bytes:
     currencies = sorted({c for d in report.daily for c in d.revenue}) or ["USD"]
     for currency in currencies:
         scale = 10 ** exponent(currency)
-        top.plot(positions, [d.revenue.get(currency, 0) / scale for d in report.daily],
-                 marker="o", label=currency)
+        top.plot(
+            positions,
+            [d.revenue.get(currency, 0) / scale for d in report.daily],
+            marker="o",
+            label=currency,
+        )
     top.set_title(REVENUE)
     top.legend(loc="upper left")
     top.grid(alpha=0.3)
-    bottom.bar([p - 0.2 for p in positions], [d.orders for d in report.daily], width=0.4,
-               label=PLACED)
-    bottom.bar([p + 0.2 for p in positions], [d.paid_orders for d in report.daily],
-               width=0.4, label=PAID)
+    bottom.bar(
+        [p - 0.2 for p in positions], [d.orders for d in report.daily], width=0.4, label=PLACED
+    )
+    bottom.bar(
+        [p + 0.2 for p in positions], [d.paid_orders for d in report.daily], width=0.4, label=PAID
+    )
     bottom.legend(loc="upper left")
     bottom.grid(alpha=0.3, axis="y")
     step = max(1, len(labels) // 10)
@@ -53,11 +59,29 @@ def rows_csv(report: Report) -> bytes:
     """One row per paid order of the period (UTF-8 with BOM so spreadsheets read Chinese)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["order_id", "paid_at_utc", "buyer_user_id", "currency", "amount",
-                     "amount_minor", "status_now"])
+    writer.writerow(
+        [
+            "order_id",
+            "paid_at_utc",
+            "buyer_user_id",
+            "currency",
+            "amount",
+            "amount_minor",
+            "status_now",
+        ]
+    )
     for row in report.rows:
         digits = exponent(row.currency)
         amount = f"{row.amount / 10**digits:.{digits}f}"
-        writer.writerow([row.order_id, row.paid_at.isoformat(), row.user_id, row.currency,
-                         amount, row.amount, row.status])
+        writer.writerow(
+            [
+                row.order_id,
+                row.paid_at.isoformat(),
+                row.user_id,
+                row.currency,
+                amount,
+                row.amount,
+                row.status,
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -72,14 +72,17 @@ def report_text(r: Report, locale: str) -> str:
         _("Paid orders: {n}").format(n=r.paid_orders),
         _("Average order value: {amount}").format(amount=_amounts(aov, locale)),
         _("Units sold: {n}").format(n=r.units),
-        _("Refunds: {count} ({amount})").format(count=r.refund_count,
-                                                amount=_amounts(r.refunds, locale)),
+        _("Refunds: {count} ({amount})").format(
+            count=r.refund_count, amount=_amounts(r.refunds, locale)
+        ),
         _("Customers: {new} new, {returning} returning").format(
-            new=r.new_customers, returning=r.returning_customers),
+            new=r.new_customers, returning=r.returning_customers
+        ),
         "",
-        _("<b>Funnel</b>: {views} product views → {carts} added to cart → {checkouts} "
-          "checkouts → {paid} paid").format(views=r.views, carts=r.cart_adds,
-                                           checkouts=r.orders, paid=r.paid_orders),
+        _(
+            "<b>Funnel</b>: {views} product views → {carts} added to cart → {checkouts} "
+            "checkouts → {paid} paid"
+        ).format(views=r.views, carts=r.cart_adds, checkouts=r.orders, paid=r.paid_orders),
     ]
     if r.top_goods:
         lines += ["", _("<b>Top goods</b> (units)")]
@@ -90,20 +93,29 @@ def report_text(r: Report, locale: str) -> str:
     return fit("\n".join(lines))
 
 
-async def send_report(message: Message, reports: ReportService, actor: int, period: Period,
-                      locale: str, recs: RecommendationService | None = None) -> None:
+async def send_report(
+    message: Message,
+    reports: ReportService,
+    actor: int,
+    period: Period,
+    locale: str,
+    recs: RecommendationService | None = None,
+) -> None:
     report = await reports.build(actor, period, locale)
     text = report_text(report, locale)
     if recs is not None:  # what recommendations are worth (handlers/recommend/shelves.py)
-        text = fit("\n".join([text, "", _("<b>Recommendations</b>"),
-                              *quality_lines(recs.quality())]))
+        text = fit(
+            "\n".join([text, "", _("<b>Recommendations</b>"), *quality_lines(recs.quality())])
+        )
     await message.answer(text, reply_markup=report_menu())
     png = await asyncio.to_thread(chart_png, report)
     name = f"report-{period.first}-{period.last}"
-    await message.answer_photo(BufferedInputFile(png, f"{name}.png"),
-                               caption=_("Revenue and orders by day"))
-    await message.answer_document(BufferedInputFile(rows_csv(report), f"{name}.csv"),
-                                  caption=_("Paid orders of the period"))
+    await message.answer_photo(
+        BufferedInputFile(png, f"{name}.png"), caption=_("Revenue and orders by day")
+    )
+    await message.answer_document(
+        BufferedInputFile(rows_csv(report), f"{name}.csv"), caption=_("Paid orders of the period")
+    )
 
 
 @router.message(Command("report"))
@@ -122,9 +134,14 @@ async def reports_section(query: CallbackQuery, state: FSMContext, reports: Repo
 
 
 @router.callback_query(ReportCb.filter())
-async def report_period(query: CallbackQuery, callback_data: ReportCb, state: FSMContext,
-                        reports: ReportService, locale: str,
-                        recs: RecommendationService) -> None:
+async def report_period(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    state: FSMContext,
+    reports: ReportService,
+    locale: str,
+    recs: RecommendationService,
+) -> None:
     await reports.ensure_allowed(query.from_user.id)
     if callback_data.p == "custom":
         await state.set_state(ReportForm.first)
@@ -147,8 +164,13 @@ async def got_first_day(message: Message, state: FSMContext) -> None:
 
 
 @router.message(ReportForm.last, F.text, NOT_COMMAND)
-async def got_last_day(message: Message, state: FSMContext, reports: ReportService,
-                       locale: str, recs: RecommendationService) -> None:
+async def got_last_day(
+    message: Message,
+    state: FSMContext,
+    reports: ReportService,
+    locale: str,
+    recs: RecommendationService,
+) -> None:
     assert message.from_user is not None
     first = parse_day(str((await state.get_data())["first"]))
     period = period_between(first, parse_day(message.text or ""), reports.timezone)

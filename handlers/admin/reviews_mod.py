@@ -39,8 +39,9 @@ def list_view(page: ReviewPage) -> tuple[str, InlineKeyboardMarkup]:
     if not page.items:
         text = _("💬 <b>Reviews</b>\n\nNo reviews yet.")
     else:
-        text = _("💬 <b>Reviews</b>, newest first (page {page}/{pages}). 🙈 hidden, 💬 answered."
-                 ).format(page=page.page, pages=page.pages)
+        text = _(
+            "💬 <b>Reviews</b>, newest first (page {page}/{pages}). 🙈 hidden, 💬 answered."
+        ).format(page=page.page, pages=page.pages)
     kb = InlineKeyboard()
     for r in page.items:
         label = f"{'★' * r.rating} #{r.product_id} {r.author}: {r.text or '—'} {_mark(r)}"
@@ -55,7 +56,8 @@ def list_view(page: ReviewPage) -> tuple[str, InlineKeyboardMarkup]:
 def review_view(review: Review, page: int) -> tuple[str, InlineKeyboardMarkup]:
     lines = [
         _("💬 <b>Review #{id}</b> of product #{product}").format(
-            id=review.id, product=review.product_id),
+            id=review.id, product=review.product_id
+        ),
         f"{'★' * review.rating}{'☆' * (5 - review.rating)} — {esc(review.author)}",
         esc(review.text) if review.text else _("(rating only)"),
     ]
@@ -76,23 +78,32 @@ def review_view(review: Review, page: int) -> tuple[str, InlineKeyboardMarkup]:
 
 @router.callback_query(AdminCb.filter(F.to == "reviews"))
 @router.callback_query(ReviewModCb.filter(F.act == "list"))
-async def reviews_list(query: CallbackQuery, state: FSMContext, moderation: ReviewModeration,
-                       callback_data: ReviewModCb | AdminCb) -> None:
+async def reviews_list(
+    query: CallbackQuery,
+    state: FSMContext,
+    moderation: ReviewModeration,
+    callback_data: ReviewModCb | AdminCb,
+) -> None:
     await state.clear()
     page = callback_data.p if isinstance(callback_data, ReviewModCb) else 1
     await show(query, *list_view(await moderation.page(page)))
 
 
 @router.callback_query(ReviewModCb.filter(F.act == "open"))
-async def review_open(query: CallbackQuery, callback_data: ReviewModCb, state: FSMContext,
-                      moderation: ReviewModeration) -> None:
+async def review_open(
+    query: CallbackQuery,
+    callback_data: ReviewModCb,
+    state: FSMContext,
+    moderation: ReviewModeration,
+) -> None:
     await state.clear()
     await show(query, *review_view(await moderation.get(callback_data.id), callback_data.p))
 
 
 @router.callback_query(ReviewModCb.filter(F.act.in_({"hide", "show"})))
-async def review_hide(query: CallbackQuery, callback_data: ReviewModCb,
-                      moderation: ReviewModeration) -> None:
+async def review_hide(
+    query: CallbackQuery, callback_data: ReviewModCb, moderation: ReviewModeration
+) -> None:
     hidden = callback_data.act == "hide"
     review = await moderation.set_hidden(query.from_user.id, callback_data.id, hidden)
     notice = _("Hidden from the product card.") if hidden else _("Shown on the product card.")
@@ -100,23 +111,29 @@ async def review_hide(query: CallbackQuery, callback_data: ReviewModCb,
 
 
 @router.callback_query(ReviewModCb.filter(F.act == "reply"))
-async def review_reply(query: CallbackQuery, callback_data: ReviewModCb, state: FSMContext,
-                       moderation: ReviewModeration) -> None:
+async def review_reply(
+    query: CallbackQuery,
+    callback_data: ReviewModCb,
+    state: FSMContext,
+    moderation: ReviewModeration,
+) -> None:
     review = await moderation.get(callback_data.id)
     await state.set_state(ReplyForm.text)
     await state.update_data(review_id=review.id)
     kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=ReviewModCb(act="open", id=review.id))
-    await show(query, _("Send the shop's answer to this review (- removes the answer)."),
-               kb.as_markup())
+    await show(
+        query, _("Send the shop's answer to this review (- removes the answer)."), kb.as_markup()
+    )
 
 
 @router.message(ReplyForm.text, F.text, NOT_COMMAND)
 async def got_reply(message: Message, state: FSMContext, moderation: ReviewModeration) -> None:
     assert message.from_user is not None
     data = await state.get_data()
-    review = await moderation.reply(message.from_user.id, int(data["review_id"]),
-                                    message.text or "")
+    review = await moderation.reply(
+        message.from_user.id, int(data["review_id"]), message.text or ""
+    )
     await state.clear()
     text, markup = review_view(review, 1)
     await message.answer(_("✅ Reply saved.") + "\n\n" + text, reply_markup=markup)

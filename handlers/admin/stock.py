@@ -37,13 +37,15 @@ def low_stock_view(page: StockPage, locale: str) -> tuple[str, InlineKeyboardMar
         text = _("📉 <b>Stock</b>\n\nNothing is low or out of stock.")
     else:
         text = _("📉 <b>Low and out of stock</b> (page {page}/{pages})").format(
-            page=page.page, pages=page.pages)
+            page=page.page, pages=page.pages
+        )
     kb = InlineKeyboard()
     for row in page.items:
         title = row.title_zh if locale.startswith("zh") and row.title_zh else row.title
         mark = "⛔️" if row.available <= 0 else "⚠️"
         label = _("{mark} {title} — {available} left").format(
-            mark=mark, title=title, available=row.available)
+            mark=mark, title=title, available=row.available
+        )
         data = StockCb(act="open", pid=row.product_id, vid=row.variant_id or 0, page=page.page)
         kb.button(text=fit(label, 60), callback_data=data)
     kb.adjust(1)
@@ -54,16 +56,21 @@ def low_stock_view(page: StockPage, locale: str) -> tuple[str, InlineKeyboardMar
 
 
 def unit_view(level: StockLevel, page: int) -> tuple[str, InlineKeyboardMarkup]:
-    text = _("Product #{pid}{variant}: {on_hand} on hand, {reserved} reserved, {available} "
-             "available.\n\nWhy is the stock changing?").format(
+    text = _(
+        "Product #{pid}{variant}: {on_hand} on hand, {reserved} reserved, {available} "
+        "available.\n\nWhy is the stock changing?"
+    ).format(
         pid=level.product_id,
         variant=f" / {level.variant_id}" if level.variant_id else "",
-        on_hand=level.on_hand, reserved=level.reserved, available=level.available,
+        on_hand=level.on_hand,
+        reserved=level.reserved,
+        available=level.available,
     )
     kb = InlineKeyboard()
     for reason in MANUAL_REASONS:
-        data = StockCb(act="reason", pid=level.product_id, vid=level.variant_id or 0,
-                       reason=reason.value)
+        data = StockCb(
+            act="reason", pid=level.product_id, vid=level.variant_id or 0, reason=reason.value
+        )
         kb.button(text=_(REASON_LABELS[reason]), callback_data=data)
     kb.button(text=_("📦 Product"), callback_data=GoodsCb(act="open", id=level.product_id))
     kb.button(text=_("⬅️ Stock"), callback_data=StockCb(act="list", page=page))
@@ -72,33 +79,40 @@ def unit_view(level: StockLevel, page: int) -> tuple[str, InlineKeyboardMarkup]:
 
 
 @router.message(Command("stock"))
-
-async def stock_command(message: Message, state: FSMContext, stock: StockService,
-                        locale: str) -> None:
+async def stock_command(
+    message: Message, state: FSMContext, stock: StockService, locale: str
+) -> None:
     await state.clear()
     await show(message, *low_stock_view(await stock.low_stock(1), locale))
 
 
 @router.callback_query(AdminCb.filter(F.to == "stock"))
 @router.callback_query(StockCb.filter(F.act == "list"))
-async def stock_list(query: CallbackQuery, state: FSMContext, stock: StockService,
-                     locale: str, callback_data: StockCb | AdminCb) -> None:
+async def stock_list(
+    query: CallbackQuery,
+    state: FSMContext,
+    stock: StockService,
+    locale: str,
+    callback_data: StockCb | AdminCb,
+) -> None:
     await state.clear()
     page = callback_data.page if isinstance(callback_data, StockCb) else 1
     await show(query, *low_stock_view(await stock.low_stock(page), locale))
 
 
 @router.callback_query(StockCb.filter(F.act == "open"))
-async def open_unit(query: CallbackQuery, callback_data: StockCb, state: FSMContext,
-                    stock: StockService) -> None:
+async def open_unit(
+    query: CallbackQuery, callback_data: StockCb, state: FSMContext, stock: StockService
+) -> None:
     await state.clear()
     level = await stock.level(callback_data.pid, callback_data.vid or None)
     await show(query, *unit_view(level, callback_data.page))
 
 
 @router.callback_query(StockCb.filter(F.act == "reason"))
-async def pick_reason(query: CallbackQuery, callback_data: StockCb, state: FSMContext,
-                      stock: StockService) -> None:
+async def pick_reason(
+    query: CallbackQuery, callback_data: StockCb, state: FSMContext, stock: StockService
+) -> None:
     if callback_data.reason not in {r.value for r in MANUAL_REASONS}:
         await query.answer(_(STALE_BUTTON), show_alert=True)
         return
@@ -123,8 +137,9 @@ async def got_quantity(message: Message, state: FSMContext, stock: StockService)
     data = await state.get_data()
     reason = StockReason(data["reason"])
     quantity = parse_quantity(message.text or "", reason)
-    level = await stock.adjust(message.from_user.id, int(data["pid"]), data.get("vid"), reason,
-                               quantity)
+    level = await stock.adjust(
+        message.from_user.id, int(data["pid"]), data.get("vid"), reason, quantity
+    )
     await state.clear()
     text, markup = unit_view(level, 1)
     await message.answer(_("✅ Stock updated.") + "\n\n" + text, reply_markup=markup)

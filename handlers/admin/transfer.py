@@ -40,8 +40,9 @@ def render_row_error(error: RowError) -> str:
             params[key] = _(params[key])
     if "problem" in params:
         params["problem"] = params["problem"].format(**params)
-    return _("Line {line}: {error}").format(line=error.line,
-                                            error=_(error.message).format(**params))
+    return _("Line {line}: {error}").format(
+        line=error.line, error=_(error.message).format(**params)
+    )
 
 
 @router.callback_query(AdminCb.filter(F.to == "transfer"))
@@ -69,8 +70,9 @@ async def import_button(query: CallbackQuery, state: FSMContext) -> None:
 
 
 @router.message(ImportForm.file, F.document, NOT_COMMAND)
-async def got_file(message: Message, state: FSMContext, bot: Bot,
-                   transfer: CatalogTransfer) -> None:
+async def got_file(
+    message: Message, state: FSMContext, bot: Bot, transfer: CatalogTransfer
+) -> None:
     assert message.document is not None and message.from_user is not None
     if (message.document.file_size or 0) > MAX_IMPORT_BYTES:
         raise ImportRefused(N_("The file is larger than 5 MB. Split it into smaller files."))
@@ -79,8 +81,11 @@ async def got_file(message: Message, state: FSMContext, bot: Bot,
     checked, result = await transfer.import_file(message.from_user.id, buffer.read())
     if checked.ok:
         await state.clear()
-        await message.answer(_("✅ Imported: {created} new, {updated} updated.")
-                             .format(created=result.created, updated=result.updated))
+        await message.answer(
+            _("✅ Imported: {created} new, {updated} updated.").format(
+                created=result.created, updated=result.updated
+            )
+        )
         return
     lines = [render_row_error(e) for e in checked.errors]
     head = _("Nothing was imported: {count} problems. Fix them and send the file again.")
@@ -112,7 +117,8 @@ async def export_button(query: CallbackQuery, bot: Bot, transfer: CatalogTransfe
         with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as sink:
             count = await transfer.export(query.from_user.id, sink)
         caption = _("{count} products.").format(count=count)
-        await bot.send_document(query.from_user.id, FSInputFile(path, "catalogue.csv"),
-                                caption=caption)
+        await bot.send_document(
+            query.from_user.id, FSInputFile(path, "catalogue.csv"), caption=caption
+        )
     finally:
         os.unlink(path)

@@ -64,7 +64,7 @@ async def new_campaign(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(CampaignForm.text)
     text = _(
         "Send the promotion text. HTML formatting works: &lt;b&gt;bold&lt;/b&gt;, "
-        "&lt;i&gt;italic&lt;/i&gt;, &lt;a href=\"https://…\"&gt;link&lt;/a&gt; — or just "
+        '&lt;i&gt;italic&lt;/i&gt;, &lt;a href="https://…"&gt;link&lt;/a&gt; — or just '
         "format it in your Telegram app."
     )
     await show(query, text, cancel_keyboard())
@@ -119,8 +119,9 @@ async def no_photo(query: CallbackQuery, state: FSMContext) -> None:
 @router.callback_query(CampCb.filter(F.action == "btn_product"))
 async def ask_product(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(CampaignForm.product)
-    await show(query, _("Send the product id (the number in its link), e.g. 42."),
-               cancel_keyboard())
+    await show(
+        query, _("Send the product id (the number in its link), e.g. 42."), cancel_keyboard()
+    )
 
 
 @router.callback_query(CampCb.filter(F.action == "btn_coupon"))

@@ -29,8 +29,10 @@ def settings_text(user: User) -> str:
             _("⚙️ <b>Settings</b>"),
             "",
             _("Promotions: {state}").format(state=state),
-            _("Promotions are occasional offers and news from the shop. You can switch them "
-              "off here or with the button under any promotion."),
+            _(
+                "Promotions are occasional offers and news from the shop. You can switch them "
+                "off here or with the button under any promotion."
+            ),
         ]
     )
 

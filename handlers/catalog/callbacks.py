@@ -20,6 +20,7 @@ from handlers.common import DbId
 Page = Annotated[int, Field(ge=-(10**6), le=10**6)]
 Origin = Annotated[str, Field(max_length=20)]
 
+
 class CatCb(CallbackData, prefix="cc"):
     """A category screen: `c` = 0 for the roots."""
 

@@ -72,10 +72,16 @@ def card_keyboard(
     rows: list[list[InlineKeyboardButton]] = []
     if len(product.photos) > 1:
         count = len(product.photos)
-        rows.append([
-            InlineKeyboardButton(text="◀️", callback_data=card("g", i=(photo_index - 1) % count)),
-            InlineKeyboardButton(text="▶️", callback_data=card("g", i=(photo_index + 1) % count)),
-        ])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text="◀️", callback_data=card("g", i=(photo_index - 1) % count)
+                ),
+                InlineKeyboardButton(
+                    text="▶️", callback_data=card("g", i=(photo_index + 1) % count)
+                ),
+            ]
+        )
     options = [
         InlineKeyboardButton(
             text=("✓ " if vid == v.id else "") + fit(v.label or v.sku, 30),
@@ -92,20 +98,24 @@ def card_keyboard(
     elif not in_stock:  # sold out (this option, or every option when none is chosen)
         rows.append([notify_button(product.id, vid)])
     fav = _("♥ In favourites") if is_favourite else _("♡ Favourite")
-    rows.append([
-        InlineKeyboardButton(text=fav, callback_data=card("f")),
-        InlineKeyboardButton(
-            text=_("⭐ Reviews"), callback_data=ReviewCb(a="l", p=product.id, o=origin).pack()
-        ),
-    ])
+    rows.append(
+        [
+            InlineKeyboardButton(text=fav, callback_data=card("f")),
+            InlineKeyboardButton(
+                text=_("⭐ Reviews"), callback_data=ReviewCb(a="l", p=product.id, o=origin).pack()
+            ),
+        ]
+    )
     link = deep_link(bot_username, product.id)
     share = f"https://t.me/share/url?url={quote(link, safe='')}&text=" + quote(
         fit(product.title.get(locale), 100), safe=""
     )
-    rows.append([
-        InlineKeyboardButton(text=_("🧩 Similar"), callback_data=card("s", i=0)),
-        InlineKeyboardButton(text=_("🛍 Bought together"), callback_data=card("t", i=0)),
-    ])
+    rows.append(
+        [
+            InlineKeyboardButton(text=_("🧩 Similar"), callback_data=card("s", i=0)),
+            InlineKeyboardButton(text=_("🛍 Bought together"), callback_data=card("t", i=0)),
+        ]
+    )
     rows.append([InlineKeyboardButton(text=_("📤 Share"), url=share)])
     rows.append([InlineKeyboardButton(text=_("⬅️ Back"), callback_data=card("b"))])
     for row in rows:

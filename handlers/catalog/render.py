@@ -76,8 +76,10 @@ def card_caption(
     product = detail.product
     if variant is not None:
         price = price_line(variant.price, variant.compare_at, variant.currency, locale)
-        status = "out" if variant.available <= 0 else (
-            "low" if variant.available <= product.low_stock_threshold else "in"
+        status = (
+            "out"
+            if variant.available <= 0
+            else ("low" if variant.available <= product.low_stock_threshold else "in")
         )
         available = variant.available
     else:

@@ -50,8 +50,12 @@ def _review_block(review: Review, locale: str) -> str:
 
 
 async def reviews_screen(
-    reviews: ReviewService, catalog: CatalogService, locale: str,
-    product_id: int, page: int = 1, origin: str = "",
+    reviews: ReviewService,
+    catalog: CatalogService,
+    locale: str,
+    product_id: int,
+    page: int = 1,
+    origin: str = "",
 ) -> tuple[str, InlineKeyboardMarkup]:
     product = await catalog.product(product_id)
     found = await reviews.reviews(product_id, page)
@@ -101,8 +105,11 @@ async def _leave_form(state: FSMContext) -> dict[str, Any]:
 
 @router.callback_query(ReviewCb.filter(F.a == "l"))
 async def list_reviews(
-    query: CallbackQuery, callback_data: ReviewCb, reviews: ReviewService,
-    catalog: CatalogService, locale: str,
+    query: CallbackQuery,
+    callback_data: ReviewCb,
+    reviews: ReviewService,
+    catalog: CatalogService,
+    locale: str,
 ) -> None:
     cb = callback_data
     await present(query, *await reviews_screen(reviews, catalog, locale, cb.p, cb.n, cb.o))
@@ -121,8 +128,13 @@ async def review_photo(
 
 @router.callback_query(ReviewCb.filter(F.a == "w"))
 async def start_review(
-    query: CallbackQuery, callback_data: ReviewCb, state: FSMContext, reviews: ReviewService,
-    catalog: CatalogService, user: User, locale: str,
+    query: CallbackQuery,
+    callback_data: ReviewCb,
+    state: FSMContext,
+    reviews: ReviewService,
+    catalog: CatalogService,
+    user: User,
+    locale: str,
 ) -> None:
     product = await catalog.product(callback_data.p)
     await reviews.ensure_can_review(user.id, product.id)
@@ -184,8 +196,12 @@ async def skip_text(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.message(ReviewForm.photo, F.photo)
 async def got_photo(
-    message: Message, state: FSMContext, reviews: ReviewService,
-    catalog: CatalogService, user: User, locale: str,
+    message: Message,
+    state: FSMContext,
+    reviews: ReviewService,
+    catalog: CatalogService,
+    user: User,
+    locale: str,
 ) -> None:
     assert message.photo
     await _publish(message, state, reviews, catalog, user, locale, message.photo[-1].file_id)
@@ -201,8 +217,12 @@ async def not_a_photo(message: Message, state: FSMContext) -> None:
 
 @router.callback_query(ReviewForm.photo, ReviewCb.filter(F.a == "k"))
 async def skip_photo(
-    query: CallbackQuery, state: FSMContext, reviews: ReviewService,
-    catalog: CatalogService, user: User, locale: str,
+    query: CallbackQuery,
+    state: FSMContext,
+    reviews: ReviewService,
+    catalog: CatalogService,
+    user: User,
+    locale: str,
 ) -> None:
     assert isinstance(query.message, Message)
     await _publish(query.message, state, reviews, catalog, user, locale, None)
@@ -210,8 +230,13 @@ async def skip_photo(
 
 
 async def _publish(
-    message: Message, state: FSMContext, reviews: ReviewService,
-    catalog: CatalogService, user: User, locale: str, photo: str | None,
+    message: Message,
+    state: FSMContext,
+    reviews: ReviewService,
+    catalog: CatalogService,
+    user: User,
+    locale: str,
+    photo: str | None,
 ) -> None:
     form = await _form(state)
     await reviews.write(user.id, form["p"], form["r"], form.get("t"), photo)
@@ -226,8 +251,11 @@ async def _publish(
     ReviewCb.filter(F.a == "x"),
 )
 async def cancel_review(
-    query: CallbackQuery, state: FSMContext, reviews: ReviewService,
-    catalog: CatalogService, locale: str,
+    query: CallbackQuery,
+    state: FSMContext,
+    reviews: ReviewService,
+    catalog: CatalogService,
+    locale: str,
 ) -> None:
     form = await _leave_form(state)
     screen = await reviews_screen(reviews, catalog, locale, form["p"], 1, form.get("o", ""))

@@ -44,7 +44,11 @@ FACET_SAMPLE = 50
 MAX_FACETS = 8
 # Price presets in minor units: (min, max); None = open-ended.
 PRICE_PRESETS: list[tuple[int | None, int | None]] = [
-    (None, 2000), (2000, 5000), (5000, 10000), (10000, 50000), (50000, None),
+    (None, 2000),
+    (2000, 5000),
+    (5000, 10000),
+    (10000, 50000),
+    (50000, None),
 ]
 SORT_LABELS = {
     SearchSort.RELEVANCE: N_("Relevance"),
@@ -64,8 +68,11 @@ NOTICES = {
 def _filters(s: dict[str, Any]) -> SearchFilters:
     low, high = PRICE_PRESETS[s["pr"]] if s.get("pr") is not None else (None, None)
     return SearchFilters(
-        category_id=s.get("cat"), price_min=low, price_max=high,
-        in_stock=bool(s.get("st")), brand=s.get("br"),
+        category_id=s.get("cat"),
+        price_min=low,
+        price_max=high,
+        in_stock=bool(s.get("st")),
+        brand=s.get("br"),
     )
 
 
@@ -139,8 +146,12 @@ async def _trending_instead(
 
 
 async def search_screen(
-    state: FSMContext, search: SearchService, catalog: CatalogService, locale: str,
-    k: int, page: int | None = None,
+    state: FSMContext,
+    search: SearchService,
+    catalog: CatalogService,
+    locale: str,
+    k: int,
+    page: int | None = None,
 ) -> tuple[str, InlineKeyboardMarkup] | None:
     """The results page of search `k` (None when that search is no longer the current one)."""
     s = (await state.get_data()).get(KEY)
@@ -160,9 +171,11 @@ async def search_screen(
         nothing = _("🔎 Nothing found for «{query}».").format(query=query)
         lines = [nothing] if s["q"].strip() else []
     else:
-        lines = [_("🔎 «{query}» — found {total} · page {page}/{pages}").format(
-            query=query, total=result.total, page=result.page, pages=result.pages
-        )]
+        lines = [
+            _("🔎 «{query}» — found {total} · page {page}/{pages}").format(
+                query=query, total=result.total, page=result.page, pages=result.pages
+            )
+        ]
     lines.extend(_explain(result))
     summary = _filter_summary(s, names, locale)
     if summary:
@@ -181,8 +194,10 @@ async def search_screen(
     if not result.notice:
         in_stock = ("✓ " if s.get("st") else "") + _("📦 In stock")
         kb.row(
-            _button(_("📂 Category"), k, "C"), _button(_("💲 Price"), k, "P"),
-            _button(in_stock, k, "s"), _button(_("🏷 Brand"), k, "B"),
+            _button(_("📂 Category"), k, "C"),
+            _button(_("💲 Price"), k, "P"),
+            _button(in_stock, k, "s"),
+            _button(_("🏷 Brand"), k, "B"),
         )
         sort_label = _("↕️ Sort: {sort}").format(sort=_(SORT_LABELS[sort]))
         kb.row(_button(sort_label, k, "S"))
@@ -271,8 +286,12 @@ def _apply(s: dict[str, Any], action: str, value: str) -> None:
 
 
 async def start_search(
-    message: Message, text: str, state: FSMContext, search: SearchService,
-    catalog: CatalogService, locale: str,
+    message: Message,
+    text: str,
+    state: FSMContext,
+    search: SearchService,
+    catalog: CatalogService,
+    locale: str,
 ) -> None:
     k = secrets.randbelow(10**6)
     await state.update_data({KEY: {"k": k, "q": text, "pg": 1}})
@@ -284,13 +303,21 @@ async def start_search(
 
 @router.message(Command("search"))
 async def search_command(
-    message: Message, command: CommandObject, state: FSMContext, search: SearchService,
-    catalog: CatalogService, locale: str, shelves: ShelfService, user: User,
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    search: SearchService,
+    catalog: CatalogService,
+    locale: str,
+    shelves: ShelfService,
+    user: User,
 ) -> None:
     if not (command.args or "").strip():
         lines = [
-            _("Send /search and what you're looking for, e.g. <code>/search phone</code>, "
-              "or just type the words.")
+            _(
+                "Send /search and what you're looking for, e.g. <code>/search phone</code>, "
+                "or just type the words."
+            )
         ]
         kb = InlineKeyboard()
         shown = await _trending_instead(kb, lines, shelves, user.id, locale)
@@ -302,16 +329,23 @@ async def search_command(
 
 @router.message(StateFilter(None), F.text, ~F.text.startswith("/"), F.chat.type == "private")
 async def search_plain_text(
-    message: Message, state: FSMContext, search: SearchService,
-    catalog: CatalogService, locale: str,
+    message: Message,
+    state: FSMContext,
+    search: SearchService,
+    catalog: CatalogService,
+    locale: str,
 ) -> None:
     await start_search(message, message.text or "", state, search, catalog, locale)
 
 
 @router.callback_query(SearchCb.filter())
 async def search_button(
-    query: CallbackQuery, callback_data: SearchCb, state: FSMContext, search: SearchService,
-    catalog: CatalogService, locale: str,
+    query: CallbackQuery,
+    callback_data: SearchCb,
+    state: FSMContext,
+    search: SearchService,
+    catalog: CatalogService,
+    locale: str,
 ) -> None:
     cb = callback_data
     s = (await state.get_data()).get(KEY)

@@ -51,7 +51,8 @@ async def _report_text(loyalty: LoyaltyService) -> str:
         lines += ["", _("<b>Top inviters</b>")]
         lines += [
             _("• {name}: {invited} invited, {rewarded} rewarded").format(
-                name=esc(line.name), invited=line.invited, rewarded=line.rewarded)
+                name=esc(line.name), invited=line.invited, rewarded=line.rewarded
+            )
             for line in report.top
         ]
     return fit("\n".join(lines))
@@ -70,9 +71,14 @@ async def ask_adjustment(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(AdjustForm.line)
     kb = InlineKeyboard()
     kb.button(text=_("✖️ Cancel"), callback_data=AdminCb(to="loyalty"))
-    await show(query, _("Send one line: <code>&lt;telegram id&gt; &lt;+/-points&gt; "
-                        "&lt;reason&gt;</code>\ne.g. <code>1234567 +200 late delivery</code>"),
-               kb.as_markup())
+    await show(
+        query,
+        _(
+            "Send one line: <code>&lt;telegram id&gt; &lt;+/-points&gt; "
+            "&lt;reason&gt;</code>\ne.g. <code>1234567 +200 late delivery</code>"
+        ),
+        kb.as_markup(),
+    )
 
 
 @router.message(AdjustForm.line, F.text, NOT_COMMAND)

@@ -46,9 +46,12 @@ def status_lines(status: PointsStatus, currency: str, locale: str) -> list[str]:
         _("Membership tier: {tier}").format(tier=tier),
     ]
     if status.next_tier is not None:
-        lines.append(_("Spend {amount} more to reach {tier}.").format(
-            amount=money(status.next_tier.threshold - status.spend, currency, locale),
-            tier=esc(status.next_tier.name)))
+        lines.append(
+            _("Spend {amount} more to reach {tier}.").format(
+                amount=money(status.next_tier.threshold - status.spend, currency, locale),
+                tier=esc(status.next_tier.name),
+            )
+        )
     return lines
 
 
@@ -84,16 +87,26 @@ async def points_overview(
         lines += tier_benefits(status, config.currency, user.locale)
     if status.next_expiry is not None:
         points, at = status.next_expiry
-        lines.append(_("{points} points expire on {date}.").format(
-            points=points, date=f"{at.astimezone(UTC):%Y-%m-%d}"))
-    lines.append(_("1 point = {value} at checkout (up to {share}% of an order).").format(
-        value=money(config.point_value, config.currency, user.locale),
-        share=config.redeem_cap_share))
+        lines.append(
+            _("{points} points expire on {date}.").format(
+                points=points, date=f"{at.astimezone(UTC):%Y-%m-%d}"
+            )
+        )
+    lines.append(
+        _("1 point = {value} at checkout (up to {share}% of an order).").format(
+            value=money(config.point_value, config.currency, user.locale),
+            share=config.redeem_cap_share,
+        )
+    )
     link = f"https://t.me/{await bot_username(bot)}?start=ref_{user.referral_code}"
     if config.referrer_reward or config.referred_reward:
-        lines += ["", _("Invite friends with your link: when a friend's first order is "
-                        "completed, you get {mine} points and they get {theirs}.").format(
-            mine=config.referrer_reward, theirs=config.referred_reward)]
+        lines += [
+            "",
+            _(
+                "Invite friends with your link: when a friend's first order is "
+                "completed, you get {mine} points and they get {theirs}."
+            ).format(mine=config.referrer_reward, theirs=config.referred_reward),
+        ]
     lines.append(esc(link))
     await show(event, fit("\n".join(lines)), overview_keyboard())
 
@@ -105,8 +118,11 @@ def tier_benefits(status: PointsStatus, currency: str, locale: str) -> list[str]
     if tier.percent_off:
         out.append(_("• {percent}% off every order").format(percent=tier.percent_off))
     if tier.free_shipping_over is not None:
-        out.append(_("• free shipping on goods from {amount}").format(
-            amount=money(tier.free_shipping_over, currency, locale)))
+        out.append(
+            _("• free shipping on goods from {amount}").format(
+                amount=money(tier.free_shipping_over, currency, locale)
+            )
+        )
     if tier.extra_points_rate:
         out.append(_("• {percent}% more points").format(percent=tier.extra_points_rate))
     return out

@@ -36,15 +36,25 @@ COMMANDS = {
 
 @router.message(Command(*COMMANDS))
 async def merchant_action(
-    message: Message, command: CommandObject, bot: Bot, user: User, users: UserService,
-    orders: OrderService, i18n_core: I18n,
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    user: User,
+    users: UserService,
+    orders: OrderService,
+    i18n_core: I18n,
 ) -> None:
     args = (command.args or "").split()
     order_id = whole_number(args[0]) if args else None
     if order_id is None or order_id >= 2**31:
         # The placeholders look like HTML tags: escape them, the message is parsed as HTML.
-        await message.answer(esc(_("Usage: /{command} <order number> [tracking number or amount]")
-                                 .format(command=command.command)))
+        await message.answer(
+            esc(
+                _("Usage: /{command} <order number> [tracking number or amount]").format(
+                    command=command.command
+                )
+            )
+        )
         return
     rest = " ".join(args[1:])
     action = COMMANDS[command.command]
@@ -60,5 +70,6 @@ async def merchant_action(
     status = status_name(change.order.status)
     await message.answer(
         _("Order #{id} is now: {status}").format(id=order_id, status=status)
-        + "\n\n" + order_text(change.order, user.locale)
+        + "\n\n"
+        + order_text(change.order, user.locale)
     )

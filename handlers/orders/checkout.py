@@ -45,7 +45,10 @@ class CheckoutCb(CallbackData, prefix="co"):
 @router.callback_query(CartCb.filter(F.action == "checkout"))
 @router.callback_query(CheckoutCb.filter(F.a == "a"))
 async def choose_address(
-    query: CallbackQuery, user: User, users: UserService, carts: CartService,
+    query: CallbackQuery,
+    user: User,
+    users: UserService,
+    carts: CartService,
     orders: OrderService,
 ) -> None:
     cart = await carts.view(user.id, now=datetime.now(UTC))
@@ -122,24 +125,33 @@ async def review(
     lines += ["", _("Subtotal: {amount}").format(amount=money(t.subtotal, cart.currency, loc))]
     if t.coupon_discount and cart.coupon is not None:
         coupon = money(t.coupon_discount, cart.currency, loc)
-        lines.append(_("Discount ({code}): −{amount}").format(
-            code=esc(cart.coupon.code), amount=coupon))
+        lines.append(
+            _("Discount ({code}): −{amount}").format(code=esc(cart.coupon.code), amount=coupon)
+        )
     lines += benefit_lines(t, loc)
     if t.held_at_minimum:
         least = money(orders.config.min_charge, cart.currency, loc)
-        lines.append(_("Discounts stop at {amount}, the smallest payment we can take.").format(
-            amount=least))
+        lines.append(
+            _("Discounts stop at {amount}, the smallest payment we can take.").format(amount=least)
+        )
     if option is None:
         lines.append(_("Shipping: chosen in the payment form"))
     else:
         shipping = money(t.shipping, cart.currency, loc)
-        lines.append(_("Shipping ({option}): {amount}").format(
-            option=esc(option.title.get(loc)), amount=shipping))
+        lines.append(
+            _("Shipping ({option}): {amount}").format(
+                option=esc(option.title.get(loc)), amount=shipping
+            )
+        )
     lines.append(_("<b>Total: {amount}</b>").format(amount=money(t.total, cart.currency, loc)))
     lines.append(_("Deliver to: {address}").format(address=esc(address.one_line())))
     minutes = int(orders.config.reservation.total_seconds() // 60)
-    lines += ["", _("Your items are reserved for {minutes} minutes once you confirm.").format(
-        minutes=minutes)]
+    lines += [
+        "",
+        _("Your items are reserved for {minutes} minutes once you confirm.").format(
+            minutes=minutes
+        ),
+    ]
     kb = InlineKeyboard()
     methods = orders.config.methods
     if option is None:  # Stars invoices can't be flexible: shipping must be known up front
@@ -150,8 +162,12 @@ async def review(
         else:
             stars = stars_amount(t.total, cart.currency, orders.config.minor_units_per_star)
             label = _("⭐ Confirm and pay {stars} Stars").format(stars=stars)
-        kb.button(text=label, callback_data=CheckoutCb(a="p", ad=address.id, o=callback_data.o,
-                                                       m=method, pt=callback_data.pt))
+        kb.button(
+            text=label,
+            callback_data=CheckoutCb(
+                a="p", ad=address.id, o=callback_data.o, m=method, pt=callback_data.pt
+            ),
+        )
     points_button(kb, t, CheckoutCb(a="r", ad=address.id, o=callback_data.o), loc)
     if not methods:
         lines += ["", _("Payments are not available right now. Please try again later.")]
@@ -177,14 +193,21 @@ async def place_order(
         return
     address = await users.address(user.id, callback_data.ad)
     now = datetime.now(UTC)
-    order = await orders.place(user.id, address, callback_data.o or None,
-                               PayMethod(callback_data.m), now,
-                               points=callback_data.pt)
+    order = await orders.place(
+        user.id,
+        address,
+        callback_data.o or None,
+        PayMethod(callback_data.m),
+        now,
+        points=callback_data.pt,
+    )
     invoice = await payments.invoice(user.id, order.id, now)
     await show(
         query,
-        _("🧾 Order #{id} is placed and your items are reserved until {time}. "
-          "Pay with the invoice below.").format(id=order.id, time=when(order.expires_at)),
+        _(
+            "🧾 Order #{id} is placed and your items are reserved until {time}. "
+            "Pay with the invoice below."
+        ).format(id=order.id, time=when(order.expires_at)),
         notice=_("Order placed."),
     )
     await send_invoice(bot, user, invoice, shop)
@@ -195,26 +218,33 @@ def benefit_lines(t: CheckoutTotals, loc: str) -> list[str]:
     b, out = t.benefits, []
     if b.tier_discount:
         amount = money(b.tier_discount, t.currency, loc)
-        out.append(_("Member discount ({tier}): −{amount}").format(
-            tier=esc(b.tier_name or ""), amount=amount))
+        out.append(
+            _("Member discount ({tier}): −{amount}").format(
+                tier=esc(b.tier_name or ""), amount=amount
+            )
+        )
     if b.free_shipping:
         out.append(_("Free shipping ({tier})").format(tier=esc(b.tier_name or "")))
     if b.points:
-        out.append(_("Points used ({points}): −{amount}").format(
-            points=b.points, amount=money(b.points_discount, t.currency, loc)))
+        out.append(
+            _("Points used ({points}): −{amount}").format(
+                points=b.points, amount=money(b.points_discount, t.currency, loc)
+            )
+        )
     return out
 
 
-def points_button(kb: InlineKeyboard, t: CheckoutTotals, back: CheckoutCb,
-                  loc: str) -> None:
+def points_button(kb: InlineKeyboard, t: CheckoutTotals, back: CheckoutCb, loc: str) -> None:
     """Use as many points as allowed (balance and cap), or stop using them."""
     b = t.benefits
     if b.points:
         kb.button(text=_("✖️ Don't use points"), callback_data=back)
     elif b.points_max > 0 and b.balance > 0:
         usable = min(b.points_max, b.balance)
-        kb.button(text=_("🎁 Use {points} points").format(points=usable),
-                  callback_data=back.model_copy(update={"pt": usable}))
+        kb.button(
+            text=_("🎁 Use {points} points").format(points=usable),
+            callback_data=back.model_copy(update={"pt": usable}),
+        )
 
 
 def invoice_labels(form: InvoiceForm) -> list[LabeledPrice]:

@@ -42,8 +42,12 @@ async def shipping_options(query: ShippingQuery, user: User, payments: PaymentSe
 @router.pre_checkout_query()
 async def pre_checkout(query: PreCheckoutQuery, user: User, payments: PaymentService) -> None:
     await payments.pre_checkout(
-        user.id, query.invoice_payload, query.currency, query.total_amount,
-        query.shipping_option_id, datetime.now(UTC),
+        user.id,
+        query.invoice_payload,
+        query.currency,
+        query.total_amount,
+        query.shipping_option_id,
+        datetime.now(UTC),
     )
     await query.answer(ok=True)
 
@@ -67,9 +71,16 @@ async def successful_payment(
         parts = (a.street_line1, a.street_line2, a.city, a.state, a.post_code, a.country_code)
         address = ", ".join(p for p in parts if p)
     result = await payments.paid(
-        user.id, message.chat.id, paid.invoice_payload, paid.currency, paid.total_amount,
-        paid.telegram_payment_charge_id, paid.provider_payment_charge_id, now,
-        shipping_option_id=paid.shipping_option_id, address=address,
+        user.id,
+        message.chat.id,
+        paid.invoice_payload,
+        paid.currency,
+        paid.total_amount,
+        paid.telegram_payment_charge_id,
+        paid.provider_payment_charge_id,
+        now,
+        shipping_option_id=paid.shipping_option_id,
+        address=address,
     )
     if result.outcome is PaymentOutcome.DUPLICATE or result.change is None:
         log.info("payment %s delivered again; nothing to do", paid.telegram_payment_charge_id)

@@ -50,8 +50,9 @@ def order_keyboard(order: Order) -> InlineKeyboardMarkup:
     kb = InlineKeyboard()
     if order.status is OrderStatus.PENDING_PAYMENT:
         kb.button(text=_("💳 Pay"), callback_data=OrdersCb(a="pay", id=order.id))
-    actions = allowed_actions(order.status, order.payment_status, order.fulfilment_status,
-                              BUYER_ACTIONS)
+    actions = allowed_actions(
+        order.status, order.payment_status, order.fulfilment_status, BUYER_ACTIONS
+    )
     for action in actions:
         code, label = BUTTONS[action]
         kb.button(text=_(label), callback_data=OrdersCb(a=code, id=order.id))
@@ -61,8 +62,12 @@ def order_keyboard(order: Order) -> InlineKeyboardMarkup:
 
 
 async def render_order(
-    target: Message | CallbackQuery, user: User, orders: OrderService, order_id: int,
-    notice: str | None = None, extra: list[str] | None = None,
+    target: Message | CallbackQuery,
+    user: User,
+    orders: OrderService,
+    order_id: int,
+    notice: str | None = None,
+    extra: list[str] | None = None,
 ) -> None:
     now = datetime.now(UTC)
     order = await orders.order(user.id, order_id, now)
@@ -75,7 +80,9 @@ async def render_order(
 @router.callback_query(MenuCb.filter(F.to == "orders"))
 @router.callback_query(OrdersCb.filter(F.a == "l"))
 async def list_orders(
-    event: Message | CallbackQuery, user: User, orders: OrderService,
+    event: Message | CallbackQuery,
+    user: User,
+    orders: OrderService,
     callback_data: OrdersCb | MenuCb | None = None,
 ) -> None:
     # The main menu's "Orders" button arrives here with MenuCb data, which has no page.
@@ -113,8 +120,12 @@ async def view_order(
 
 @router.callback_query(OrdersCb.filter(F.a == "pay"))
 async def pay_again(
-    query: CallbackQuery, callback_data: OrdersCb, bot: Bot, user: User,
-    payments: PaymentService, shop: ShopProfile,
+    query: CallbackQuery,
+    callback_data: OrdersCb,
+    bot: Bot,
+    user: User,
+    payments: PaymentService,
+    shop: ShopProfile,
 ) -> None:
     invoice = await payments.invoice(user.id, callback_data.id, datetime.now(UTC))
     await query.answer()
@@ -136,8 +147,15 @@ async def ask_cancel(
 
 
 async def _buyer_action(
-    query: CallbackQuery | Message, order_id: int, action: Action, bot: Bot, user: User,
-    users: UserService, orders: OrderService, i18n_core: I18n, reason: str = "",
+    query: CallbackQuery | Message,
+    order_id: int,
+    action: Action,
+    bot: Bot,
+    user: User,
+    users: UserService,
+    orders: OrderService,
+    i18n_core: I18n,
+    reason: str = "",
 ) -> None:
     now = datetime.now(UTC)
     change = await orders.buyer_action(user.id, order_id, action, now, reason)
@@ -146,48 +164,82 @@ async def _buyer_action(
     await send_notices(bot, users, i18n_core, [n for n in change.notices if n not in mine])
     if change.stars_refund is not None:
         refunded = await settle_stars_refund(bot, orders, change, now)
-        await notify_buyer(bot, users, i18n_core, type(change)(refunded.order,
-                                                                refunded.events[1:]))
-    await render_order(query, user, orders, order_id, notice=_("Done."),
-                       extra=[notice_line(n) for n in mine])
+        await notify_buyer(
+            bot, users, i18n_core, type(change)(refunded.order, refunded.events[1:])
+        )
+    await render_order(
+        query, user, orders, order_id, notice=_("Done."), extra=[notice_line(n) for n in mine]
+    )
 
 
 @router.callback_query(OrdersCb.filter(F.a == "cc"))
 async def cancel_order(
-    query: CallbackQuery, callback_data: OrdersCb, bot: Bot, user: User, users: UserService,
-    orders: OrderService, i18n_core: I18n,
+    query: CallbackQuery,
+    callback_data: OrdersCb,
+    bot: Bot,
+    user: User,
+    users: UserService,
+    orders: OrderService,
+    i18n_core: I18n,
 ) -> None:
-    await _buyer_action(query, callback_data.id, Action.CANCEL, bot, user, users, orders,
-                        i18n_core)
+    await _buyer_action(
+        query, callback_data.id, Action.CANCEL, bot, user, users, orders, i18n_core
+    )
 
 
 @router.callback_query(OrdersCb.filter(F.a == "r"))
 async def confirm_receipt(
-    query: CallbackQuery, callback_data: OrdersCb, bot: Bot, user: User, users: UserService,
-    orders: OrderService, i18n_core: I18n,
+    query: CallbackQuery,
+    callback_data: OrdersCb,
+    bot: Bot,
+    user: User,
+    users: UserService,
+    orders: OrderService,
+    i18n_core: I18n,
 ) -> None:
-    await _buyer_action(query, callback_data.id, Action.COMPLETE, bot, user, users, orders,
-                        i18n_core)
+    await _buyer_action(
+        query, callback_data.id, Action.COMPLETE, bot, user, users, orders, i18n_core
+    )
 
 
 @router.callback_query(OrdersCb.filter(F.a == "f"))
 async def ask_refund_reason(
-    query: CallbackQuery, callback_data: OrdersCb, state: FSMContext, user: User,
+    query: CallbackQuery,
+    callback_data: OrdersCb,
+    state: FSMContext,
+    user: User,
     orders: OrderService,
 ) -> None:
     order = await orders.order(user.id, callback_data.id, datetime.now(UTC))
     await state.set_state(RefundForm.reason)
     await state.set_data({"order_id": order.id})
-    await show(query, _("Why do you want a refund for order #{id}? (a few words)").format(
-        id=order.id), cancel_keyboard())
+    await show(
+        query,
+        _("Why do you want a refund for order #{id}? (a few words)").format(id=order.id),
+        cancel_keyboard(),
+    )
 
 
 @router.message(RefundForm.reason, F.text, ~F.text.startswith("/"))
 async def refund_reason_typed(
-    message: Message, state: FSMContext, bot: Bot, user: User, users: UserService,
-    orders: OrderService, i18n_core: I18n,
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    user: User,
+    users: UserService,
+    orders: OrderService,
+    i18n_core: I18n,
 ) -> None:
     order_id = int((await state.get_data()).get("order_id", 0))
-    await _buyer_action(message, order_id, Action.REQUEST_REFUND, bot, user, users, orders,
-                        i18n_core, reason=message.text or "")
+    await _buyer_action(
+        message,
+        order_id,
+        Action.REQUEST_REFUND,
+        bot,
+        user,
+        users,
+        orders,
+        i18n_core,
+        reason=message.text or "",
+    )
     await state.clear()

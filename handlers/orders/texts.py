@@ -104,7 +104,8 @@ def when(moment: datetime) -> str:
 def order_summary(order: Order, locale: str) -> str:
     """One line for the orders list."""
     return _("#{id} · {status} · {total}").format(
-        id=order.id, status=status_name(order.status),
+        id=order.id,
+        status=status_name(order.status),
         total=money(order.pay_amount, order.pay_currency, locale),
     )
 
@@ -148,8 +149,9 @@ def order_text(order: Order, locale: str, events: list[OrderEvent] | None = None
             )
         )
     elif order.discount:  # tier and points discounts (handlers/loyalty.py)
-        lines.append(_("Discount: −{amount}").format(
-            amount=money(order.discount, order.currency, locale)))
+        lines.append(
+            _("Discount: −{amount}").format(amount=money(order.discount, order.currency, locale))
+        )
     if order.shipping_title is not None:
         lines.append(
             _("Shipping ({option}): {amount}").format(
@@ -165,8 +167,11 @@ def order_text(order: Order, locale: str, events: list[OrderEvent] | None = None
     if order.address:
         lines.append(_("Deliver to: {address}").format(address=esc(order.address)))
     if order.tracking_number:
-        lines.append(_("Tracking number: <code>{tracking}</code>").format(
-            tracking=esc(order.tracking_number)))
+        lines.append(
+            _("Tracking number: <code>{tracking}</code>").format(
+                tracking=esc(order.tracking_number)
+            )
+        )
     if order.status is OrderStatus.PENDING_PAYMENT:
         lines.append(_("Reserved for you until {time}.").format(time=when(order.expires_at)))
     if events:

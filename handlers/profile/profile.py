@@ -84,7 +84,10 @@ async def loyalty_lines(loyalty: LoyaltyService, user: User) -> list[str]:
 
 
 async def render_profile(
-    target: Message | CallbackQuery, user: User, users: UserService, notice: str | None = None,
+    target: Message | CallbackQuery,
+    user: User,
+    users: UserService,
+    notice: str | None = None,
     loyalty: LoyaltyService | None = None,
 ) -> None:
     count = len(await users.addresses(user.id))
@@ -185,7 +188,11 @@ async def save_typed_phone(
 
 
 async def _save_phone(
-    message: Message, state: FSMContext, user: User, users: UserService, raw: str,
+    message: Message,
+    state: FSMContext,
+    user: User,
+    users: UserService,
+    raw: str,
     loyalty: LoyaltyService | None = None,
 ) -> None:
     updated = await users.set_phone(user.id, raw)
@@ -220,7 +227,11 @@ async def language_button(query: CallbackQuery) -> None:
 
 @router.callback_query(LangCb.filter(F.code.in_(set(SUPPORTED_LANGUAGES))))
 async def set_language(
-    query: CallbackQuery, callback_data: LangCb, user: User, users: UserService, i18n: I18n,
+    query: CallbackQuery,
+    callback_data: LangCb,
+    user: User,
+    users: UserService,
+    i18n: I18n,
     loyalty: LoyaltyService,
 ) -> None:
     updated = await users.set_language(user.id, callback_data.code)

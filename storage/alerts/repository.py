@@ -77,7 +77,7 @@ WHERE NOT EXISTS (
 
 
 def variant_label(options: Any) -> str:
-    """"M / Red" from a variant's [[name, value], ...] (a JSON string on some backends)."""
+    """ "M / Red" from a variant's [[name, value], ...] (a JSON string on some backends)."""
     if isinstance(options, str):
         options = json.loads(options or "[]")
     return " / ".join(str(value) for _name, value in options or ())
@@ -153,9 +153,7 @@ class TortoiseStockSubscriptionStore:
         ]
 
     async def due(self, limit: int) -> list[BackInStockNotice]:
-        rows = await connections.get("default").execute_query_dict(
-            f"{_DUE} LIMIT {int(limit)}"
-        )
+        rows = await connections.get("default").execute_query_dict(f"{_DUE} LIMIT {int(limit)}")
         return [
             BackInStockNotice(
                 subscription_id=int(r["id"]),
@@ -201,8 +199,8 @@ class TortoisePriceWatchStore:
 
     async def set_enabled(self, user_id: int, on: bool) -> None:
         async with in_transaction() as conn:
-            updated = await AlertSettingsRow.filter(user_id=user_id).using_db(conn).update(
-                price_drop=on
+            updated = (
+                await AlertSettingsRow.filter(user_id=user_id).using_db(conn).update(price_drop=on)
             )
             if not updated:
                 try:
@@ -211,8 +209,10 @@ class TortoisePriceWatchStore:
                             user_id=user_id, price_drop=on, using_db=inner
                         )
                 except IntegrityError:
-                    await AlertSettingsRow.filter(user_id=user_id).using_db(conn).update(
-                        price_drop=on
+                    await (
+                        AlertSettingsRow.filter(user_id=user_id)
+                        .using_db(conn)
+                        .update(price_drop=on)
                     )
             if on:  # fresh references: drops while opted out are not announced
                 await PriceWatchRow.filter(user_id=user_id).using_db(conn).delete()
@@ -247,8 +247,11 @@ class TortoisePriceWatchStore:
         if expected is None:
             try:
                 await PriceWatchRow.create(
-                    user_id=user_id, product_id=product_id, last_price=new.price,
-                    currency=new.currency, updated_at=now,
+                    user_id=user_id,
+                    product_id=product_id,
+                    last_price=new.price,
+                    currency=new.currency,
+                    updated_at=now,
                 )
             except IntegrityError:
                 return False

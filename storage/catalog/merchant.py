@@ -68,8 +68,14 @@ class TortoiseMerchantCatalog:
             opening = {v.sku: v.on_hand for v in draft.variants}
             for variant in stored:
                 if opening.get(variant.sku):
-                    await apply_stock_movement(product.id, variant.id, opening[variant.sku], 0,
-                                               StockReason.OPENING.value, actor=actor)
+                    await apply_stock_movement(
+                        product.id,
+                        variant.id,
+                        opening[variant.sku],
+                        0,
+                        StockReason.OPENING.value,
+                        actor=actor,
+                    )
         found = await self.catalog.get_product(product.id)
         assert found is not None
         return found
@@ -198,17 +204,21 @@ class TortoiseMerchantCatalog:
         if changes:
             await self._update(current.id, changes)
             # An admin editing this product meanwhile must see a conflict, not overwrite it.
-            await ProductRevisionRow.filter(product_id=current.id).update(
-                version=F("version") + 1
-            )
+            await ProductRevisionRow.filter(product_id=current.id).update(version=F("version") + 1)
         if item.stock is not None and item.stock != current.on_hand:
             moved = await apply_stock_movement(
-                current.id, None, item.stock - current.on_hand, 0,
-                StockReason.IMPORT.value, ref="csv", actor=actor,
+                current.id,
+                None,
+                item.stock - current.on_hand,
+                0,
+                StockReason.IMPORT.value,
+                ref="csv",
+                actor=actor,
             )
             if moved is None:
-                raise ImportStockRefused(line=item.line, stock=item.stock,
-                                         reserved=current.reserved)
+                raise ImportStockRefused(
+                    line=item.line, stock=item.stock, reserved=current.reserved
+                )
 
     async def batches(self, size: int) -> AsyncIterator[list[Product]]:
         last_id = 0

@@ -49,14 +49,11 @@ async def apply_stock_movement(
         if only_active:
             unit = unit.filter(active=True)
         updated = (
-            await unit
-            .using_db(conn)
+            await unit.using_db(conn)
             .filter(on_hand__gte=-delta_on_hand)
             .filter(reserved__gte=-delta_reserved)
             .filter(on_hand__gte=F("reserved") + (delta_reserved - delta_on_hand))
-            .update(
-                on_hand=F("on_hand") + delta_on_hand, reserved=F("reserved") + delta_reserved
-            )
+            .update(on_hand=F("on_hand") + delta_on_hand, reserved=F("reserved") + delta_reserved)
         )
         # The filter names one row by its key. SQLite counts rows changed by triggers too (a
         # variant's stock moving flips its product's variants_in_stock), so test for "none".
@@ -150,7 +147,8 @@ class TortoiseStockLedger:
             title = Localized(str(r["title_en"]), str(r["title_zh"] or ""))
             zh = (title.zh + label) if title.zh else ""
             counts = int(r["on_hand"]), int(r["reserved"]), int(r["threshold"])
-            row = StockRow(int(r["product_id"]), variant_id, str(r["sku"]), title.en + label, zh,
-                           *counts)
+            row = StockRow(
+                int(r["product_id"]), variant_id, str(r["sku"]), title.en + label, zh, *counts
+            )
             items.append(row)
         return items

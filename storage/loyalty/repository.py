@@ -53,9 +53,15 @@ class _BalanceMoved(Exception):
 
 def _entry(row: LoyaltyEntryRow) -> LedgerEntry:
     return LedgerEntry(
-        id=row.id, user_id=row.user_id,
-        kind=EntryKind(row.kind), points=row.points, at=row.created_at, order_id=row.order_id,
-        reason=row.reason, actor=row.actor, expires_at=row.expires_at,
+        id=row.id,
+        user_id=row.user_id,
+        kind=EntryKind(row.kind),
+        points=row.points,
+        at=row.created_at,
+        order_id=row.order_id,
+        reason=row.reason,
+        actor=row.actor,
+        expires_at=row.expires_at,
     )
 
 
@@ -72,9 +78,15 @@ async def _ensure_account(user_id: int) -> None:
 async def _insert(draft: LedgerDraft, points: int, reason: str) -> LoyaltyEntryRow:
     try:
         return await LoyaltyEntryRow.create(
-            user_id=draft.user_id, kind=draft.kind, points=points, key=draft.key,
-            order_id=draft.order_id, reason=reason[:200], actor=draft.actor[:40],
-            expires_at=draft.expires_at if points > 0 else None, created_at=draft.at,
+            user_id=draft.user_id,
+            kind=draft.kind,
+            points=points,
+            key=draft.key,
+            order_id=draft.order_id,
+            reason=reason[:200],
+            actor=draft.actor[:40],
+            expires_at=draft.expires_at if points > 0 else None,
+            created_at=draft.at,
         )
     except IntegrityError:
         raise _KeyTaken() from None
@@ -140,7 +152,9 @@ class TortoiseLoyaltyRepository:
 
     async def history(self, user_id: int, offset: int, limit: int) -> list[LedgerEntry]:
         rows = (
-            await LoyaltyEntryRow.filter(user_id=user_id).order_by("-id").offset(offset)
+            await LoyaltyEntryRow.filter(user_id=user_id)
+            .order_by("-id")
+            .offset(offset)
             .limit(limit)
         )
         return [_entry(r) for r in rows]
@@ -166,9 +180,10 @@ class TortoiseLoyaltyRepository:
         return True
 
     async def reverse_spend(self, order_id: int) -> bool:
-        return await LoyaltySpendRow.filter(order_id=order_id, reversed=False).update(
-            reversed=True
-        ) == 1
+        return (
+            await LoyaltySpendRow.filter(order_id=order_id, reversed=False).update(reversed=True)
+            == 1
+        )
 
     async def spend_since(self, user_id: int, since: datetime) -> int:
         amounts = await int_column(
@@ -203,9 +218,7 @@ class TortoiseLoyaltyRepository:
         return row.id if row else None
 
     async def referral_report(self, limit: int) -> ReferralReport:
-        pairs = await UserRow.filter(referrer_id__not_isnull=True).values_list(
-            "id", "referrer_id"
-        )
+        pairs = await UserRow.filter(referrer_id__not_isnull=True).values_list("id", "referrer_id")
         keys = await LoyaltyEntryRow.filter(kind=EntryKind.REFERRAL).values_list("key", "points")
         rewarded = {int(k.rsplit(":", 1)[1]) for k, _ in keys if k and k.startswith("ref:")}
         invited_by: Counter[int] = Counter(int(r) for _, r in pairs)
@@ -255,14 +268,23 @@ async def record_checkout(draft: OrderDraft, order_id: int) -> None:
     if not (draft.points_redeemed or draft.tier_discount):
         return
     await LoyaltyOrderRow.create(
-        order_id=order_id, user_id=draft.user_id, points_redeemed=draft.points_redeemed,
-        points_discount=draft.points_discount, tier_name=draft.tier_name,
-        tier_discount=draft.tier_discount, created_at=draft.created_at,
+        order_id=order_id,
+        user_id=draft.user_id,
+        points_redeemed=draft.points_redeemed,
+        points_discount=draft.points_discount,
+        tier_name=draft.tier_name,
+        tier_discount=draft.tier_discount,
+        created_at=draft.created_at,
     )
     if draft.points_redeemed > 0:
         redeem = LedgerDraft(
-            draft.user_id, EntryKind.REDEEM, -draft.points_redeemed, draft.created_at,
-            key=f"redeem:{order_id}", order_id=order_id, reason=f"order #{order_id}",
+            draft.user_id,
+            EntryKind.REDEEM,
+            -draft.points_redeemed,
+            draft.created_at,
+            key=f"redeem:{order_id}",
+            order_id=order_id,
+            reason=f"order #{order_id}",
         )
         try:
             await write_entry(redeem)

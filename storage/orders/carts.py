@@ -89,8 +89,15 @@ class TortoiseCartRepository:
         return [_item(r) for r in rows]
 
     async def add(
-        self, user_id: int, product_id: int, variant_id: int | None, quantity: int,
-        price_seen: int, currency: str, max_quantity: int, max_lines: int,
+        self,
+        user_id: int,
+        product_id: int,
+        variant_id: int | None,
+        quantity: int,
+        price_seen: int,
+        currency: str,
+        max_quantity: int,
+        max_lines: int,
     ) -> CartItem | None:
         """Add units of one product; within an update, at most once
         (domain.kernel.idempotency): the
@@ -115,8 +122,13 @@ class TortoiseCartRepository:
             return _item(row) if row else None
 
     async def _add_line(
-        self, key: _LineKey, quantity: int, price_seen: int, currency: str,
-        max_quantity: int, max_lines: int,
+        self,
+        key: _LineKey,
+        quantity: int,
+        price_seen: int,
+        currency: str,
+        max_quantity: int,
+        max_lines: int,
     ) -> CartItem | None:
         cart_id = key["cart_id"]
         for _attempt in range(2):
@@ -136,7 +148,9 @@ class TortoiseCartRepository:
             try:
                 async with in_transaction():  # a savepoint when called inside a transaction
                     row = await CartLineRow.create(
-                        **key, quantity=min(quantity, max_quantity), price_seen=price_seen,
+                        **key,
+                        quantity=min(quantity, max_quantity),
+                        price_seen=price_seen,
                         currency=currency,
                     )
                 await _touch(cart_id)
@@ -204,9 +218,16 @@ class TortoiseCouponRepository:
     ) -> Coupon:
         """For the merchant side (admin tools, seeds and tests)."""
         row = await CouponRow.create(
-            code=code.upper(), kind=kind.value, value=value, currency=currency,
-            min_order=min_order, starts_at=starts_at, ends_at=ends_at, usage_limit=usage_limit,
-            once_per_customer=once_per_customer, category_id=category_id,
+            code=code.upper(),
+            kind=kind.value,
+            value=value,
+            currency=currency,
+            min_order=min_order,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            usage_limit=usage_limit,
+            once_per_customer=once_per_customer,
+            category_id=category_id,
         )
         return coupon_from_row(row)
 

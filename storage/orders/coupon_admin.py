@@ -15,10 +15,16 @@ class TortoiseCouponAdminRepository:
     async def add(self, draft: CouponDraft) -> Coupon | None:
         try:
             row = await CouponRow.create(
-                code=draft.code, kind=draft.kind.value, value=draft.value,
-                currency=draft.currency, min_order=draft.min_order, starts_at=draft.starts_at,
-                ends_at=draft.ends_at, usage_limit=draft.usage_limit,
-                once_per_customer=draft.once_per_customer, category_id=draft.category_id,
+                code=draft.code,
+                kind=draft.kind.value,
+                value=draft.value,
+                currency=draft.currency,
+                min_order=draft.min_order,
+                starts_at=draft.starts_at,
+                ends_at=draft.ends_at,
+                usage_limit=draft.usage_limit,
+                once_per_customer=draft.once_per_customer,
+                category_id=draft.category_id,
             )
         except IntegrityError:
             return None

@@ -64,8 +64,16 @@ log = logging.getLogger(__name__)
 Unit = tuple[int, int | None]
 # Columns a transition may set besides the three statuses.
 _CHANGEABLE = {
-    "paid_at", "delivered_at", "tracking_number", "refund_reason", "shipping_option_id",
-    "shipping_title_en", "shipping_title_zh", "shipping", "address", "pay_amount",
+    "paid_at",
+    "delivered_at",
+    "tracking_number",
+    "refund_reason",
+    "shipping_option_id",
+    "shipping_title_en",
+    "shipping_title_zh",
+    "shipping",
+    "address",
+    "pay_amount",
 }
 
 
@@ -184,23 +192,33 @@ class TortoiseOrderRepository:
             if effect is not None:
                 await claim_effect(effect)  # first: a replay stops here, before any change
             row = await OrderRow.create(
-                user_id=draft.user_id, status=OrderStatus.PENDING_PAYMENT,
+                user_id=draft.user_id,
+                status=OrderStatus.PENDING_PAYMENT,
                 payment_status=PaymentStatus.UNPAID,
                 fulfilment_status=FulfilmentStatus.UNFULFILLED,
-                currency=draft.currency, subtotal=draft.subtotal, discount=draft.discount,
-                shipping=draft.shipping, pay_method=draft.pay_method,
-                pay_currency=draft.pay_currency, pay_amount=draft.pay_amount,
-                address=draft.address[:300], shipping_option_id=draft.shipping_option_id,
+                currency=draft.currency,
+                subtotal=draft.subtotal,
+                discount=draft.discount,
+                shipping=draft.shipping,
+                pay_method=draft.pay_method,
+                pay_currency=draft.pay_currency,
+                pay_amount=draft.pay_amount,
+                address=draft.address[:300],
+                shipping_option_id=draft.shipping_option_id,
                 shipping_title_en=draft.shipping_title.en if draft.shipping_title else "",
                 shipping_title_zh=draft.shipping_title.zh if draft.shipping_title else "",
-                coupon_id=draft.coupon_id, coupon_code=draft.coupon_code,
-                created_at=draft.created_at, expires_at=draft.expires_at,
-                updated_at=draft.created_at, free_shipping=draft.free_shipping,
+                coupon_id=draft.coupon_id,
+                coupon_code=draft.coupon_code,
+                created_at=draft.created_at,
+                expires_at=draft.expires_at,
+                updated_at=draft.created_at,
+                free_shipping=draft.free_shipping,
             )
             units = summed_units([(x.product_id, x.variant_id, x.quantity) for x in draft.lines])
             for (product_id, variant_id), quantity in units:
-                if not await self.stock.reserve(product_id, variant_id, quantity,
-                                                ref=f"order:{row.id}"):
+                if not await self.stock.reserve(
+                    product_id, variant_id, quantity, ref=f"order:{row.id}"
+                ):
                     title = next(
                         ln.title.en
                         for ln in draft.lines
@@ -213,16 +231,24 @@ class TortoiseOrderRepository:
                 await hook(draft, row.id)
             lines = [
                 OrderLineRow(
-                    order_id=row.id, product_id=ln.product_id, variant_id=ln.variant_id,
-                    sku=ln.sku[:64], title_en=ln.title.en[:200], title_zh=ln.title.zh[:200],
-                    variant_label=ln.variant_label[:128], unit_price=ln.unit_price,
+                    order_id=row.id,
+                    product_id=ln.product_id,
+                    variant_id=ln.variant_id,
+                    sku=ln.sku[:64],
+                    title_en=ln.title.en[:200],
+                    title_zh=ln.title.zh[:200],
+                    variant_label=ln.variant_label[:128],
+                    unit_price=ln.unit_price,
                     quantity=ln.quantity,
                 )
                 for ln in draft.lines
             ]
             await OrderLineRow.bulk_create(lines)
             await OrderEventRow.create(
-                order_id=row.id, action=Action.PLACE, source=row.status, target=row.status,
+                order_id=row.id,
+                action=Action.PLACE,
+                source=row.status,
+                target=row.status,
                 actor="buyer",
                 at=draft.created_at,
             )
@@ -241,7 +267,9 @@ class TortoiseOrderRepository:
         once_key = f"{draft.coupon_id}:{draft.user_id}" if draft.once_per_customer else None
         try:
             await CouponUseRow.create(
-                coupon_id=draft.coupon_id, user_id=draft.user_id, order_id=order_id,
+                coupon_id=draft.coupon_id,
+                user_id=draft.user_id,
+                order_id=order_id,
                 once_key=once_key,
             )
         except IntegrityError:
@@ -300,14 +328,18 @@ class TortoiseOrderRepository:
     async def overdue(self, now: datetime, limit: int) -> list[int]:
         rows = await int_column(
             OrderRow.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now)
-            .order_by("expires_at").limit(limit), "id"
+            .order_by("expires_at")
+            .limit(limit),
+            "id",
         )
         return [int(r) for r in rows]
 
     async def delivered_before(self, moment: datetime, limit: int) -> list[int]:
         rows = await int_column(
             OrderRow.filter(status=OrderStatus.DELIVERED, delivered_at__lte=moment)
-            .order_by("delivered_at").limit(limit), "id"
+            .order_by("delivered_at")
+            .limit(limit),
+            "id",
         )
         return [int(r) for r in rows]
 
@@ -327,8 +359,12 @@ class TortoiseOrderRepository:
                 await self._insert_payment(payment)
                 row = await OrderRow.get(id=payment.order_id).only("id", "status")
                 await OrderEventRow.create(
-                    order_id=payment.order_id, action=Action.EXTRA_PAYMENT, source=row.status,
-                    target=row.status, actor="telegram", note="paid twice; refund due",
+                    order_id=payment.order_id,
+                    action=Action.EXTRA_PAYMENT,
+                    source=row.status,
+                    target=row.status,
+                    actor="telegram",
+                    note="paid twice; refund due",
                     at=payment.created_at,
                 )
         except DuplicatePayment:
@@ -338,10 +374,14 @@ class TortoiseOrderRepository:
     async def _insert_payment(self, payment: PaymentRecord) -> None:
         try:
             await PaymentRow.create(
-                order_id=payment.order_id, user_id=payment.user_id,
-                telegram_user_id=payment.telegram_user_id, charge_id=payment.charge_id,
-                provider_charge_id=payment.provider_charge_id, currency=payment.currency,
-                amount=payment.amount, needs_refund=payment.needs_refund,
+                order_id=payment.order_id,
+                user_id=payment.user_id,
+                telegram_user_id=payment.telegram_user_id,
+                charge_id=payment.charge_id,
+                provider_charge_id=payment.provider_charge_id,
+                currency=payment.currency,
+                amount=payment.amount,
+                needs_refund=payment.needs_refund,
                 created_at=payment.created_at,
             )
         except IntegrityError:
@@ -380,13 +420,22 @@ class TortoiseOrderRepository:
                 if step.refund is not None:
                     r = step.refund
                     await RefundRow.create(
-                        order_id=order_id, amount=r.amount, currency=r.currency,
-                        method=r.method, confirmed_by=r.confirmed_by, reason=r.reason[:300],
+                        order_id=order_id,
+                        amount=r.amount,
+                        currency=r.currency,
+                        method=r.method,
+                        confirmed_by=r.confirmed_by,
+                        reason=r.reason[:300],
                         created_at=r.created_at,
                     )
                 await OrderEventRow.create(
-                    order_id=order_id, action=t.action, source=t.source, target=t.target,
-                    actor=step.actor[:40], note=step.note[:300], at=step.at,
+                    order_id=order_id,
+                    action=t.action,
+                    source=t.source,
+                    target=t.target,
+                    actor=step.actor[:40],
+                    note=step.note[:300],
+                    at=step.at,
                 )
         except _NotInSourceStatus:
             return None

@@ -14,8 +14,17 @@ from domain.recommend import ItemInfo
 from storage.catalog.models import CategoryRow, ProductRow, VariantRow
 
 _FEED_COLUMNS = (
-    "id", "category_id", "title_en", "title_zh", "description_en", "description_zh",
-    "brand", "specs", "tags", "created_at", "active",
+    "id",
+    "category_id",
+    "title_en",
+    "title_zh",
+    "description_en",
+    "description_zh",
+    "brand",
+    "specs",
+    "tags",
+    "created_at",
+    "active",
 )
 
 
@@ -33,8 +42,9 @@ class CatalogueAvailability:
         rows = await ProductRow.filter(id__in=ids, active=True).values_list(
             "id", "has_variants", "on_hand", "reserved"
         )
-        found = {pid for pid, variants, on_hand, reserved in rows if not variants and
-                 on_hand > reserved}
+        found = {
+            pid for pid, variants, on_hand, reserved in rows if not variants and on_hand > reserved
+        }
         with_variants = [pid for pid, variants, _on_hand, _reserved in rows if variants]
         if with_variants:
             stocked = await VariantRow.filter(

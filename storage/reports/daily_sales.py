@@ -24,6 +24,8 @@ class TortoiseSalesSource:
             found = await OrderLineRow.filter(order_id__in=ids[i : i + CHUNK]).values_list(
                 "order_id", "product_id", "title_en", "title_zh", "quantity"
             )
-            lines.extend(SoldLine(int(o), int(p), str(te), str(tz or ""), int(q))
-                         for o, p, te, tz, q in found)
+            lines.extend(
+                SoldLine(int(o), int(p), str(te), str(tz or ""), int(q))
+                for o, p, te, tz, q in found
+            )
         return orders, lines

@@ -22,12 +22,19 @@ def _aware(moment: datetime) -> datetime:
 class TortoiseReportSource:
     async def paid(self, start: datetime, end: datetime) -> list[PaidRow]:
         rows = await (
-            OrderRow.filter(paid_at__gte=start, paid_at__lt=end).order_by("paid_at", "id")
+            OrderRow.filter(paid_at__gte=start, paid_at__lt=end)
+            .order_by("paid_at", "id")
             .values("id", "user_id", "pay_currency", "pay_amount", "paid_at", "status")
         )
         return [
-            PaidRow(r["id"], r["user_id"], r["pay_currency"], int(r["pay_amount"]),
-                    _aware(r["paid_at"]), r["status"])
+            PaidRow(
+                r["id"],
+                r["user_id"],
+                r["pay_currency"],
+                int(r["pay_amount"]),
+                _aware(r["paid_at"]),
+                r["status"],
+            )
             for r in rows
         ]
 
@@ -59,16 +66,26 @@ class TortoiseReportSource:
             category_id = category_of.get(r["product_id"])
             title = r["title_zh"] if zh and r["title_zh"] else r["title_en"]
             category = names.get(category_id, "—") if category_id is not None else "—"
-            out.append(LineRow(r["order_id"], r["product_id"], title, category_id, category,
-                               int(r["quantity"])))
+            out.append(
+                LineRow(
+                    r["order_id"],
+                    r["product_id"],
+                    title,
+                    category_id,
+                    category,
+                    int(r["quantity"]),
+                )
+            )
         return out
 
     async def refunds(self, start: datetime, end: datetime) -> list[RefundRow]:
         rows = await RefundModel.filter(created_at__gte=start, created_at__lt=end).values(
             "order_id", "currency", "amount", "created_at"
         )
-        return [RefundRow(r["order_id"], r["currency"], int(r["amount"]), _aware(r["created_at"]))
-                for r in rows]
+        return [
+            RefundRow(r["order_id"], r["currency"], int(r["amount"]), _aware(r["created_at"]))
+            for r in rows
+        ]
 
     async def first_paid(self, user_ids: list[int]) -> dict[int, datetime]:
         first: dict[int, datetime] = {}
@@ -87,6 +104,8 @@ class TortoiseReportSource:
         window = RecsEventRow.filter(created_at__gte=start, created_at__lt=end)
         rows = await (
             window.filter(kind__in=["view", "cart"])
-            .annotate(n=Count("id")).group_by("kind").values("kind", "n")
+            .annotate(n=Count("id"))
+            .group_by("kind")
+            .values("kind", "n")
         )
         return {str(r["kind"]): int(r["n"]) for r in rows}

@@ -63,9 +63,7 @@ class TortoiseStaffRepository:
 
 class TortoiseAuditRepository:
     async def add(self, actor: int, action: str, target: str, details: dict[str, object]) -> None:
-        await AuditRow.create(
-            actor=actor, action=action[:64], target=target[:64], details=details
-        )
+        await AuditRow.create(actor=actor, action=action[:64], target=target[:64], details=details)
 
     async def count(self) -> int:
         return await AuditRow.all().count()

@@ -26,15 +26,36 @@ async def paid_order(k: Sandboxed, buyer: User, product_id: int, qty: int = 2) -
     now = datetime.now(UTC)
     line = OrderLine(product_id, None, "MUG-1", Localized("Mug", "杯子"), "", 1200, qty)
     draft = OrderDraft(
-        user_id=buyer.id, lines=(line,), currency="USD", subtotal=1200 * qty, discount=0,
-        shipping=0, pay_method=PayMethod.CARD, pay_currency="USD", pay_amount=1200 * qty,
-        address="Alice, 1 High St, Oxford", shipping_option_id=None, shipping_title=None,
-        coupon_id=None, coupon_code=None, once_per_customer=False, created_at=now,
+        user_id=buyer.id,
+        lines=(line,),
+        currency="USD",
+        subtotal=1200 * qty,
+        discount=0,
+        shipping=0,
+        pay_method=PayMethod.CARD,
+        pay_currency="USD",
+        pay_amount=1200 * qty,
+        address="Alice, 1 High St, Oxford",
+        shipping_option_id=None,
+        shipping_title=None,
+        coupon_id=None,
+        coupon_code=None,
+        once_per_customer=False,
+        created_at=now,
         expires_at=now.replace(year=now.year + 1),
     )
     order = await orders.repo.place(draft)
-    payment = PaymentRecord(order.id, buyer.id, buyer.telegram_id, f"charge-{order.id}", "p",
-                            "USD", order.pay_amount, False, now)
+    payment = PaymentRecord(
+        order.id,
+        buyer.id,
+        buyer.telegram_id,
+        f"charge-{order.id}",
+        "p",
+        "USD",
+        order.pay_amount,
+        False,
+        now,
+    )
     change = await orders.pay(order, payment, now, {})
     assert change is not None and change.events[0].action is Action.PAY
     return change.order

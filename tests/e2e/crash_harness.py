@@ -59,12 +59,14 @@ class KillableKiosk:
         }
         if mode == "webhook":
             port = free_port()
-            self.env.update({
-                "WEBHOOK__URL": f"http://127.0.0.1:{port}/telegram/webhook",
-                "WEBHOOK__SECRET": WEBHOOK_SECRET,
-                "WEBHOOK__HOST": "127.0.0.1",
-                "WEBHOOK__PORT": str(port),
-            })
+            self.env.update(
+                {
+                    "WEBHOOK__URL": f"http://127.0.0.1:{port}/telegram/webhook",
+                    "WEBHOOK__SECRET": WEBHOOK_SECRET,
+                    "WEBHOOK__HOST": "127.0.0.1",
+                    "WEBHOOK__PORT": str(port),
+                }
+            )
         self.env.update(env)
         self.processes: list[subprocess.Popen[bytes]] = []
         self.kills = 0
@@ -82,7 +84,10 @@ class KillableKiosk:
         with self.log_path.open("ab") as log:
             self.processes.append(
                 subprocess.Popen(
-                    [sys.executable, "main.py", "run"], cwd=ROOT, env=self.env, stdout=log,
+                    [sys.executable, "main.py", "run"],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=log,
                     stderr=log,
                 )
             )

@@ -34,14 +34,24 @@ class Goods:
 async def seed_goods(catalog: CatalogService) -> Goods:
     category = await catalog.create_category(CategoryDraft(Localized("Home", "家居")))
     mug = await catalog.create_product(
-        ProductDraft(sku="MUG-1", category_id=category.id, title=Localized("Mug", "杯子"),
-                     price=1200, on_hand=5)
+        ProductDraft(
+            sku="MUG-1",
+            category_id=category.id,
+            title=Localized("Mug", "杯子"),
+            price=1200,
+            on_hand=5,
+        )
     )
     shirt = await catalog.create_product(
         ProductDraft(
-            sku="TEE-1", category_id=category.id, title=Localized("T-shirt", "T恤"), price=2000,
-            variants=(VariantDraft("TEE-M", (("Size", "M"),), 2000, on_hand=3),
-                      VariantDraft("TEE-L", (("Size", "L"),), 2200, on_hand=0)),
+            sku="TEE-1",
+            category_id=category.id,
+            title=Localized("T-shirt", "T恤"),
+            price=2000,
+            variants=(
+                VariantDraft("TEE-M", (("Size", "M"),), 2000, on_hand=3),
+                VariantDraft("TEE-L", (("Size", "L"),), 2200, on_hand=0),
+            ),
         )
     )
     detail = await catalog.detail(shirt.id)

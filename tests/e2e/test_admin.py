@@ -103,8 +103,10 @@ async def test_owner_creates_edits_imports_exports_and_adjusts_stock(kiosk: Sand
     assert "Line 4: Unknown category: Coffee." in report
     assert "Line 4: price: A price can't be negative." in report
     assert await ProductRow.filter(sku__in=["TEA-1", "TEA-2"]).count() == 0
-    good = "\ufeffsku,title_en,category,price,stock\nTEA-1,Sencha,Tea / Green tea,8.00,5\n" \
-           "TEA-2,Hojicha,Tea,6,\n"
+    good = (
+        "\ufeffsku,title_en,category,price,stock\nTEA-1,Sencha,Tea / Green tea,8.00,5\n"
+        "TEA-2,Hojicha,Tea,6,\n"
+    )
     await owner.send_document(good.encode(), file_name="goods.csv", mime_type="text/csv")
     assert "Imported: 2 new, 0 updated" in last(owner)
     await owner.send("/admin")
@@ -187,7 +189,8 @@ async def test_staff_roles_and_forged_buttons(kiosk: Sandboxed) -> None:
     seq0 = kiosk.sandbox._seq
     msg = add_message(kiosk.sandbox, owner.bot, owner.chat, False, owner.user_dict, text="hi")
     msg.raw["forward_origin"] = {
-        "type": "user", "date": msg.date,
+        "type": "user",
+        "date": msg.date,
         "sender_user": {"id": 9400, "is_bot": False, "first_name": "Carol"},
     }
     await owner._act("message", msg.raw, True, seq0, "forwarded message")

@@ -41,7 +41,9 @@ def sent_to(shop: Sandboxed, chat_id: int, needle: str) -> int:
     return sum(
         1
         for c in shop.sandbox.calls
-        if c.method == "sendMessage" and c.ok and str(c.params.get("chat_id")) == str(chat_id)
+        if c.method == "sendMessage"
+        and c.ok
+        and str(c.params.get("chat_id")) == str(chat_id)
         and needle in str(c.params.get("text"))
     )
 
@@ -69,8 +71,9 @@ async def test_back_in_stock_alert_once_after_restock(shop: Sandboxed) -> None:
     await back_in_stock_alerts(ctx)  # still sold out: nothing to say
     assert told(fan, BACK) == []
 
-    await apply_stock_movement(goods.shirt_id, goods.shirt_l_id, 4, 0, StockReason.CORRECTION,
-                               actor=9000)
+    await apply_stock_movement(
+        goods.shirt_id, goods.shirt_l_id, 4, 0, StockReason.CORRECTION, actor=9000
+    )
     await back_in_stock_alerts(ctx)
     alerts = told(fan, BACK)
     assert alerts == ["🔔 T-shirt (L) is back in stock! Order it before it sells out again."]
@@ -167,7 +170,8 @@ async def test_price_drop_alert_for_opted_in_favourite_only(shop: Sandboxed) -> 
     assert told(fan, "cheaper now") == [drop], fan.transcript()
     assert told(shy, "cheaper now") == []
     assert fan.last_bot_message.button_texts() == [
-        "🛍 Open the product", "📉 Stop price-drop alerts"
+        "🛍 Open the product",
+        "📉 Stop price-drop alerts",
     ]
 
     await catalog.update_product(goods.mug_id, price=800)  # a further drop
@@ -240,10 +244,14 @@ async def test_a_full_alerts_list_fits_one_message(shop: Sandboxed) -> None:
     await hoarder.send("/start")
     user_id = (await UserRow.get(telegram_id=1801)).id
     for n in range(MAX_SUBSCRIPTIONS):
-        product = await catalog.create_product(ProductDraft(
-            sku=f"LONG-{n}", category_id=goods.category_id,
-            title=Localized(f"{n} " + "Very long title " * 12, "很长的标题" * 40), price=100,
-        ))
+        product = await catalog.create_product(
+            ProductDraft(
+                sku=f"LONG-{n}",
+                category_id=goods.category_id,
+                title=Localized(f"{n} " + "Very long title " * 12, "很长的标题" * 40),
+                price=100,
+            )
+        )
         await alerts.subscribe(user_id, product.id)
     with pytest.raises(LimitReached):
         await alerts.subscribe(user_id, goods.shirt_id, goods.shirt_l_id)

@@ -32,8 +32,9 @@ async def test_owner_ships_an_order_and_the_buyer_is_told(kiosk: Sandboxed) -> N
     await owner.press("🧾 Orders")
     assert "💰 Paid (1)" in owner.last_bot_message.button_texts()
     await owner.press("💰 Paid (1)")
-    await owner.press(next(b for b in owner.last_bot_message.button_texts()
-                           if b.startswith(f"#{order.id} ")))
+    await owner.press(
+        next(b for b in owner.last_bot_message.button_texts() if b.startswith(f"#{order.id} "))
+    )
     text = last(owner)
     assert "Alice" in text and "1 High St" in text and "Mug × 2" in text and "charge" in text
     await owner.press("🛠 Start preparing")
@@ -59,9 +60,21 @@ async def test_owner_ships_an_order_and_the_buyer_is_told(kiosk: Sandboxed) -> N
 
 
 FORGED = (
-    "adm:orders", "ado:l:0:paid:1", "ado:o:1::1", "ado:a:1:ship:1", "ado:y:1:refund:1",
-    "adm:coupons", "adcp:new:0::1", "adcp:off:1::1", "adcp:save:0::1",
-    "adm:reviews", "adr:hide:1:1", "adr:reply:1:1", "adm:reports", "adrp:7d", "adrp:custom",
+    "adm:orders",
+    "ado:l:0:paid:1",
+    "ado:o:1::1",
+    "ado:a:1:ship:1",
+    "ado:y:1:refund:1",
+    "adm:coupons",
+    "adcp:new:0::1",
+    "adcp:off:1::1",
+    "adcp:save:0::1",
+    "adm:reviews",
+    "adr:hide:1:1",
+    "adr:reply:1:1",
+    "adm:reports",
+    "adrp:7d",
+    "adrp:custom",
 )
 
 
@@ -119,8 +132,9 @@ async def test_owner_creates_a_coupon_that_works_at_checkout(kiosk: Sandboxed) -
     assert "Discount (SPRING15)" in last(alice), alice.transcript()
 
     # Disabled: the shopper's next look at the cart refuses it.
-    await owner.press(next(b for b in owner.last_bot_message.button_texts()
-                           if b.startswith("SPRING15")))
+    await owner.press(
+        next(b for b in owner.last_bot_message.button_texts() if b.startswith("SPRING15"))
+    )
     await owner.press("⛔️ Disable")
     assert "disabled" in last(owner)
     await alice.send("/cart")
@@ -237,10 +251,14 @@ async def test_refunds_in_parts_never_add_up_to_more_than_was_paid(kiosk: Sandbo
     # The board's "Confirm refund" gives back the rest, and says how much that is.
     await owner.send("/admin")
     await owner.press("🧾 Orders")
-    await owner.press(next(b for b in owner.last_bot_message.button_texts()
-                           if b.startswith("💸 Partly refunded")))
-    await owner.press(next(b for b in owner.last_bot_message.button_texts()
-                           if b.startswith(f"#{order.id} ")))
+    await owner.press(
+        next(
+            b for b in owner.last_bot_message.button_texts() if b.startswith("💸 Partly refunded")
+        )
+    )
+    await owner.press(
+        next(b for b in owner.last_bot_message.button_texts() if b.startswith(f"#{order.id} "))
+    )
     await owner.press("💸 Confirm refund")
     assert f"Confirm that order #{order.id} has been refunded ($14.00)?" in last(owner)
     await owner.press("✅ Yes")

@@ -103,7 +103,10 @@ async def test_kill_9_mid_broadcast_then_restart_delivers_exactly_once(
         counts = (await campaigns.report(campaign.id)).counts
         # The message killed mid-flight was delivered; its row can only say "unknown".
         assert (counts.sent, counts.unknown, counts.pending, counts.sending) == (
-            RECIPIENTS - 1, 1, 0, 0
+            RECIPIENTS - 1,
+            1,
+            0,
+            0,
         )
     finally:
         for process in processes:

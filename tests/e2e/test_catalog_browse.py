@@ -28,7 +28,9 @@ async def test_browse_the_tree_and_page_through_a_category(kiosk: Sandboxed) -> 
     assert page2.message_id == page1.message_id  # edited in place, no chat flooding
     assert "page 2/2" in page2.content
     assert [t for t in page2.button_texts() if "—" in t] == [
-        "Basic Phone 3 — $130.00", "Basic Phone 2 — $120.00", "Basic Phone 1 — $110.00",
+        "Basic Phone 3 — $130.00",
+        "Basic Phone 2 — $120.00",
+        "Basic Phone 1 — $110.00",
     ]
     assert "▶️" not in page2.button_texts()
     await alice.press("⬅️ Back")

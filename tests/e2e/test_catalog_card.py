@@ -107,7 +107,8 @@ async def test_history_from_the_profile(kiosk: Sandboxed) -> None:
     history = alice.last_bot_message
     assert "Recently viewed</b>" not in history.content and "(2)" in history.content
     assert [t for t in history.button_texts() if "—" in t] == [
-        "Huawei Smartphone P60 — $599.00", "Wireless Earbuds Air — $49.99",
+        "Huawei Smartphone P60 — $599.00",
+        "Wireless Earbuds Air — $49.99",
     ]
     await alice.press("🧹 Clear history")
     assert "haven't viewed any products" in alice.last_bot_message.content

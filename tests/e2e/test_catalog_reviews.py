@@ -15,7 +15,9 @@ from tests.e2e.catalog_shop import seed_shop
 
 async def reviewer(n: int, name: str) -> int:
     row = await UserRow.create(
-        telegram_id=70_000 + n, first_name=name, referral_code=f"rvw{n:05d}",
+        telegram_id=70_000 + n,
+        first_name=name,
+        referral_code=f"rvw{n:05d}",
         last_seen_at=datetime.now(UTC),
     )
     return row.id

@@ -158,8 +158,11 @@ async def test_inline_mode_with_paging(kiosk: Sandboxed) -> None:
     assert "$" in plain["description"]
     for n in range(21):  # enough phones for two pages of twenty
         draft = ProductDraft(
-            sku=f"PX-{n}", category_id=shop.categories["phones"],
-            title=Localized(f"Extra Phone {n}"), price=5_000, on_hand=1,
+            sku=f"PX-{n}",
+            category_id=shop.categories["phones"],
+            title=Localized(f"Extra Phone {n}"),
+            price=5_000,
+            on_hand=1,
         )
         await kiosk.app.services.catalog.create_product(draft)
     first = await alice.inline_query("extra phone")

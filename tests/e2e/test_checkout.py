@@ -142,7 +142,10 @@ async def test_card_tracking_receipt_and_refund(shop: Sandboxed) -> None:
     await admin.send(f"/refunded {order.id}")
     row = await OrderRow.get(id=order.id)
     assert (row.status, row.payment_status, row.refund_reason) == (
-        "refunded", "refunded", "it broke")
+        "refunded",
+        "refunded",
+        "it broke",
+    )
     refund = await RefundRow.get(order_id=order.id)
     assert refund.confirmed_by == "merchant:9000" and refund.amount == 2400
     assert (await ProductRow.get(id=goods.mug_id)).on_hand == 3
@@ -182,7 +185,11 @@ async def test_flexible_invoice_answers_shipping_query(shop: Sandboxed) -> None:
     assert result.ok and result.total_amount == 2700, result.error
     row = await OrderRow.get(user__telegram_id=1005)
     assert (row.status, row.shipping_option_id, row.shipping, row.pay_amount) == (
-        "paid", "express", 1500, 2700)
+        "paid",
+        "express",
+        1500,
+        2700,
+    )
     assert "San Francisco" in row.address
 
 
@@ -214,7 +221,11 @@ async def test_a_full_coupon_still_leaves_an_invoice_that_can_be_paid(shop: Sand
     assert result.ok, result.error
     row = await OrderRow.get(user__telegram_id=1006)
     assert (row.status, row.discount, row.pay_amount, row.coupon_code) == (
-        "paid", 1100, 100, "FREE")
+        "paid",
+        1100,
+        100,
+        "FREE",
+    )
 
 
 async def test_the_quantity_cap_is_not_blamed_on_stock(shop: Sandboxed) -> None:
@@ -261,5 +272,9 @@ async def test_a_tier_that_ships_free_ships_free_in_the_payment_form(shop: Sandb
     assert result.ok and result.total_amount == 1200, result.error
     row = await OrderRow.get(user__telegram_id=1008)
     assert (row.status, row.shipping_option_id, row.shipping, row.pay_amount) == (
-        "paid", "express", 0, 1200)
+        "paid",
+        "express",
+        0,
+        1200,
+    )
     assert row.free_shipping

@@ -36,8 +36,9 @@ async def test_restart_between_invoice_and_payment(
             users = first.app.services.users
             buyer = await users.repo.get_by_telegram_id(1010)
             assert buyer is not None
-            await users.add_address(buyer.id, AddressDraft("Alice", "+15551234567", "Oxford",
-                                                           "1 High St"))
+            await users.add_address(
+                buyer.id, AddressDraft("Alice", "+15551234567", "Oxford", "1 High St")
+            )
             await alice.send("/cart")
             await alice.press("✅ Checkout")
             await alice.press("⭐ Alice, 1 High St, Oxford")

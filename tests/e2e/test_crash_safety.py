@@ -64,8 +64,10 @@ async def test_kill_9_during_checkout_payment_and_broadcast(
     db_url = await fresh_database(backend, request, tmp_path)
     await init_db(db_url, run_migrations=False)
     sandbox = Sandbox(
-        bot_token=SANDBOX_TOKEN, bot_username="kiosk_demo_bot",
-        reply_timeout=45.0, precheckout_timeout=45.0,
+        bot_token=SANDBOX_TOKEN,
+        bot_username="kiosk_demo_bot",
+        reply_timeout=45.0,
+        precheckout_timeout=45.0,
     )
     await sandbox.start()
     mode = "webhook" if backend == "postgres" else "polling"
@@ -82,8 +84,9 @@ async def test_kill_9_during_checkout_payment_and_broadcast(
         # 1. Checkout: every buyer at once, the bot killed somewhere in the middle.
         ids = {b.id for b in buyers}
         kiosk.kill_at(rng.randint(5, BUYERS * 5), lambda m, d: m in REPLIES and _to(d, ids))
-        outcomes = await asyncio.gather(*(checkout(b, mug_id) for b in buyers),
-                                        return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(checkout(b, mug_id) for b in buyers), return_exceptions=True
+        )
         assert [o for o in outcomes if o is not None] == [], kiosk.log_path
         await kiosk.wait_restarted()
         await settle(sandbox)
@@ -99,8 +102,7 @@ async def test_kill_9_during_checkout_payment_and_broadcast(
         await assert_stock_matches_orders(mug_id)
 
         # 2. Payment: every buyer pays; killed while successful_payment updates are in flight.
-        kiosk.kill_at(rng.randint(1, BUYERS // 2), lambda m, d: m == "sendmessage"
-                      and _to(d, ids))
+        kiosk.kill_at(rng.randint(1, BUYERS // 2), lambda m, d: m == "sendmessage" and _to(d, ids))
         charges = await asyncio.gather(*(pay(b) for b in buyers))
         await kiosk.wait_restarted()
         await wait_until(lambda: _paid_count(BUYERS), 60, f"every order paid ({kiosk.log_path})")
@@ -121,8 +123,9 @@ async def test_kill_9_during_checkout_payment_and_broadcast(
         # 3. A broadcast while shoppers keep using the bot.
         campaigns = CampaignService(TortoiseCampaignRepository())
         campaign = await campaigns.create(9000, CampaignDraft(MARKER, AudienceSpec("everyone")))
-        kiosk.kill_at(rng.randint(5, AUDIENCE // 2),
-                      lambda m, d: m == "sendmessage" and MARKER in str(d))
+        kiosk.kill_at(
+            rng.randint(5, AUDIENCE // 2), lambda m, d: m == "sendmessage" and MARKER in str(d)
+        )
         await campaigns.send_now(campaign.id)
         browsing = await asyncio.gather(*(browse(b) for b in buyers), return_exceptions=True)
         await kiosk.wait_restarted()

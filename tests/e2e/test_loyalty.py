@@ -23,8 +23,13 @@ from tests.e2e.test_checkout import add_address
 LOYALTY = {
     "tiers": [
         {"name": "Member", "threshold": 0},
-        {"name": "Silver", "threshold": 1000, "percent_off": 10, "free_shipping_over": 0,
-         "extra_points_rate": 100},
+        {
+            "name": "Silver",
+            "threshold": 1000,
+            "percent_off": 10,
+            "free_shipping_over": 0,
+            "extra_points_rate": 100,
+        },
     ],
     "referrer_reward": 300,
     "referred_reward": 100,
@@ -36,7 +41,11 @@ async def shop(
     shop_mode: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[Sandboxed]:
     async with running_kiosk(
-        shop_mode, request, tmp_path, payments=PAYMENTS, scheduler={"enabled": False},
+        shop_mode,
+        request,
+        tmp_path,
+        payments=PAYMENTS,
+        scheduler={"enabled": False},
         loyalty=LOYALTY,
     ) as running:
         yield running

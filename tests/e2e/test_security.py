@@ -32,8 +32,15 @@ WEBHOOK = "WebhookSecretWW42xyz"
 INVOICE = "InvoiceSecretII42abc"
 DB_PASSWORD = "DbPasswordSecretDD42"
 REDIS_PASSWORD = "RedisPasswordSecretRR42"
-SECRETS = (BOT_TOKEN, BOT_TOKEN.split(":")[1], PROVIDER_TOKEN, WEBHOOK, INVOICE, DB_PASSWORD,
-           REDIS_PASSWORD)
+SECRETS = (
+    BOT_TOKEN,
+    BOT_TOKEN.split(":")[1],
+    PROVIDER_TOKEN,
+    WEBHOOK,
+    INVOICE,
+    DB_PASSWORD,
+    REDIS_PASSWORD,
+)
 
 
 def _update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
@@ -41,8 +48,11 @@ def _update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
     return {
         "update_id": update_id,
         "message": {
-            "message_id": 1, "date": 1_700_000_000, "chat": {"id": user_id, "type": "private"},
-            "from": user, "text": text,
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": user_id, "type": "private"},
+            "from": user,
+            "text": text,
             "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
         },
     }
@@ -58,8 +68,9 @@ async def test_webhook_refuses_requests_without_the_secret_token(
         assert endpoint is not None
         header = "X-Telegram-Bot-Api-Secret-Token"
         for n, headers in enumerate(({}, {header: "guessed-secret"}), start=1):
-            async with http.post(endpoint, json=_update(900 + n, 4200 + n, "/start"),
-                                 headers=headers) as response:
+            async with http.post(
+                endpoint, json=_update(900 + n, 4200 + n, "/start"), headers=headers
+            ) as response:
                 assert response.status == 401
         await asyncio.sleep(0.3)
         assert await UserRow.filter(telegram_id__in=[4201, 4202]).count() == 0
@@ -70,8 +81,9 @@ async def test_webhook_refuses_requests_without_the_secret_token(
         assert "wrong secret token" in refused[1].getMessage()
         assert WEBHOOK_SECRET not in caplog.text and "guessed-secret" not in caplog.text
         # The same update with the right secret is handled: the refusals above were real.
-        async with http.post(endpoint, json=_update(903, 4203, "/start"),
-                             headers={header: WEBHOOK_SECRET}) as response:
+        async with http.post(
+            endpoint, json=_update(903, 4203, "/start"), headers={header: WEBHOOK_SECRET}
+        ) as response:
             assert response.status == 200
         assert await UserRow.filter(telegram_id=4203).count() == 1
 
@@ -105,13 +117,15 @@ async def test_no_secret_in_any_log_or_error(
 ) -> None:
     redis_url = await need_pg_and_empty_redis()
     # The test server trusts local connections, so any password gets in: it is only carried.
-    db_url = _with_password(await fresh_database("postgres", request, tmp_path), DB_PASSWORD,
-                            "postgres")
+    db_url = _with_password(
+        await fresh_database("postgres", request, tmp_path), DB_PASSWORD, "postgres"
+    )
     sandbox = Sandbox(bot_token=BOT_TOKEN, bot_username="kiosk_demo_bot", reply_timeout=30.0)
     await sandbox.start()
     log_path = tmp_path / "kiosk.log"
-    kiosk = KillableKiosk(sandbox, db_url, redis_url, "webhook", log_path,
-                          **_secret_env(db_url, redis_url))
+    kiosk = KillableKiosk(
+        sandbox, db_url, redis_url, "webhook", log_path, **_secret_env(db_url, redis_url)
+    )
     original = sandbox.handle_call
 
     async def failing_for_4343(token: str, method: str, p: Any) -> tuple[int, dict[str, Any]]:
@@ -134,8 +148,9 @@ async def test_no_secret_in_any_log_or_error(
         await _lock_out(db_url, True)  # the database goes away under the bot
         await alice.send("/help", expect_reply=False)
         await sandbox.wait_idle(timeout=20)
-        await wait_until(lambda: "update 3 failed" in log_path.read_text(), 20,
-                         "the database failure logged")
+        await wait_until(
+            lambda: "update 3 failed" in log_path.read_text(), 20, "the database failure logged"
+        )
     finally:
         kiosk.stop()
         await sandbox.stop()
@@ -147,7 +162,9 @@ async def test_no_secret_in_any_log_or_error(
 
     closed = free_port()
     bad_starts = {
-        "database down": {"DATABASE_URL": f"postgres://postgres:{DB_PASSWORD}@127.0.0.1:{closed}/kiosk"},
+        "database down": {
+            "DATABASE_URL": f"postgres://postgres:{DB_PASSWORD}@127.0.0.1:{closed}/kiosk"
+        },
         "database URL malformed": {"DATABASE_URL": f"postgres://u:{DB_PASSWORD}@127.0.0.1:5x/k"},
         "redis refuses the password": {"REDIS_URL": _with_password(redis_url, REDIS_PASSWORD)},
         "Bot API unreachable": {"BOT_API_BASE_URL": f"http://127.0.0.1:{closed}"},
@@ -156,8 +173,13 @@ async def test_no_secret_in_any_log_or_error(
     base = {**kiosk.env, "MODE": "polling", "WEBHOOK__URL": ""}
     for what, env in bad_starts.items():
         done = await asyncio.to_thread(
-            subprocess.run, [sys.executable, "main.py", "run"], cwd=ROOT, env={**base, **env},
-            capture_output=True, text=True, timeout=60,
+            subprocess.run,
+            [sys.executable, "main.py", "run"],
+            cwd=ROOT,
+            env={**base, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         output = done.stdout + done.stderr
         assert done.returncode != 0, f"{what}: started anyway\n{output[-2000:]}"
@@ -174,7 +196,8 @@ async def _lock_out(db_url: str, locked: bool) -> None:
         if locked:
             await conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = $1 AND pid <> pg_backend_pid()", name,
+                "WHERE datname = $1 AND pid <> pg_backend_pid()",
+                name,
             )
     finally:
         await conn.close()

@@ -47,7 +47,7 @@ async def test_low_stock_alert_once_per_crossing(shop: Sandboxed) -> None:
     assert len(before) == 1 and "TEE-L" in before[0] and "Mug" not in before[0]
     await buy_two_mugs(shop, 1101, goods)  # 8 -> 6: reaches the threshold
     await low_stock_alerts(ctx)
-    now_low = alerts(shop)[len(before):]
+    now_low = alerts(shop)[len(before) :]
     assert len(now_low) == 1, now_low
     assert "Mug (MUG-1): 6 left (threshold 6)" in now_low[0]
     for buyer_id in (1102, 1103):  # 6 -> 4 -> 2: still low, no new alert
@@ -74,8 +74,9 @@ async def test_abandoned_cart_reminder_only_for_opted_in(shop: Sandboxed) -> Non
     later = datetime.now(UTC) + timedelta(hours=shop.settings.campaigns.abandoned_cart_hours + 1)
     await abandoned_cart_reminders(ctx, now=later)
     await abandoned_cart_reminders(ctx, now=later + timedelta(hours=1))  # a second run: no repeat
-    assert reminders(fan) == ["🛒 You left 1 item(s) in your cart. They're still waiting — ready "
-                              "to check out?"]
+    assert reminders(fan) == [
+        "🛒 You left 1 item(s) in your cart. They're still waiting — ready to check out?"
+    ]
     assert reminders(shy) == []
     assert fan.last_bot_message is not None
     assert fan.last_bot_message.button_texts() == ["🛒 Open my cart", "🔕 No more promotions"]

@@ -64,8 +64,12 @@ def build_shop(
         repo, carts, config, benefits=benefits, change_listeners=change_listeners
     )
     return Shop(
-        CatalogService(stock, TortoiseShopperListsRepository()), carts, orders,
-        PaymentService(orders, InvoiceSigner(b"test-secret"), config), repo, coupons,
+        CatalogService(stock, TortoiseShopperListsRepository()),
+        carts,
+        orders,
+        PaymentService(orders, InvoiceSigner(b"test-secret"), config),
+        repo,
+        coupons,
     )
 
 
@@ -81,20 +85,36 @@ async def buyers(count: int, first_telegram_id: int = 5000) -> list[User]:
 
 
 def address_of(user: User) -> Address:
-    return Address(recipient="Buyer", phone="+15551234567", city="Oxford", street="1 High St",
-                   id=1, user_id=user.id)
+    return Address(
+        recipient="Buyer",
+        phone="+15551234567",
+        city="Oxford",
+        street="1 High St",
+        id=1,
+        user_id=user.id,
+    )
 
 
 async def goods(shop: Shop, mug_stock: int = 20, tee_stock: int = 20) -> tuple[int, int, int]:
     """(mug product id, tee product id, tee M variant id)."""
     category = await shop.catalog.create_category(CategoryDraft(Localized("Home")))
     mug = await shop.catalog.create_product(
-        ProductDraft(sku="MUG", category_id=category.id, title=Localized("Mug"), price=1000,
-                     on_hand=mug_stock)
+        ProductDraft(
+            sku="MUG",
+            category_id=category.id,
+            title=Localized("Mug"),
+            price=1000,
+            on_hand=mug_stock,
+        )
     )
     tee = await shop.catalog.create_product(
-        ProductDraft(sku="TEE", category_id=category.id, title=Localized("Tee"), price=2000,
-                     variants=(VariantDraft("TEE-M", (("Size", "M"),), 2000, tee_stock),))
+        ProductDraft(
+            sku="TEE",
+            category_id=category.id,
+            title=Localized("Tee"),
+            price=2000,
+            variants=(VariantDraft("TEE-M", (("Size", "M"),), 2000, tee_stock),),
+        )
     )
     variant = (await shop.catalog.detail(tee.id)).variants[0]
     return mug.id, tee.id, variant.id

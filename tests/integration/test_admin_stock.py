@@ -29,11 +29,18 @@ async def seed() -> tuple[int, list[int], list[tuple[int, int | None]]]:
         draft = ProductDraft(f"T-{i}", category.id, Localized(f"Tea {i}"), 500, on_hand=i * 3)
         products.append((await admin.merchant.create_product(OWNER, draft)).id)
     repo = TortoiseCatalogRepository()
-    with_variants = await repo.create_product(ProductDraft(
-        "V-1", category.id, Localized("Cups"), 300,
-        variants=(VariantDraft("V-1-S", (("Size", "S"),), 300),
-                  VariantDraft("V-1-L", (("Size", "L"),), 400)),
-    ))
+    with_variants = await repo.create_product(
+        ProductDraft(
+            "V-1",
+            category.id,
+            Localized("Cups"),
+            300,
+            variants=(
+                VariantDraft("V-1-S", (("Size", "S"),), 300),
+                VariantDraft("V-1-L", (("Size", "L"),), 400),
+            ),
+        )
+    )
     variants = [v.id for v in await repo.list_variants(with_variants.id)]
     units: list[tuple[int, int | None]] = [(p, None) for p in products]
     units += [(with_variants.id, v) for v in variants]
@@ -183,7 +190,8 @@ async def test_storage_applies_exactly_the_domain_stock_rule() -> None:
                 row = await ProductRow.get(id=product_id)
                 if expected:
                     assert (row.on_hand, row.reserved) == (
-                        6 + delta_on_hand, reserve_first + delta_reserved
+                        6 + delta_on_hand,
+                        reserve_first + delta_reserved,
                     ), case
                 else:
                     assert (row.on_hand, row.reserved) == (6, reserve_first), case

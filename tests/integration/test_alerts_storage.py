@@ -31,17 +31,28 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 async def user(n: int, language: str | None = None) -> UserRow:
     return await UserRow.create(
-        telegram_id=8000 + n, first_name=f"U{n}", referral_code=f"alerts{n}",
-        language=language, last_seen_at=NOW,
+        telegram_id=8000 + n,
+        first_name=f"U{n}",
+        referral_code=f"alerts{n}",
+        language=language,
+        last_seen_at=NOW,
     )
 
 
-async def product(sku: str, on_hand: int = 0, has_variants: bool = False,
-                  price: int = 1000) -> ProductRow:
+async def product(
+    sku: str, on_hand: int = 0, has_variants: bool = False, price: int = 1000
+) -> ProductRow:
     cat = await CategoryRow.first() or await CategoryRow.create(name_en="Home")
     return await ProductRow.create(
-        sku=sku, category=cat, title_en=f"T {sku}", title_zh=f"中 {sku}", price=price,
-        currency="USD", on_hand=on_hand, has_variants=has_variants, created_at=NOW,
+        sku=sku,
+        category=cat,
+        title_en=f"T {sku}",
+        title_zh=f"中 {sku}",
+        price=price,
+        currency="USD",
+        on_hand=on_hand,
+        has_variants=has_variants,
+        created_at=NOW,
     )
 
 
@@ -82,7 +93,9 @@ async def test_subscriptions_unique_own_and_listed() -> None:
         await alerts.subscribe(a.id, mug.id, size_l.id)  # not this product's option
     mine = await alerts.mine(a.id)
     assert [(s.product_id, s.variant_id, s.variant_label) for s in mine] == [
-        (shirt.id, 0, ""), (shirt.id, size_l.id, "L"), (mug.id, 0, ""),
+        (shirt.id, 0, ""),
+        (shirt.id, size_l.id, "L"),
+        (mug.id, 0, ""),
     ]
     assert await TortoiseStockSubscriptionStore().remove(b.id, mine[0].id) is False
     await alerts.unsubscribe(a.id, mine[0].id)
@@ -96,7 +109,9 @@ async def test_due_after_every_stock_path_once_each() -> None:
     alerts = BackInStockAlerts(store)
     zh, en = await user(1, "zh"), await user(2)
     adjusted, released, returned, imported = (
-        await product("ADJ"), await product("REL", on_hand=2), await product("RET"),
+        await product("ADJ"),
+        await product("REL", on_hand=2),
+        await product("RET"),
         await product("IMP"),
     )
     catalog = TortoiseCatalogRepository()
@@ -115,7 +130,8 @@ async def test_due_after_every_stock_path_once_each() -> None:
     await alerts.notify_due(recorder, NoBlocks(), now=NOW)
     expected = sorted(
         (person.id, prod.id, 0, "zh" if person is zh else "en")
-        for prod in (adjusted, released, returned, imported) for person in (zh, en)
+        for prod in (adjusted, released, returned, imported)
+        for person in (zh, en)
     )
     assert sorted(recorder.told) == expected
     assert await StockSubscriptionRow.all().count() == 0

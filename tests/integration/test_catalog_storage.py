@@ -72,7 +72,11 @@ async def test_detail_variants_availability_and_deleted_card(catalog: CatalogSer
     ids = await _tree(catalog)
     shirt = await catalog.create_product(
         ProductDraft(
-            "TS", ids["tech"], Localized("Shirt", "衬衫"), price=999, low_stock_threshold=3,
+            "TS",
+            ids["tech"],
+            Localized("Shirt", "衬衫"),
+            price=999,
+            low_stock_threshold=3,
             variants=(
                 VariantDraft("TS-M", (("Size", "M"),), 1099, on_hand=2),
                 VariantDraft("TS-L", (("Size", "L"),), 1299, on_hand=0, position=1),

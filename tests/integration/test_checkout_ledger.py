@@ -27,11 +27,23 @@ async def test_checkout_sequence_keeps_stock_equal_to_the_ledger(db: str) -> Non
     admin = shop_services()
     shop = build_shop()
     category = await admin.merchant.create_category(OWNER, "Home", "家", None)
-    mug = (await admin.merchant.create_product(
-        OWNER, ProductDraft("MUG", category.id, Localized("Mug"), 1000, on_hand=10))).id
-    tee = (await admin.merchant.create_product(OWNER, ProductDraft(
-        "TEE", category.id, Localized("Tee"), 2000,
-        variants=(VariantDraft("TEE-M", (("Size", "M"),), 2000, 6),)))).id
+    mug = (
+        await admin.merchant.create_product(
+            OWNER, ProductDraft("MUG", category.id, Localized("Mug"), 1000, on_hand=10)
+        )
+    ).id
+    tee = (
+        await admin.merchant.create_product(
+            OWNER,
+            ProductDraft(
+                "TEE",
+                category.id,
+                Localized("Tee"),
+                2000,
+                variants=(VariantDraft("TEE-M", (("Size", "M"),), 2000, 6),),
+            ),
+        )
+    ).id
     tee_m = (await shop.catalog.detail(tee)).variants[0].id
     units = [(mug, None), (tee, tee_m)]
     a, b, c = await buyers(3)
@@ -51,8 +63,9 @@ async def test_checkout_sequence_keeps_stock_equal_to_the_ledger(db: str) -> Non
     await shop.orders.buyer_action(b.id, cancelled_unpaid.id, Action.CANCEL, now)  # release
     await shop.orders.buyer_action(c.id, cancelled_paid.id, Action.CANCEL, now)  # return
     await shop.orders.merchant_action(paid_then_returned.id, Action.SHIP, OWNER, now, "TRK1")
-    await shop.orders.buyer_action(a.id, paid_then_returned.id, Action.REQUEST_REFUND, now,
-                                   "broken")
+    await shop.orders.buyer_action(
+        a.id, paid_then_returned.id, Action.REQUEST_REFUND, now, "broken"
+    )
     change = await shop.orders.merchant_action(paid_then_returned.id, Action.RETURN, OWNER, now)
     assert change.order.status is OrderStatus.RETURNED  # return
 
@@ -62,8 +75,12 @@ async def test_checkout_sequence_keeps_stock_equal_to_the_ledger(db: str) -> Non
         assert await ledger_balance(product_id, variant_id) == await level(product_id, variant_id)
     moves = await StockMovementRow.filter(ref=f"order:{paid_then_returned.id}").order_by("id")
     assert [(m.product_id, m.reason) for m in moves] == [
-        (mug, "reserve"), (tee, "reserve"), (mug, "sale"), (tee, "sale"),
-        (mug, "return"), (tee, "return"),
+        (mug, "reserve"),
+        (tee, "reserve"),
+        (mug, "sale"),
+        (tee, "sale"),
+        (mug, "return"),
+        (tee, "return"),
     ]
     released = await StockMovementRow.filter(ref=f"order:{cancelled_unpaid.id}", reason="release")
     assert sorted(m.delta_reserved for m in released) == [-3, -2]
@@ -75,8 +92,11 @@ async def test_a_refused_reservation_books_nothing(db: str) -> None:
     admin = shop_services()
     shop = build_shop()
     category = await admin.merchant.create_category(OWNER, "Home", "家", None)
-    mug = (await admin.merchant.create_product(
-        OWNER, ProductDraft("MUG", category.id, Localized("Mug"), 1000, on_hand=1))).id
+    mug = (
+        await admin.merchant.create_product(
+            OWNER, ProductDraft("MUG", category.id, Localized("Mug"), 1000, on_hand=1)
+        )
+    ).id
     (buyer,) = await buyers(1)
     await shop.carts.add(buyer.id, mug, None, 1)
     await admin.merchant.set_active(OWNER, mug, False)

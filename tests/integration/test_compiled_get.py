@@ -13,8 +13,11 @@ from storage.models import AddressRow, UserRow
 
 async def _user(telegram_id: int, **extra: object) -> UserRow:
     return await UserRow.create(
-        telegram_id=telegram_id, first_name="Zoë", referral_code=f"c{telegram_id}",
-        last_seen_at=datetime(2026, 11, 1, 12, 30, tzinfo=UTC), **extra,
+        telegram_id=telegram_id,
+        first_name="Zoë",
+        referral_code=f"c{telegram_id}",
+        last_seen_at=datetime(2026, 11, 1, 12, 30, tzinfo=UTC),
+        **extra,
     )
 
 

@@ -49,8 +49,10 @@ async def test_the_same_update_adds_one_unit(db: str) -> None:
     with handling("u1"):
         first = await shop.carts.add(user.id, mug, None)
         again = await shop.carts.add(user.id, mug, None)  # the replay after a crash
-    assert (first.item.id, first.item.quantity) == (again.item.id, again.item.quantity) == (
-        first.item.id, 1
+    assert (
+        (first.item.id, first.item.quantity)
+        == (again.item.id, again.item.quantity)
+        == (first.item.id, 1)
     )
     assert await units_in_cart(user.id) == [(mug, 0, 1)]
     with handling("u2"):  # another press: another unit
@@ -120,13 +122,14 @@ async def test_other_updates_and_no_update_place_again(db: str) -> None:
     placed = []
     for key in ("u20", "u21", None):
         with handling(key):
-            placed.append(await shop.orders.place(
-                user.id, address_of(user), "std", PayMethod.CARD, NOW
-            ))
+            placed.append(
+                await shop.orders.place(user.id, address_of(user), "std", PayMethod.CARD, NOW)
+            )
     assert len({o.id for o in placed}) == 3
     assert await stock(mug) == (10, 3)
     assert sorted(await AppliedEffectRow.all().values_list("key", flat=True)) == [
-        "order_place:u20", "order_place:u21",
+        "order_place:u20",
+        "order_place:u21",
     ]
 
 
@@ -172,11 +175,19 @@ async def test_the_migration_merges_duplicate_carts(db: str) -> None:
     await connection.execute_script("DROP INDEX orders_carts_one_per_user")
     carts = [await CartRow.create(user_id=user.id) for _ in range(3)]
     for cart, unit, quantity in [
-        (carts[0], (mug, 0), 1), (carts[1], (mug, 0), 5), (carts[1], (tee, tee_m), 2),
+        (carts[0], (mug, 0), 1),
+        (carts[1], (mug, 0), 5),
+        (carts[1], (tee, tee_m), 2),
         (carts[2], (tee, tee_m), 4),
     ]:
-        await CartLineRow.create(cart=cart, product_id=unit[0], variant_id=unit[1],
-                                 quantity=quantity, price_seen=1, currency="USD")
+        await CartLineRow.create(
+            cart=cart,
+            product_id=unit[0],
+            variant_id=unit[1],
+            quantity=quantity,
+            price_seen=1,
+            currency="USD",
+        )
     await one_cart_per_user.forward(None, SimpleNamespace(client=connection))
     assert await CartRow.filter(user_id=user.id).values_list("id", flat=True) == [carts[0].id]
     assert sorted(await units_in_cart(user.id)) == sorted([(mug, 0, 1), (tee, tee_m, 2)])

@@ -37,12 +37,44 @@ from tests.integration.orders_setup import build_shop
 from tests.services import shop_services
 
 PAYLOADS = [
-    "' OR 1=1 --", "' OR '1'='1", "'; DROP TABLE users; --", '"; DROP TABLE catalog_products; --',
-    "mug' UNION SELECT id, telegram_id FROM users --", "') OR ('a'='a", "1; DELETE FROM users",
-    "NEAR(mug kettle)", "mug NEAR/2 kettle", "*", "mug*", '"', '"mug', 'mug"', ":", "title:mug",
-    "{title_en}:mug", "mug & kettle | !lamp", "!", "&|!", "!mug", "(mug", "mug)", "<->", "%",
-    "_", "%%", "%u%", "a_b", "\\", "\\%", "$1", "?", "mug\x00kettle", "\x00", "ǅ\u202e\u0000",
-    "x" * 300, "é" * 100,
+    "' OR 1=1 --",
+    "' OR '1'='1",
+    "'; DROP TABLE users; --",
+    '"; DROP TABLE catalog_products; --',
+    "mug' UNION SELECT id, telegram_id FROM users --",
+    "') OR ('a'='a",
+    "1; DELETE FROM users",
+    "NEAR(mug kettle)",
+    "mug NEAR/2 kettle",
+    "*",
+    "mug*",
+    '"',
+    '"mug',
+    'mug"',
+    ":",
+    "title:mug",
+    "{title_en}:mug",
+    "mug & kettle | !lamp",
+    "!",
+    "&|!",
+    "!mug",
+    "(mug",
+    "mug)",
+    "<->",
+    "%",
+    "_",
+    "%%",
+    "%u%",
+    "a_b",
+    "\\",
+    "\\%",
+    "$1",
+    "?",
+    "mug\x00kettle",
+    "\x00",
+    "ǅ\u202e\u0000",
+    "x" * 300,
+    "é" * 100,
 ]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -54,7 +86,8 @@ def _named_in(payload: str) -> set[str]:
     """The goods a payload's own words (or their prefixes) name: all it may find."""
     words = re.findall(r"[a-z0-9]+", payload.lower())
     return {
-        sku for sku, title in GOODS.items()
+        sku
+        for sku, title in GOODS.items()
         if any(t.startswith(w) for w in words for t in [*title.lower().split(), sku.lower()])
     }
 
@@ -148,8 +181,10 @@ async def test_merchant_inputs(shop: dict[str, int]) -> None:
         created = await _refused_or_done(_create_product(admin, shop["category"], n, payload))
         if created is not None:
             row = await ProductRow.get(id=created.id)  # type: ignore[attr-defined]
-            assert (row.title_en, row.description_en) == (clean_title(payload),
-                                                          clean_description(payload))
+            assert (row.title_en, row.description_en) == (
+                clean_title(payload),
+                clean_description(payload),
+            )
         # Staff: a manager named by @username matches that person or nobody.
         person = await _refused_or_done(_resolve(admin.staff, f"@{payload}"))
         assert person is None, (payload, person)
@@ -173,6 +208,7 @@ async def _resolve(staff: StaffService, text: str) -> object:
 async def _create_product(admin: Services, category: int, n: int, payload: str) -> object:
     """New goods the way the goods dialog builds them: typed fields cleaned, then stored."""
     title, description = clean_title(payload), clean_description(payload)
-    draft = ProductDraft(f"INJ-{n}", category, Localized(title), 500,
-                         description=Localized(description))
+    draft = ProductDraft(
+        f"INJ-{n}", category, Localized(title), 500, description=Localized(description)
+    )
     return await admin.merchant.create_product(9000, draft)

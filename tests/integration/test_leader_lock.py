@@ -37,8 +37,12 @@ def make(redis: Redis, key: str, runs: list[str], name: str) -> tuple[KioskSched
     service = Service()
     context: Any = JobContext(bot=None, services=None, settings=None)  # type: ignore[arg-type]
     scheduler = KioskScheduler(
-        registry, context, TortoiseJobRunStore(), lock=LeaderLock(redis, key, TTL),
-        leader_ttl=TTL, services=[service],
+        registry,
+        context,
+        TortoiseJobRunStore(),
+        lock=LeaderLock(redis, key, TTL),
+        leader_ttl=TTL,
+        services=[service],
     )
     return scheduler, service
 
@@ -48,7 +52,8 @@ async def test_one_of_two_replicas_leads_and_the_other_takes_over(db: str, redis
     clients = [Redis.from_url(redis_url), Redis.from_url(redis_url)]
     runs: list[str] = []
     (a, service_a), (b, service_b) = (
-        make(clients[0], key, runs, "a"), make(clients[1], key, runs, "b")
+        make(clients[0], key, runs, "a"),
+        make(clients[1], key, runs, "b"),
     )
     try:
         await a.start()

@@ -28,13 +28,17 @@ from tests.integration.test_orders_concurrency import pay, stock
 NOW = datetime.now(UTC)
 CONFIG = LoyaltyConfig(
     tiers=(Tier("Member", 0), Tier("Silver", 2000, percent_off=10, free_shipping_over=0)),
-    referrer_reward=300, referred_reward=100, redeem_cap_share=50, min_charge=100,
+    referrer_reward=300,
+    referred_reward=100,
+    redeem_cap_share=50,
+    min_charge=100,
 )
 
 
 def credit(user_id: int, points: int, key: str | None = None) -> LedgerDraft:
-    return LedgerDraft(user_id, EntryKind.ADJUST, points, NOW, key=key,
-                       expires_at=NOW + timedelta(days=30))
+    return LedgerDraft(
+        user_id, EntryKind.ADJUST, points, NOW, key=key, expires_at=NOW + timedelta(days=30)
+    )
 
 
 def debit(user_id: int, points: int, key: str) -> LedgerDraft:
@@ -67,8 +71,9 @@ async def test_concurrent_debits_never_overdraw(db: str) -> None:
         *(repo.add(debit(user.id, 30, f"d{n}")) for n in range(10)), return_exceptions=True
     )
     assert sum(1 for r in results if isinstance(r, NotEnoughPoints)) == 7
-    assert [r for r in results if isinstance(r, BaseException)
-            and not isinstance(r, NotEnoughPoints)] == []
+    assert [
+        r for r in results if isinstance(r, BaseException) and not isinstance(r, NotEnoughPoints)
+    ] == []
     assert await assert_consistent(repo, user.id) == 10
 
 
@@ -76,8 +81,10 @@ async def test_take_up_to_races_with_debits_and_stays_at_zero_or_more(db: str) -
     repo = TortoiseLoyaltyRepository()
     (user,) = await buyers(1)
     await repo.add(credit(user.id, 100))
-    jobs = [repo.take_up_to(LedgerDraft(user.id, EntryKind.REVERSAL, -40, NOW, key=f"t{n}"))
-            for n in range(5)]
+    jobs = [
+        repo.take_up_to(LedgerDraft(user.id, EntryKind.REVERSAL, -40, NOW, key=f"t{n}"))
+        for n in range(5)
+    ]
     jobs += [repo.add(debit(user.id, 25, f"d{n}")) for n in range(4)]
     await asyncio.gather(*jobs, return_exceptions=True)
     assert await assert_consistent(repo, user.id) >= 0
@@ -98,8 +105,10 @@ async def test_two_checkouts_racing_for_the_same_points(db: str) -> None:
     await loyalty.repo.add(credit(user.id, 500))
     await shop.carts.add(user.id, mug, None, 2)  # 20.00: up to 10.00 in points
     results = await asyncio.gather(
-        *(shop.orders.place(user.id, address_of(user), "std", PayMethod.CARD, NOW, points=400)
-          for _ in range(2)),
+        *(
+            shop.orders.place(user.id, address_of(user), "std", PayMethod.CARD, NOW, points=400)
+            for _ in range(2)
+        ),
         return_exceptions=True,
     )
     placed = [r for r in results if not isinstance(r, BaseException)]
@@ -121,8 +130,9 @@ async def test_order_life_earns_and_cancellation_gives_back(db: str) -> None:
     assert await TortoiseUserRepository().set_referrer_once(friend.id, buyer.id)
     await loyalty.repo.add(credit(friend.id, 300))
     await shop.carts.add(friend.id, mug, None, 3)  # 30.00
-    order = await shop.orders.place(friend.id, address_of(friend), "std", PayMethod.CARD, NOW,
-                                    points=300)
+    order = await shop.orders.place(
+        friend.id, address_of(friend), "std", PayMethod.CARD, NOW, points=300
+    )
     assert await loyalty.repo.balance(friend.id) == 0
     await pay(shop, order, "ch-1", NOW)
     await shop.orders.merchant_action(order.id, Action.SHIP, 1, NOW, "T1")
@@ -140,8 +150,9 @@ async def test_order_life_earns_and_cancellation_gives_back(db: str) -> None:
     cart = await shop.carts.view(friend.id, now=NOW, shipping=shop.orders.config.option("std"))
     totals = await shop.orders.checkout_totals(friend.id, cart, 0, NOW)
     assert (totals.benefits.tier_discount, totals.shipping, totals.total) == (100, 0, 900)
-    second = await shop.orders.place(friend.id, address_of(friend), "std", PayMethod.STARS,
-                                     NOW, points=50)
+    second = await shop.orders.place(
+        friend.id, address_of(friend), "std", PayMethod.STARS, NOW, points=50
+    )
     assert second.pay_amount == (900 - 50) // 2  # Stars at 2 cents each
     await shop.orders.buyer_action(friend.id, second.id, Action.CANCEL, NOW)
     assert await assert_consistent(loyalty.repo, friend.id) == 127
@@ -156,8 +167,9 @@ async def test_bad_redeem_requests_are_refused_and_leave_no_order(db: str, point
     await loyalty.repo.add(credit(user.id, 5000))
     await shop.carts.add(user.id, mug, None, 1)  # 10.00 + 5.00 shipping: cap 5.00
     with pytest.raises(Exception) as refused:
-        await shop.orders.place(user.id, address_of(user), "std", PayMethod.CARD, NOW,
-                                points=points * 5)
+        await shop.orders.place(
+            user.id, address_of(user), "std", PayMethod.CARD, NOW, points=points * 5
+        )
     assert type(refused.value).__name__ in {"PointsOverCap", "NotEnoughPoints"}
     assert await OrderRow.all().count() == 0
     assert await assert_consistent(loyalty.repo, user.id) == 5000
@@ -174,13 +186,16 @@ async def test_the_sweep_settles_orders_a_listener_missed(db: str) -> None:
     await shop.orders.merchant_action(kept.id, Action.SHIP, 1, NOW, "T1")
     await shop.orders.buyer_action(buyer.id, kept.id, Action.COMPLETE, NOW)
     await shop.carts.add(other.id, mug, None, 2)
-    dropped = await shop.orders.place(other.id, address_of(other), "std", PayMethod.CARD, NOW,
-                                      points=200)
+    dropped = await shop.orders.place(
+        other.id, address_of(other), "std", PayMethod.CARD, NOW, points=200
+    )
     await shop.orders.buyer_action(other.id, dropped.id, Action.CANCEL, NOW)
     assert (await loyalty.repo.balance(buyer.id), await loyalty.repo.balance(other.id)) == (0, 0)
     notices = await loyalty.catch_up(shop.repo.get, NOW)
-    assert next(n.params for n in notices if n.user_id == buyer.id) == {"points": 20,
-                                                                         "id": kept.id}
+    assert next(n.params for n in notices if n.user_id == buyer.id) == {
+        "points": 20,
+        "id": kept.id,
+    }
     assert await loyalty.repo.balance(buyer.id) == 20
     assert await loyalty.repo.balance(other.id) == 200
     assert await loyalty.catch_up(shop.repo.get, NOW) == []
@@ -190,8 +205,13 @@ async def test_the_sweep_settles_orders_a_listener_missed(db: str) -> None:
 async def test_expiry_runs_once_even_on_two_replicas_at_once(db: str) -> None:
     loyalty = LoyaltyService(TortoiseLoyaltyRepository(), CONFIG)
     (user,) = await buyers(1)
-    old = LedgerDraft(user.id, EntryKind.ADJUST, 100, NOW - timedelta(days=400),
-                      expires_at=NOW - timedelta(days=1))
+    old = LedgerDraft(
+        user.id,
+        EntryKind.ADJUST,
+        100,
+        NOW - timedelta(days=400),
+        expires_at=NOW - timedelta(days=1),
+    )
     await loyalty.repo.add(old)
     await loyalty.repo.add(credit(user.id, 40))
     await loyalty.repo.add(debit(user.id, 30, "spent"))

@@ -48,8 +48,7 @@ async def test_the_rest_after_a_partial_refund_is_what_is_left(db: str) -> None:
     assert order.pay_amount == 2500
     await shop.orders.merchant_action(order.id, Action.PARTIAL_REFUND, OWNER, NOW, amount=1200)
     with pytest.raises(ValidationError) as refused:
-        await shop.orders.merchant_action(order.id, Action.PARTIAL_REFUND, OWNER, NOW,
-                                          amount=1301)
+        await shop.orders.merchant_action(order.id, Action.PARTIAL_REFUND, OWNER, NOW, amount=1301)
     assert refused.value.params == {"amount": "13.00 USD"}
     await shop.orders.merchant_action(order.id, Action.RETURN, OWNER, NOW)
     rest = await shop.orders.merchant_action(order.id, Action.REFUND, OWNER, NOW)
@@ -81,8 +80,7 @@ async def test_a_stars_order_is_never_recorded_as_refunded_in_part(db: str) -> N
     await pay(shop, order, "stars-1", NOW)
     await shop.orders.buyer_action(buyer.id, order.id, Action.CANCEL, NOW)
     with pytest.raises(ValidationError, match="in full"):
-        await shop.orders.merchant_action(order.id, Action.PARTIAL_REFUND, OWNER, NOW,
-                                          amount=100)
+        await shop.orders.merchant_action(order.id, Action.PARTIAL_REFUND, OWNER, NOW, amount=100)
     assert await refunds_of(order.id) == []
     row = await OrderRow.get(id=order.id)
     assert row.status == OrderStatus.REFUND_REQUESTED
@@ -92,8 +90,9 @@ async def test_a_tiers_free_shipping_is_stored_with_a_flexible_order(db: str) ->
     loyalty = LoyaltyService(
         TortoiseLoyaltyRepository(), LoyaltyConfig(tiers=(Tier("Gold", 0, free_shipping_over=0),))
     )
-    shop = build_shop(replace(CONFIG, flexible=True), benefits=loyalty,
-                      place_hooks=[record_checkout])
+    shop = build_shop(
+        replace(CONFIG, flexible=True), benefits=loyalty, place_hooks=[record_checkout]
+    )
     mug, _, _ = await goods(shop)
     (buyer,) = await buyers(1)
     await shop.carts.add(buyer.id, mug, None, 1)
@@ -105,12 +104,17 @@ async def test_a_tiers_free_shipping_is_stored_with_a_flexible_order(db: str) ->
     [std] = await shop.payments.shipping_options(buyer.id, payload, NOW)
     assert (std.id, std.price) == ("std", 0)
     await shop.payments.pre_checkout(buyer.id, payload, "USD", 1000, "std", NOW)
-    result = await shop.payments.paid(buyer.id, 1, payload, "USD", 1000, "ch-f", "p", NOW,
-                                      shipping_option_id="std")
+    result = await shop.payments.paid(
+        buyer.id, 1, payload, "USD", 1000, "ch-f", "p", NOW, shipping_option_id="std"
+    )
     assert result.change is not None
     row = await OrderRow.get(id=order.id)
     assert (row.status, row.shipping_option_id, row.shipping, row.pay_amount) == (
-        OrderStatus.PAID, "std", 0, 1000)
+        OrderStatus.PAID,
+        "std",
+        0,
+        1000,
+    )
 
 
 async def test_a_full_coupon_leaves_the_minimum_charge_to_pay(db: str) -> None:

@@ -21,8 +21,11 @@ async def place_all(shop, people, now):  # type: ignore[no-untyped-def]
         *(shop.orders.place(u.id, address_of(u), "std", PayMethod.CARD, now) for u in people),
         return_exceptions=True,
     )
-    unexpected = [r for r in results if isinstance(r, BaseException)
-                  and not isinstance(r, OutOfStock | CouponInvalid)]
+    unexpected = [
+        r
+        for r in results
+        if isinstance(r, BaseException) and not isinstance(r, OutOfStock | CouponInvalid)
+    ]
     assert unexpected == []
     return [r for r in results if not isinstance(r, BaseException)]
 
@@ -77,15 +80,28 @@ async def test_one_sku_twice_in_a_cart_is_summed(db: str) -> None:
 
     def draft(user_id: int) -> OrderDraft:
         return OrderDraft(
-            user_id=user_id, lines=(line, line), currency="USD", subtotal=2000, discount=0,
-            shipping=0, pay_method=PayMethod.CARD, pay_currency="USD", pay_amount=2000,
-            address="x", shipping_option_id=None, shipping_title=None, coupon_id=None,
-            coupon_code=None, once_per_customer=False, created_at=now,
+            user_id=user_id,
+            lines=(line, line),
+            currency="USD",
+            subtotal=2000,
+            discount=0,
+            shipping=0,
+            pay_method=PayMethod.CARD,
+            pay_currency="USD",
+            pay_amount=2000,
+            address="x",
+            shipping_option_id=None,
+            shipping_title=None,
+            coupon_id=None,
+            coupon_code=None,
+            once_per_customer=False,
+            created_at=now,
             expires_at=now + timedelta(minutes=15),
         )
 
-    results = await asyncio.gather(*(shop.repo.place(draft(u.id)) for u in people),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *(shop.repo.place(draft(u.id)) for u in people), return_exceptions=True
+    )
     placed = [r for r in results if not isinstance(r, BaseException)]
     assert all(isinstance(r, OutOfStock) for r in results if isinstance(r, BaseException))
     assert len(placed) == 10
@@ -137,8 +153,9 @@ async def test_coupon_with_limit_one_raced_by_50(db: str) -> None:
 async def test_once_per_customer_coupon(db: str) -> None:
     shop = build_shop()
     mug, _, _ = await goods(shop, mug_stock=10)
-    await shop.coupons.create_coupon("HELLO", CouponKind.PERCENT, 10, "USD",
-                                     once_per_customer=True)
+    await shop.coupons.create_coupon(
+        "HELLO", CouponKind.PERCENT, 10, "USD", once_per_customer=True
+    )
     (u,) = await buyers(1)
     now = datetime.now(UTC)
     await shop.carts.add(u.id, mug, None)
@@ -163,8 +180,9 @@ async def test_expiry_releases_stock_and_late_payment_is_kept(db: str) -> None:
     changes = await shop.orders.expire_overdue(later)
     assert [c.order.status for c in changes] == [OrderStatus.EXPIRED]
     assert await stock(mug) == (3, 0)
-    result = await shop.payments.paid(u.id, 1, invoice.payload, "USD", invoice.total, "late-1",
-                                      "p", later)
+    result = await shop.payments.paid(
+        u.id, 1, invoice.payload, "USD", invoice.total, "late-1", "p", later
+    )
     assert result.outcome is PaymentOutcome.LATE
     row = await OrderRow.get(id=order.id)
     assert (row.status, row.payment_status) == ("refund_requested", "refund_pending")

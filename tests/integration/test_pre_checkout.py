@@ -45,16 +45,18 @@ async def test_forged_and_altered_payloads(db: str) -> None:
 
 async def test_another_users_order(db: str) -> None:
     shop, _, _, bob, _, invoice, now = await setup()
-    reason = await refused(shop.payments.pre_checkout(bob.id, invoice.payload, "USD", 2500,
-                                                      None, now))
+    reason = await refused(
+        shop.payments.pre_checkout(bob.id, invoice.payload, "USD", 2500, None, now)
+    )
     assert "doesn't exist" in reason
 
 
 async def test_changed_price_cancels_and_releases(db: str) -> None:
     shop, mug, alice, _, _order, invoice, now = await setup()
     await shop.catalog.update_product(mug, price=1100)
-    reason = await refused(shop.payments.pre_checkout(alice.id, invoice.payload, "USD", 2500,
-                                                      None, now))
+    reason = await refused(
+        shop.payments.pre_checkout(alice.id, invoice.payload, "USD", 2500, None, now)
+    )
     assert "Prices changed" in reason
     assert (await shop.catalog.product(mug)).reserved == 0
 
@@ -69,7 +71,8 @@ async def test_amount_and_currency_mismatch(db: str) -> None:
 async def test_expired_reservation(db: str) -> None:
     shop, mug, alice, _, _, invoice, now = await setup()
     later = now + timedelta(minutes=15, seconds=1)
-    reason = await refused(shop.payments.pre_checkout(alice.id, invoice.payload, "USD", 2500,
-                                                      None, later))
+    reason = await refused(
+        shop.payments.pre_checkout(alice.id, invoice.payload, "USD", 2500, None, later)
+    )
     assert "expired" in reason
     assert (await shop.catalog.product(mug)).reserved == 0  # released lazily, right there

@@ -33,10 +33,13 @@ async def test_availability_and_feed(db: str) -> None:
     empty = await make("OUT", on_hand=0)
     reserved = await make("HELD", on_hand=1)
     hidden = await make("OFF", on_hand=5)
-    variants = await make("VAR", variants=(
-        VariantDraft("VAR-S", (("Size", "S"),), 100, on_hand=0),
-        VariantDraft("VAR-M", (("Size", "M"),), 100, on_hand=3),
-    ))
+    variants = await make(
+        "VAR",
+        variants=(
+            VariantDraft("VAR-S", (("Size", "S"),), 100, on_hand=0),
+            VariantDraft("VAR-M", (("Size", "M"),), 100, on_hand=3),
+        ),
+    )
     sold_variants = await make("VAR2", variants=(VariantDraft("V2-S", (), 100, on_hand=1),))
     await ProductRow.filter(id=reserved).update(reserved=1)
     await ProductRow.filter(id=hidden).update(active=False)

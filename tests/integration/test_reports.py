@@ -27,18 +27,38 @@ def at(day: int, hour: int = 10, minute: int = 0) -> datetime:
 
 
 async def order(
-    user_id: int, created: datetime, paid: datetime | None, currency: str, amount: int,
-    status: str, lines: list[tuple[int, str, int, int]],
+    user_id: int,
+    created: datetime,
+    paid: datetime | None,
+    currency: str,
+    amount: int,
+    status: str,
+    lines: list[tuple[int, str, int, int]],
 ) -> int:
     row = await OrderRow.create(
-        user_id=user_id, status=status, payment_status="paid" if paid else "void",
-        fulfilment_status="unfulfilled", currency="USD", subtotal=amount, pay_method="card"
-        if currency != "XTR" else "stars", pay_currency=currency, pay_amount=amount,
-        created_at=created, expires_at=created, paid_at=paid, updated_at=created,
+        user_id=user_id,
+        status=status,
+        payment_status="paid" if paid else "void",
+        fulfilment_status="unfulfilled",
+        currency="USD",
+        subtotal=amount,
+        pay_method="card" if currency != "XTR" else "stars",
+        pay_currency=currency,
+        pay_amount=amount,
+        created_at=created,
+        expires_at=created,
+        paid_at=paid,
+        updated_at=created,
     )
     for product_id, title, price, qty in lines:
-        await OrderLineRow.create(order_id=row.id, product_id=product_id, sku=title,
-                                  title_en=title, unit_price=price, quantity=qty)
+        await OrderLineRow.create(
+            order_id=row.id,
+            product_id=product_id,
+            sku=title,
+            title_en=title,
+            unit_price=price,
+            quantity=qty,
+        )
     return row.id
 
 
@@ -50,22 +70,42 @@ async def seed() -> None:
     tea = (await catalog.create_product(ProductDraft("TEA", drinks.id, Localized("Tea"), 500))).id
     a, b, c, d = (u.id for u in await buyers(4))
     await order(a, at(1), at(1), "USD", 1000, "completed", [(mug, "Mug", 1000, 1)])  # before
-    await order(a, at(10), at(10, 10, 5), "USD", 2500, "completed",
-                [(mug, "Mug", 1000, 2), (tea, "Tea", 500, 1)])
+    await order(
+        a,
+        at(10),
+        at(10, 10, 5),
+        "USD",
+        2500,
+        "completed",
+        [(mug, "Mug", 1000, 2), (tea, "Tea", 500, 1)],
+    )
     refunded = await order(b, at(12), at(12), "USD", 1200, "refunded", [(mug, "Mug", 1000, 1)])
-    await RefundRow.create(order_id=refunded, amount=1200, currency="USD", method="card",
-                           confirmed_by="merchant:1", created_at=at(13))
+    await RefundRow.create(
+        order_id=refunded,
+        amount=1200,
+        currency="USD",
+        method="card",
+        confirmed_by="merchant:1",
+        created_at=at(13),
+    )
     await order(c, at(14), at(14), "XTR", 600, "paid", [(tea, "Tea", 500, 3)])
     await order(b, at(14, 11), None, "USD", 900, "cancelled", [(mug, "Mug", 900, 1)])
     await order(d, at(8, 23), at(9, 0, 30), "USD", 800, "shipped", [(mug, "Mug", 800, 1)])
-    for kind, day in (("view", 10), ("view", 11), ("view", 14), ("cart", 11), ("cart", 14),
-                      ("view", 2)):
+    for kind, day in (
+        ("view", 10),
+        ("view", 11),
+        ("view", 14),
+        ("cart", 11),
+        ("cart", 14),
+        ("view", 2),
+    ):
         await RecsEventRow.create(user_id=a, item_id=mug, kind=kind, created_at=at(day))
 
 
 def reports() -> ReportService:
-    staff = StaffService(TortoiseStaffRepository(), frozenset({OWNER}),
-                         AuditService(TortoiseAuditRepository()))
+    staff = StaffService(
+        TortoiseStaffRepository(), frozenset({OWNER}), AuditService(TortoiseAuditRepository())
+    )
     return ReportService(TortoiseReportSource(), staff, "UTC")
 
 

@@ -17,7 +17,9 @@ from storage.reviews.repository import TortoiseReviewRepository
 
 async def make_user(n: int, name: str = "Alice") -> int:
     row = await UserRow.create(
-        telegram_id=5000 + n, first_name=name, referral_code=f"rv{n:06d}",
+        telegram_id=5000 + n,
+        first_name=name,
+        referral_code=f"rv{n:06d}",
         last_seen_at=datetime.now(UTC),
     )
     return row.id
@@ -27,8 +29,14 @@ async def make_product() -> int:
     catalog = CatalogService(TortoiseCatalogRepository(), TortoiseShopperListsRepository())
     category = await catalog.create_category(CategoryDraft(Localized("Phones", "手机")))
     product = await catalog.create_product(
-        ProductDraft(sku="RV-1", category_id=category.id, title=Localized("Phone"), price=100,
-                     rating_avg=4.9, rating_count=321)  # demo figures get replaced by real ones
+        ProductDraft(
+            sku="RV-1",
+            category_id=category.id,
+            title=Localized("Phone"),
+            price=100,
+            rating_avg=4.9,
+            rating_count=321,
+        )  # demo figures get replaced by real ones
     )
     return product.id
 

@@ -26,8 +26,12 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 async def user(n: int, opted_in: bool = True, blocked: bool = False) -> UserRow:
     return await UserRow.create(
-        telegram_id=7000 + n, first_name=f"U{n}", referral_code=f"jobs{n}",
-        marketing_opt_in=opted_in, is_blocked=blocked, last_seen_at=NOW,
+        telegram_id=7000 + n,
+        first_name=f"U{n}",
+        referral_code=f"jobs{n}",
+        marketing_opt_in=opted_in,
+        is_blocked=blocked,
+        last_seen_at=NOW,
     )
 
 
@@ -35,28 +39,59 @@ async def category(name: str, parent: CategoryRow | None = None) -> CategoryRow:
     return await CategoryRow.create(name_en=name, parent=parent)
 
 
-async def product(cat: CategoryRow, sku: str, on_hand: int = 10, threshold: int = 3,
-                  has_variants: bool = False, reserved: int = 0) -> ProductRow:
+async def product(
+    cat: CategoryRow,
+    sku: str,
+    on_hand: int = 10,
+    threshold: int = 3,
+    has_variants: bool = False,
+    reserved: int = 0,
+) -> ProductRow:
     return await ProductRow.create(
-        sku=sku, category=cat, title_en=f"T {sku}", title_zh=f"中 {sku}", price=100,
-        currency="USD", on_hand=on_hand, reserved=reserved, low_stock_threshold=threshold,
-        has_variants=has_variants, created_at=NOW,
+        sku=sku,
+        category=cat,
+        title_en=f"T {sku}",
+        title_zh=f"中 {sku}",
+        price=100,
+        currency="USD",
+        on_hand=on_hand,
+        reserved=reserved,
+        low_stock_threshold=threshold,
+        has_variants=has_variants,
+        created_at=NOW,
     )
 
 
-async def order(buyer: UserRow, lines: list[tuple[ProductRow, int]], paid_at: datetime | None,
-                amount: int = 1000, currency: str = "USD") -> OrderRow:
+async def order(
+    buyer: UserRow,
+    lines: list[tuple[ProductRow, int]],
+    paid_at: datetime | None,
+    amount: int = 1000,
+    currency: str = "USD",
+) -> OrderRow:
     row = await OrderRow.create(
-        user=buyer, status="paid" if paid_at else "pending_payment",
-        payment_status="paid" if paid_at else "unpaid", fulfilment_status="unfulfilled",
-        currency=currency, subtotal=amount, pay_method="card", pay_currency=currency,
-        pay_amount=amount, created_at=NOW - timedelta(days=3), expires_at=NOW,
-        paid_at=paid_at, updated_at=NOW,
+        user=buyer,
+        status="paid" if paid_at else "pending_payment",
+        payment_status="paid" if paid_at else "unpaid",
+        fulfilment_status="unfulfilled",
+        currency=currency,
+        subtotal=amount,
+        pay_method="card",
+        pay_currency=currency,
+        pay_amount=amount,
+        created_at=NOW - timedelta(days=3),
+        expires_at=NOW,
+        paid_at=paid_at,
+        updated_at=NOW,
     )
     for prod, qty in lines:
         await OrderLineRow.create(
-            order=row, product_id=prod.id, sku=prod.sku, title_en=prod.title_en,
-            unit_price=100, quantity=qty,
+            order=row,
+            product_id=prod.id,
+            sku=prod.sku,
+            title_en=prod.title_en,
+            unit_price=100,
+            quantity=qty,
         )
     return row
 
@@ -150,8 +185,9 @@ async def test_sales_report_reads_the_paid_orders_of_yesterday() -> None:
     buyer = await user(1)
     yesterday = NOW - timedelta(days=1)
     await order(buyer, [(mug, 2), (tee, 1)], paid_at=yesterday, amount=3000)
-    await order(buyer, [(tee, 4)], paid_at=yesterday.replace(hour=23, minute=59), amount=40,
-                currency="XTR")
+    await order(
+        buyer, [(tee, 4)], paid_at=yesterday.replace(hour=23, minute=59), amount=40, currency="XTR"
+    )
     await order(buyer, [(mug, 9)], paid_at=NOW)  # today
     await order(buyer, [(mug, 9)], paid_at=None)  # unpaid
     report = await SalesReports(TortoiseSalesSource()).yesterday(NOW, "UTC")

@@ -48,12 +48,19 @@ class InMemoryDeliveryStore:
     async def next_pending(self, campaign_ids: list[int], limit: int) -> list[Delivery]:
         now = asyncio.get_running_loop().time()
         due = [
-            r for r in self.rows.values()
+            r
+            for r in self.rows.values()
             if r.state == "pending" and r.delivery.campaign_id in campaign_ids and r.due_at <= now
         ]
         return [
-            Delivery(r.delivery.id, r.delivery.campaign_id, r.delivery.user_id,
-                     r.delivery.chat_id, "en", r.attempts)
+            Delivery(
+                r.delivery.id,
+                r.delivery.campaign_id,
+                r.delivery.user_id,
+                r.delivery.chat_id,
+                "en",
+                r.attempts,
+            )
             for r in due[:limit]
         ]
 
@@ -97,7 +104,8 @@ class InMemoryDeliveryStore:
             return False
         if any(
             r.state in ("pending", "sending")
-            for r in self.rows.values() if r.delivery.campaign_id == campaign_id
+            for r in self.rows.values()
+            if r.delivery.campaign_id == campaign_id
         ):
             return False
         self.running.discard(campaign_id)

@@ -68,12 +68,24 @@ class InMemoryCatalog:
 
     async def create_product(self, draft: ProductDraft) -> Product:
         product = Product(
-            id=len(self.products) + 1, sku=draft.sku, category_id=draft.category_id,
-            title=draft.title, description=draft.description, brand=draft.brand,
-            price=draft.price, currency=draft.currency, compare_at=draft.compare_at,
-            photos=draft.photos, specs=draft.specs, tags=draft.tags, on_hand=draft.on_hand,
-            reserved=0, low_stock_threshold=draft.low_stock_threshold, active=draft.active,
-            has_variants=bool(draft.variants), created_at=draft.created_at or datetime.now(UTC),
+            id=len(self.products) + 1,
+            sku=draft.sku,
+            category_id=draft.category_id,
+            title=draft.title,
+            description=draft.description,
+            brand=draft.brand,
+            price=draft.price,
+            currency=draft.currency,
+            compare_at=draft.compare_at,
+            photos=draft.photos,
+            specs=draft.specs,
+            tags=draft.tags,
+            on_hand=draft.on_hand,
+            reserved=0,
+            low_stock_threshold=draft.low_stock_threshold,
+            active=draft.active,
+            has_variants=bool(draft.variants),
+            created_at=draft.created_at or datetime.now(UTC),
             sales=draft.sales,
         )
         self.products[product.id] = product

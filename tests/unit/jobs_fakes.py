@@ -32,8 +32,15 @@ class InMemoryStockAlertStore:
         low = [u for u in self.units.values() if u.available <= u.threshold]
         low.sort(key=lambda u: (u.available, u.product_id, u.variant_id))
         return [
-            LowUnit(u.product_id, u.variant_id, f"SKU{u.product_id}", f"P{u.product_id}", "",
-                    u.available, u.threshold)
+            LowUnit(
+                u.product_id,
+                u.variant_id,
+                f"SKU{u.product_id}",
+                f"P{u.product_id}",
+                "",
+                u.available,
+                u.threshold,
+            )
             for u in low
         ]
 
@@ -69,8 +76,12 @@ class InMemoryCartReminderStore:
 
     async def candidates(self, changed_before: datetime, limit: int) -> list[CartState]:
         found = [
-            c for c in self.carts.values()
-            if c.changed_at <= changed_before and c.items > 0 and c.opted_in and not c.blocked
+            c
+            for c in self.carts.values()
+            if c.changed_at <= changed_before
+            and c.items > 0
+            and c.opted_in
+            and not c.blocked
             and (c.reminded_for is None or c.reminded_for < c.changed_at)
         ]
         return sorted(found, key=lambda c: c.changed_at)[:limit]
@@ -80,8 +91,14 @@ class InMemoryCartReminderStore:
         if cart.reminded_for is not None and cart.reminded_for >= changed_at:
             return False
         self.carts[user_id] = CartState(
-            cart.user_id, cart.telegram_id, cart.locale, cart.items, cart.changed_at,
-            changed_at, cart.opted_in, cart.blocked,
+            cart.user_id,
+            cart.telegram_id,
+            cart.locale,
+            cart.items,
+            cart.changed_at,
+            changed_at,
+            cart.opted_in,
+            cart.blocked,
         )
         self.marks.append((user_id, changed_at))
         return True

@@ -28,9 +28,17 @@ class InMemoryLoyaltyRepository:
         return sum(e.points for e in self.entries if e.user_id == user_id)
 
     def _append(self, draft: LedgerDraft, points: int, reason: str) -> LedgerEntry:
-        entry = LedgerEntry(len(self.entries) + 1, draft.user_id, draft.kind, points, draft.at,
-                            draft.order_id, reason, draft.actor,
-                            draft.expires_at if points > 0 else None)
+        entry = LedgerEntry(
+            len(self.entries) + 1,
+            draft.user_id,
+            draft.kind,
+            points,
+            draft.at,
+            draft.order_id,
+            reason,
+            draft.actor,
+            draft.expires_at if points > 0 else None,
+        )
         self.entries.append(entry)
         if draft.key:
             self.keys.add(draft.key)
@@ -52,8 +60,10 @@ class InMemoryLoyaltyRepository:
 
     async def lots(self, user_id: int) -> tuple[list[Lot], int]:
         mine = [e for e in self.entries if e.user_id == user_id]
-        return ([Lot(e.points, e.expires_at) for e in mine if e.points > 0],
-                -sum(e.points for e in mine if e.points < 0))
+        return (
+            [Lot(e.points, e.expires_at) for e in mine if e.points > 0],
+            -sum(e.points for e in mine if e.points < 0),
+        )
 
     async def history(self, user_id: int, offset: int, limit: int) -> list[LedgerEntry]:
         mine = [e for e in reversed(self.entries) if e.user_id == user_id]
@@ -79,12 +89,19 @@ class InMemoryLoyaltyRepository:
         return True
 
     async def spend_since(self, user_id: int, since: datetime) -> int:
-        return sum(a for u, a, at, rev in self.spend.values()
-                   if u == user_id and at >= since and not rev)
+        return sum(
+            a for u, a, at, rev in self.spend.values() if u == user_id and at >= since and not rev
+        )
 
     def _due(self, now: datetime) -> list[LedgerEntry]:
-        return [e for e in self.entries if e.points > 0 and e.expires_at is not None
-                and e.expires_at <= now and e.id not in self.settled]
+        return [
+            e
+            for e in self.entries
+            if e.points > 0
+            and e.expires_at is not None
+            and e.expires_at <= now
+            and e.id not in self.settled
+        ]
 
     async def users_with_due_lots(self, now: datetime, limit: int) -> list[int]:
         return sorted({e.user_id for e in self._due(now)})[:limit]

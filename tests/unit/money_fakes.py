@@ -71,8 +71,9 @@ class _Unchanged(Exception):
 def transaction(*parts: Any) -> Iterator[None]:
     """All or nothing over in-memory stores: each part's `STATE` attributes are copied first
     and put back when the block raises, like a database transaction rolling back."""
-    saved = [(part, {name: copy.deepcopy(getattr(part, name)) for name in part.STATE})
-             for part in parts]
+    saved = [
+        (part, {name: copy.deepcopy(getattr(part, name)) for name in part.STATE}) for part in parts
+    ]
     try:
         yield
     except BaseException:
@@ -138,11 +139,24 @@ class InMemoryStock:
     ) -> Product:
         product_id = len(self.products) + 1
         product = Product(
-            id=product_id, sku=f"SKU-{product_id}", category_id=category_id,
-            title=Localized(title or f"Product {product_id}"), description=Localized(""),
-            brand="", price=price, currency=currency or self.currency, compare_at=None,
-            photos=(), specs=(), tags=(), on_hand=on_hand, reserved=0, low_stock_threshold=0,
-            active=active, has_variants=False, created_at=NOW,
+            id=product_id,
+            sku=f"SKU-{product_id}",
+            category_id=category_id,
+            title=Localized(title or f"Product {product_id}"),
+            description=Localized(""),
+            brand="",
+            price=price,
+            currency=currency or self.currency,
+            compare_at=None,
+            photos=(),
+            specs=(),
+            tags=(),
+            on_hand=on_hand,
+            reserved=0,
+            low_stock_threshold=0,
+            active=active,
+            has_variants=False,
+            created_at=NOW,
         )
         self.products[product_id] = product
         return product
@@ -151,8 +165,15 @@ class InMemoryStock:
         """A variant of a product (which then sells only through its variants)."""
         product = self.products[product_id]
         variant = Variant(
-            self._next_variant, product_id, f"{product.sku}-{label}", (("Size", label),), price,
-            product.currency, None, on_hand, 0,
+            self._next_variant,
+            product_id,
+            f"{product.sku}-{label}",
+            (("Size", label),),
+            price,
+            product.currency,
+            None,
+            on_hand,
+            0,
         )
         self._next_variant += 1
         self.variants.setdefault(product_id, []).append(variant)
@@ -246,9 +267,18 @@ class InMemoryStock:
                     continue
                 if unit.on_hand - unit.reserved <= product.low_stock_threshold:
                     variant_id = unit.id if isinstance(unit, Variant) else None
-                    rows.append(StockRow(product.id, variant_id, unit.sku, product.title.en,
-                                         product.title.zh, unit.on_hand, unit.reserved,
-                                         product.low_stock_threshold))
+                    rows.append(
+                        StockRow(
+                            product.id,
+                            variant_id,
+                            unit.sku,
+                            product.title.en,
+                            product.title.zh,
+                            unit.on_hand,
+                            unit.reserved,
+                            product.low_stock_threshold,
+                        )
+                    )
         return sorted(rows, key=lambda r: (r.on_hand - r.reserved, r.product_id))
 
     async def count_low(self) -> int:
@@ -260,12 +290,19 @@ class InMemoryStock:
     # ---- checkout's movements ----
 
     async def _move(
-        self, product_id: int, variant_id: int | None, on_hand: int, reserved: int,
-        reason: str, ref: str, only_active: bool = False,
+        self,
+        product_id: int,
+        variant_id: int | None,
+        on_hand: int,
+        reserved: int,
+        reason: str,
+        ref: str,
+        only_active: bool = False,
     ) -> bool:
         try:
-            level = await self.apply(product_id, variant_id, on_hand, reserved, reason, ref,
-                                     only_active=only_active)
+            level = await self.apply(
+                product_id, variant_id, on_hand, reserved, reason, ref, only_active=only_active
+            )
         except UnitNotFound:
             return False
         return level is not None
@@ -302,8 +339,15 @@ class InMemoryCarts:
         return list(self.lines.get(user_id, {}).values())
 
     async def add(
-        self, user_id: int, product_id: int, variant_id: int | None, quantity: int,
-        price_seen: int, currency: str, max_quantity: int, max_lines: int,
+        self,
+        user_id: int,
+        product_id: int,
+        variant_id: int | None,
+        quantity: int,
+        price_seen: int,
+        currency: str,
+        max_quantity: int,
+        max_lines: int,
     ) -> CartItem | None:
         mine = self.lines.setdefault(user_id, {})
         for line in mine.values():
@@ -315,8 +359,14 @@ class InMemoryCarts:
                 return mine[line.id]
         if len(mine) >= max_lines:
             return None
-        item = CartItem(self._next_line, product_id, variant_id, min(quantity, max_quantity),
-                        price_seen, currency)
+        item = CartItem(
+            self._next_line,
+            product_id,
+            variant_id,
+            min(quantity, max_quantity),
+            price_seen,
+            currency,
+        )
         self._next_line += 1
         mine[item.id] = item
         return item
@@ -413,8 +463,14 @@ class InMemoryCoupons:
 # ---- orders ----
 
 _CHANGEABLE = {
-    "paid_at", "delivered_at", "tracking_number", "refund_reason", "shipping_option_id",
-    "shipping", "address", "pay_amount",
+    "paid_at",
+    "delivered_at",
+    "tracking_number",
+    "refund_reason",
+    "shipping_option_id",
+    "shipping",
+    "address",
+    "pay_amount",
 }
 
 
@@ -459,11 +515,13 @@ class InMemoryOrders:
         order_id = self._next_id  # a sequence: not given back by a rollback
         self._next_id += 1
         with transaction(*self.parts):
-            units = summed_units([(ln.product_id, ln.variant_id, ln.quantity)
-                                  for ln in draft.lines])
+            units = summed_units(
+                [(ln.product_id, ln.variant_id, ln.quantity) for ln in draft.lines]
+            )
             for (product_id, variant_id), quantity in units:
-                if not await self.stock.reserve(product_id, variant_id, quantity,
-                                                f"order:{order_id}"):
+                if not await self.stock.reserve(
+                    product_id, variant_id, quantity, f"order:{order_id}"
+                ):
                     title = next(
                         ln.title.en
                         for ln in draft.lines
@@ -475,21 +533,42 @@ class InMemoryOrders:
             for hook in self.place_hooks:
                 await hook(draft, order_id)
             order = Order(
-                id=order_id, user_id=draft.user_id, status=OrderStatus.PENDING_PAYMENT,
+                id=order_id,
+                user_id=draft.user_id,
+                status=OrderStatus.PENDING_PAYMENT,
                 payment_status=PaymentStatus.UNPAID,
-                fulfilment_status=FulfilmentStatus.UNFULFILLED, lines=draft.lines,
-                currency=draft.currency, subtotal=draft.subtotal, discount=draft.discount,
-                shipping=draft.shipping, pay_method=draft.pay_method,
-                pay_currency=draft.pay_currency, pay_amount=draft.pay_amount,
-                address=draft.address[:300], shipping_option_id=draft.shipping_option_id,
-                shipping_title=draft.shipping_title, coupon_id=draft.coupon_id,
-                coupon_code=draft.coupon_code, tracking_number=None, refund_reason=None,
-                created_at=draft.created_at, expires_at=draft.expires_at,
+                fulfilment_status=FulfilmentStatus.UNFULFILLED,
+                lines=draft.lines,
+                currency=draft.currency,
+                subtotal=draft.subtotal,
+                discount=draft.discount,
+                shipping=draft.shipping,
+                pay_method=draft.pay_method,
+                pay_currency=draft.pay_currency,
+                pay_amount=draft.pay_amount,
+                address=draft.address[:300],
+                shipping_option_id=draft.shipping_option_id,
+                shipping_title=draft.shipping_title,
+                coupon_id=draft.coupon_id,
+                coupon_code=draft.coupon_code,
+                tracking_number=None,
+                refund_reason=None,
+                created_at=draft.created_at,
+                expires_at=draft.expires_at,
                 free_shipping=draft.free_shipping,
             )
             self.orders[order_id] = order
-            self.log[order_id] = [OrderEvent(order_id, Action.PLACE, order.status, order.status,
-                                             "buyer", "", draft.created_at)]
+            self.log[order_id] = [
+                OrderEvent(
+                    order_id,
+                    Action.PLACE,
+                    order.status,
+                    order.status,
+                    "buyer",
+                    "",
+                    draft.created_at,
+                )
+            ]
             if effect is not None:
                 self.effects[effect] = order_id
         return order
@@ -506,8 +585,9 @@ class InMemoryOrders:
         return self.orders.get(order_id)
 
     async def list_for_user(self, user_id: int, offset: int, limit: int) -> list[Order]:
-        mine = sorted((o for o in self.orders.values() if o.user_id == user_id),
-                      key=lambda o: -o.id)
+        mine = sorted(
+            (o for o in self.orders.values() if o.user_id == user_id), key=lambda o: -o.id
+        )
         return mine[offset : offset + limit]
 
     async def count_for_user(self, user_id: int) -> int:
@@ -529,19 +609,30 @@ class InMemoryOrders:
         return [r for r in self.refunds if r.order_id == order_id]
 
     async def overdue(self, now: datetime, limit: int) -> list[int]:
-        due = [o for o in self.orders.values()
-               if o.status is OrderStatus.PENDING_PAYMENT and o.expires_at <= now]
+        due = [
+            o
+            for o in self.orders.values()
+            if o.status is OrderStatus.PENDING_PAYMENT and o.expires_at <= now
+        ]
         return [o.id for o in sorted(due, key=lambda o: o.expires_at)][:limit]
 
     async def delivered_before(self, moment: datetime, limit: int) -> list[int]:
-        done = [o for o in self.orders.values() if o.status is OrderStatus.DELIVERED
-                and o.delivered_at is not None and o.delivered_at <= moment]
+        done = [
+            o
+            for o in self.orders.values()
+            if o.status is OrderStatus.DELIVERED
+            and o.delivered_at is not None
+            and o.delivered_at <= moment
+        ]
         return [o.id for o in sorted(done, key=lambda o: o.delivered_at or moment)][:limit]
 
     async def has_received(self, user_id: int, product_id: int) -> bool:
-        return any(o.user_id == user_id and o.status in RECEIVED_STATUSES
-                   and any(ln.product_id == product_id for ln in o.lines)
-                   for o in self.orders.values())
+        return any(
+            o.user_id == user_id
+            and o.status in RECEIVED_STATUSES
+            and any(ln.product_id == product_id for ln in o.lines)
+            for o in self.orders.values()
+        )
 
     # ---- changing ----
 
@@ -556,10 +647,17 @@ class InMemoryOrders:
         except DuplicatePayment:
             return False
         status = self.orders[payment.order_id].status
-        self.log[payment.order_id].append(OrderEvent(
-            payment.order_id, Action.EXTRA_PAYMENT, status, status, "telegram",
-            "paid twice; refund due", payment.created_at,
-        ))
+        self.log[payment.order_id].append(
+            OrderEvent(
+                payment.order_id,
+                Action.EXTRA_PAYMENT,
+                status,
+                status,
+                "telegram",
+                "paid twice; refund due",
+                payment.created_at,
+            )
+        )
         return True
 
     async def apply(self, order_id: int, step: Apply) -> Order | None:
@@ -584,8 +682,11 @@ class InMemoryOrders:
                     self.coupons.release(order.coupon_id, order_id)
                 if step.refund is not None:
                     self.refunds.append(step.refund)
-                self.log[order_id].append(OrderEvent(order_id, t.action, t.source, t.target,
-                                                     step.actor, step.note, step.at))
+                self.log[order_id].append(
+                    OrderEvent(
+                        order_id, t.action, t.source, t.target, step.actor, step.note, step.at
+                    )
+                )
         except _Unchanged:
             return None
         return order
@@ -625,10 +726,17 @@ def loyalty_redeem_hook(ledger: InMemoryLoyaltyRepository) -> PlaceHook:
 
     async def record_checkout(draft: OrderDraft, order_id: int) -> None:
         if draft.points_redeemed > 0:
-            await ledger.add(LedgerDraft(
-                draft.user_id, EntryKind.REDEEM, -draft.points_redeemed, draft.created_at,
-                key=f"redeem:{order_id}", order_id=order_id, reason=f"order #{order_id}",
-            ))
+            await ledger.add(
+                LedgerDraft(
+                    draft.user_id,
+                    EntryKind.REDEEM,
+                    -draft.points_redeemed,
+                    draft.created_at,
+                    key=f"redeem:{order_id}",
+                    order_id=order_id,
+                    reason=f"order #{order_id}",
+                )
+            )
 
     return record_checkout
 
@@ -666,8 +774,12 @@ def credit(user_id: int, points: int, at: datetime = NOW) -> LedgerDraft:
 def checkout_config(**changes: Any) -> CheckoutConfig:
     """Card and Stars on, two shipping options, 2 cents a Star, 15 minutes to pay."""
     base = CheckoutConfig(
-        reservation=timedelta(minutes=15), auto_complete=timedelta(days=7),
-        shipping=(STANDARD, EXPRESS), currency="USD", card=True, stars=True,
+        reservation=timedelta(minutes=15),
+        auto_complete=timedelta(days=7),
+        shipping=(STANDARD, EXPRESS),
+        currency="USD",
+        card=True,
+        stars=True,
         minor_units_per_star=2,
     )
     return replace(base, **changes)
@@ -718,9 +830,17 @@ class MoneyShop:
         """Telegram's successful_payment for this order's signed invoice."""
         payload = self.signer.sign(order.id, order.expires_at)
         paid = order.pay_amount if amount is None else amount
-        return await self.payments.paid(order.user_id, 1000 + order.user_id, payload,
-                                        order.pay_currency, paid, charge_id, f"p-{charge_id}",
-                                        now, shipping_option_id=option)
+        return await self.payments.paid(
+            order.user_id,
+            1000 + order.user_id,
+            payload,
+            order.pay_currency,
+            paid,
+            charge_id,
+            f"p-{charge_id}",
+            now,
+            shipping_option_id=option,
+        )
 
     async def order(self, order_id: int) -> Order:
         found = await self.orders.get(order_id)
@@ -743,18 +863,37 @@ def build_shop(
     config = config or checkout_config()
     stock, carts, coupons = InMemoryStock(), InMemoryCarts(), InMemoryCoupons()
     ledger = InMemoryLoyaltyRepository()
-    orders = InMemoryOrders(stock, carts, coupons, place_hooks=[loyalty_redeem_hook(ledger)],
-                            also_rolled_back=[_RollbackLedger(ledger)])
+    orders = InMemoryOrders(
+        stock,
+        carts,
+        coupons,
+        place_hooks=[loyalty_redeem_hook(ledger)],
+        also_rolled_back=[_RollbackLedger(ledger)],
+    )
     cart = CartService(carts, stock, coupons)
     points = LoyaltyService(ledger, loyalty or LoyaltyConfig(min_charge=100))
     paid_orders: list[int] = []
     order_service = OrderService(
-        orders, cart, config,
+        orders,
+        cart,
+        config,
         benefits=points if with_loyalty else None,
         change_listeners=[points.order_changed] if with_loyalty else [],
         paid_listeners=[lambda order: paid_orders.append(order.id)],
     )
     signer = InvoiceSigner(secret)
     payments = PaymentService(order_service, signer, config)
-    return MoneyShop(stock, carts, coupons, orders, ledger, cart, points, order_service,
-                     payments, signer, config, paid_orders)
+    return MoneyShop(
+        stock,
+        carts,
+        coupons,
+        orders,
+        ledger,
+        cart,
+        points,
+        order_service,
+        payments,
+        signer,
+        config,
+        paid_orders,
+    )

@@ -11,10 +11,24 @@ from domain.reviews.service import Review, ReviewDraft
 
 def product(product_id: int, active: bool = True) -> Product:
     return Product(
-        id=product_id, sku=f"SKU-{product_id}", category_id=1, title=Localized(f"P{product_id}"),
-        description=Localized(""), brand="", price=100, currency="USD", compare_at=None,
-        photos=(), specs=(), tags=(), on_hand=1, reserved=0, low_stock_threshold=1,
-        active=active, has_variants=False, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        id=product_id,
+        sku=f"SKU-{product_id}",
+        category_id=1,
+        title=Localized(f"P{product_id}"),
+        description=Localized(""),
+        brand="",
+        price=100,
+        currency="USD",
+        compare_at=None,
+        photos=(),
+        specs=(),
+        tags=(),
+        on_hand=1,
+        reserved=0,
+        low_stock_threshold=1,
+        active=active,
+        has_variants=False,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
 
 
@@ -52,8 +66,9 @@ class InMemoryReviewRepository:
         return self._clock
 
     def _recompute(self, product_id: int) -> None:
-        visible = [r.rating for r in self.reviews.values()
-                   if r.product_id == product_id and not r.hidden]
+        visible = [
+            r.rating for r in self.reviews.values() if r.product_id == product_id and not r.hidden
+        ]
         avg = sum(visible) / len(visible) if visible else 0.0
         self.ratings[product_id] = (avg, len(visible))
 
@@ -63,12 +78,24 @@ class InMemoryReviewRepository:
         now = self._tick()
         existing = await self.of_user(user_id, product_id)
         if existing is None:
-            review = Review(self._next, product_id, user_id, f"user{user_id}", draft.rating,
-                            draft.text, draft.photo, False, None, now, now)
+            review = Review(
+                self._next,
+                product_id,
+                user_id,
+                f"user{user_id}",
+                draft.rating,
+                draft.text,
+                draft.photo,
+                False,
+                None,
+                now,
+                now,
+            )
             self._next += 1
         else:
-            review = replace(existing, rating=draft.rating, text=draft.text,
-                             photo=draft.photo, updated_at=now)
+            review = replace(
+                existing, rating=draft.rating, text=draft.text, photo=draft.photo, updated_at=now
+            )
         self.reviews[review.id] = review
         self._recompute(product_id)
         return review
@@ -77,8 +104,14 @@ class InMemoryReviewRepository:
         return self.reviews.get(review_id)
 
     async def of_user(self, user_id: int, product_id: int) -> Review | None:
-        return next((r for r in self.reviews.values()
-                     if r.user_id == user_id and r.product_id == product_id), None)
+        return next(
+            (
+                r
+                for r in self.reviews.values()
+                if r.user_id == user_id and r.product_id == product_id
+            ),
+            None,
+        )
 
     def _visible(self, product_id: int) -> list[Review]:
         found = [r for r in self.reviews.values() if r.product_id == product_id and not r.hidden]

@@ -34,8 +34,16 @@ CATEGORIES = {
 
 @pytest.mark.parametrize(
     ("text", "currency", "minor"),
-    [("12.50", "USD", 1250), ("12,50", "EUR", 1250), ("12", "USD", 1200), ("0.5", "USD", 50),
-     ("1 200", "JPY", 1200), ("1.234", "BHD", 1234), ("7", "XTR", 7), ("１２.５", "USD", 1250)],
+    [
+        ("12.50", "USD", 1250),
+        ("12,50", "EUR", 1250),
+        ("12", "USD", 1200),
+        ("0.5", "USD", 50),
+        ("1 200", "JPY", 1200),
+        ("1.234", "BHD", 1234),
+        ("7", "XTR", 7),
+        ("１２.５", "USD", 1250),
+    ],
 )
 def test_prices_follow_the_currency_exponent(text: str, currency: str, minor: int) -> None:
     assert parse_price(text, currency) == minor
@@ -43,9 +51,15 @@ def test_prices_follow_the_currency_exponent(text: str, currency: str, minor: in
 
 @pytest.mark.parametrize(
     ("text", "currency", "problem"),
-    [("-5", "USD", "negative"), ("abc", "USD", "number"), ("12.505", "USD", "decimals"),
-     ("12.5", "JPY", "whole numbers"), ("", "USD", "number"), ("1e5", "USD", "number"),
-     ("99999999999", "USD", "too large")],
+    [
+        ("-5", "USD", "negative"),
+        ("abc", "USD", "number"),
+        ("12.505", "USD", "decimals"),
+        ("12.5", "JPY", "whole numbers"),
+        ("", "USD", "number"),
+        ("1e5", "USD", "number"),
+        ("99999999999", "USD", "too large"),
+    ],
 )
 def test_bad_prices_are_refused_clearly(text: str, currency: str, problem: str) -> None:
     with pytest.raises(ValidationError) as caught:
@@ -111,13 +125,18 @@ def test_an_existing_sku_is_an_update_and_needs_no_other_column() -> None:
 
 @pytest.mark.parametrize(
     ("data", "problem"),
-    [(b"sku,title,category,price\nA,B,Tea,1\n", "header"),
-     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV"),
-     (b"PK\x03\x04 zip of an xlsx", "not a CSV"),
-     (b"a" * (5 * 1024 * 1024 + 1), "5 MB"),
-     (b"", "empty"),
-     ("sku,title_en,category,price\nA,\udcff".encode("utf-8", "surrogateescape") + b"\xff\xfe\xfd",
-      "encoding")],
+    [
+        (b"sku,title,category,price\nA,B,Tea,1\n", "header"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV"),
+        (b"PK\x03\x04 zip of an xlsx", "not a CSV"),
+        (b"a" * (5 * 1024 * 1024 + 1), "5 MB"),
+        (b"", "empty"),
+        (
+            "sku,title_en,category,price\nA,\udcff".encode("utf-8", "surrogateescape")
+            + b"\xff\xfe\xfd",
+            "encoding",
+        ),
+    ],
 )
 def test_unusable_files_are_refused_whole(data: bytes, problem: str) -> None:
     with pytest.raises(ImportRefused) as caught:
@@ -175,7 +194,11 @@ def test_stock_movement_vocabulary() -> None:
     assert parse_quantity("+5", StockReason.CORRECTION) == 5
     assert parse_quantity("-3", StockReason.CORRECTION) == -3
     assert parse_quantity("10", StockReason.RECEIVED) == 10
-    for text, reason in (("-3", StockReason.RECEIVED), ("0", StockReason.DAMAGED),
-                         ("0", StockReason.CORRECTION), ("x", StockReason.RECEIVED)):
+    for text, reason in (
+        ("-3", StockReason.RECEIVED),
+        ("0", StockReason.DAMAGED),
+        ("0", StockReason.CORRECTION),
+        ("x", StockReason.RECEIVED),
+    ):
         with pytest.raises(ValidationError):
             parse_quantity(text, reason)

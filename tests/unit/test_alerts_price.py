@@ -53,8 +53,11 @@ class FakePriceStore:
             if ref == Reference(price, "USD"):
                 continue
             title = Localized(f"P{product_id}")
-            out.append(FavouritePrice(user_id, 1000 + user_id, "en", product_id, title, False,
-                                      price, "USD", ref))
+            out.append(
+                FavouritePrice(
+                    user_id, 1000 + user_id, "en", product_id, title, False, price, "USD", ref
+                )
+            )
         return out[:limit]
 
     async def move_reference(

@@ -87,8 +87,17 @@ class FakeSubscriptionStore:
             unit = self.units.get((s.product_id, s.variant_id))
             if s.status == "waiting" and unit is not None and unit.active and unit.available > 0:
                 out.append(
-                    BackInStockNotice(s.id, s.user_id, 1000 + s.user_id, "en", s.product_id,
-                                      s.variant_id, Localized(f"P{s.product_id}"), "", s.attempts)
+                    BackInStockNotice(
+                        s.id,
+                        s.user_id,
+                        1000 + s.user_id,
+                        "en",
+                        s.product_id,
+                        s.variant_id,
+                        Localized(f"P{s.product_id}"),
+                        "",
+                        s.attempts,
+                    )
                 )
         return out[:limit]
 
@@ -112,7 +121,8 @@ class FakeSubscriptionStore:
 
     async def settle_stale(self, claimed_before: datetime) -> int:
         stale = [
-            s.id for s in self.subs.values()
+            s.id
+            for s in self.subs.values()
             if s.status == "sending" and s.claimed_at is not None and s.claimed_at < claimed_before
         ]
         for sid in stale:

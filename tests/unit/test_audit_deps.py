@@ -19,8 +19,11 @@ def load() -> ModuleType:
     return module
 
 
-def run(monkeypatch: pytest.MonkeyPatch, report: list[dict[str, object]],
-        latest: dict[str, list[str] | None]) -> int:
+def run(
+    monkeypatch: pytest.MonkeyPatch,
+    report: list[dict[str, object]],
+    latest: dict[str, list[str] | None],
+) -> int:
     audit = load()
     monkeypatch.setattr(audit, "run_pip_audit", lambda: {"dependencies": report})
     monkeypatch.setattr(audit, "installed_versions", lambda: {"old-lib": "1.0", "new-lib": "2.0"})

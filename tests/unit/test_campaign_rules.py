@@ -42,8 +42,14 @@ def test_allowed_transitions(state: S, action: str, expected: S) -> None:
 
 @pytest.mark.parametrize(
     ("state", "action"),
-    [(S.DONE, "cancel"), (S.CANCELLED, "resume"), (S.RUNNING, "start"), (S.DRAFT, "pause"),
-     (S.PAUSED, "pause"), (S.DONE, "start")],
+    [
+        (S.DONE, "cancel"),
+        (S.CANCELLED, "resume"),
+        (S.RUNNING, "start"),
+        (S.DRAFT, "pause"),
+        (S.PAUSED, "pause"),
+        (S.DONE, "start"),
+    ],
 )
 def test_refused_transitions(state: S, action: str) -> None:
     with pytest.raises(InvalidTransition):
@@ -82,9 +88,20 @@ def test_bad_or_past_or_far_times_are_refused(raw: str) -> None:
 
 def _user(**changes: object) -> User:
     base = User(
-        id=1, telegram_id=1, first_name="A", last_name=None, username=None, language=None,
-        telegram_language="en", phone=None, display_name=None, marketing_opt_in=True,
-        is_blocked=False, referral_code="abcd2345", referrer_id=None, created_at=NOW,
+        id=1,
+        telegram_id=1,
+        first_name="A",
+        last_name=None,
+        username=None,
+        language=None,
+        telegram_language="en",
+        phone=None,
+        display_name=None,
+        marketing_opt_in=True,
+        is_blocked=False,
+        referral_code="abcd2345",
+        referrer_id=None,
+        created_at=NOW,
         last_seen_at=NOW,
     )
     return replace(base, **changes)  # type: ignore[arg-type]

@@ -66,13 +66,16 @@ def test_retry_delay_is_bounded_and_backs_off() -> None:
     assert retry_delay(1, Failed("chat not found", retryable=False), config) is None
 
 
-async def run_engine(store: InMemoryDeliveryStore, sender: ScriptedSender, **config: float) -> (
-    RecordingBlockList
-):
+async def run_engine(
+    store: InMemoryDeliveryStore, sender: ScriptedSender, **config: float
+) -> RecordingBlockList:
     blocklist = RecordingBlockList()
     cfg = DeliveryConfig(
-        rate_per_sec=config.get("rate", 1000), per_chat_interval=config.get("spacing", 0),
-        retry_backoff=0.01, idle_poll=0.01, control_interval=0.01,
+        rate_per_sec=config.get("rate", 1000),
+        per_chat_interval=config.get("spacing", 0),
+        retry_backoff=0.01,
+        idle_poll=0.01,
+        control_interval=0.01,
     )
     engine = DeliveryEngine(store, sender, blocklist, RecordingProgress(), cfg)
     task = asyncio.create_task(engine.run())
@@ -127,8 +130,13 @@ async def test_paused_campaign_sends_nothing_until_resumed() -> None:
     store.add(1, [40, 41])
     store.running.discard(1)
     sender = ScriptedSender()
-    engine = DeliveryEngine(store, sender, RecordingBlockList(), RecordingProgress(),
-                            DeliveryConfig(idle_poll=0.01, control_interval=0.01))
+    engine = DeliveryEngine(
+        store,
+        sender,
+        RecordingBlockList(),
+        RecordingProgress(),
+        DeliveryConfig(idle_poll=0.01, control_interval=0.01),
+    )
     task = asyncio.create_task(engine.run())
     await asyncio.sleep(0.1)
     assert sender.calls == []

@@ -23,8 +23,9 @@ from domain.loyalty.rules import (
 
 SILVER = Tier("Silver", 20000, percent_off=5, free_shipping_over=5000, extra_points_rate=50)
 GOLD = Tier("Gold", 100000, percent_off=10, free_shipping_over=0)
-CONFIG = LoyaltyConfig(tiers=(Tier("Member", 0), SILVER, GOLD), point_value=1,
-                       redeem_cap_share=50, min_charge=100)
+CONFIG = LoyaltyConfig(
+    tiers=(Tier("Member", 0), SILVER, GOLD), point_value=1, redeem_cap_share=50, min_charge=100
+)
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 

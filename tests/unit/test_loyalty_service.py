@@ -17,16 +17,43 @@ from tests.unit.loyalty_fakes import InMemoryLoyaltyRepository
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 CONFIG = LoyaltyConfig(
     tiers=(Tier("Member", 0), Tier("Silver", 5000, percent_off=5, extra_points_rate=100)),
-    referrer_reward=300, referred_reward=100, expiry_days=30,
+    referrer_reward=300,
+    referred_reward=100,
+    expiry_days=30,
 )
 
 
-def order(order_id: int, user_id: int, status: OrderStatus, payment: PaymentStatus,
-          subtotal: int = 3000, discount: int = 0) -> Order:
+def order(
+    order_id: int,
+    user_id: int,
+    status: OrderStatus,
+    payment: PaymentStatus,
+    subtotal: int = 3000,
+    discount: int = 0,
+) -> Order:
     return Order(
-        order_id, user_id, status, payment, FulfilmentStatus.DELIVERED, (), "USD", subtotal,
-        discount, 0, PayMethod.CARD, "USD", subtotal - discount, "", None, None, None, None,
-        None, None, NOW, NOW,
+        order_id,
+        user_id,
+        status,
+        payment,
+        FulfilmentStatus.DELIVERED,
+        (),
+        "USD",
+        subtotal,
+        discount,
+        0,
+        PayMethod.CARD,
+        "USD",
+        subtotal - discount,
+        "",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        NOW,
+        NOW,
     )
 
 
@@ -43,8 +70,9 @@ async def test_completed_order_earns_once_and_moves_the_tier_up() -> None:
     assert [n.params for n in notices] == [{"points": 55, "id": 1}, {"tier": "Silver"}]
     assert await loyalty.order_changed(done, NOW) == []  # again: nothing new
     assert await repo.balance(7) == 55
-    second = await loyalty.order_changed(order(2, 7, OrderStatus.COMPLETED, PaymentStatus.PAID,
-                                               subtotal=1000), NOW)
+    second = await loyalty.order_changed(
+        order(2, 7, OrderStatus.COMPLETED, PaymentStatus.PAID, subtotal=1000), NOW
+    )
     assert second[0].params == {"points": 20, "id": 2}  # Silver earns double
     assert len(second) == 1  # no second "moved up"
 
@@ -52,8 +80,9 @@ async def test_completed_order_earns_once_and_moves_the_tier_up() -> None:
 async def test_referral_rewarded_once_on_first_completed_order() -> None:
     loyalty, repo = service()
     repo.referrers[8] = 7
-    first = await loyalty.order_changed(order(1, 8, OrderStatus.COMPLETED,
-                                              PaymentStatus.PAID), NOW)
+    first = await loyalty.order_changed(
+        order(1, 8, OrderStatus.COMPLETED, PaymentStatus.PAID), NOW
+    )
     rewards = [n for n in first if n.params.get("points") in (300, 100) and "id" not in n.params]
     assert {(n.user_id, n.params["points"]) for n in rewards} == {(7, 300), (8, 100)}
     await loyalty.order_changed(order(2, 8, OrderStatus.COMPLETED, PaymentStatus.PAID), NOW)
@@ -134,12 +163,14 @@ async def test_owner_adjustments() -> None:
 def loyalty_draft(user_id: int, points: int, expires: datetime | None = None):  # type: ignore[no-untyped-def]
     from domain.loyalty.service import LedgerDraft
 
-    return LedgerDraft(user_id, EntryKind.ADJUST, points, NOW,
-                       expires_at=expires or NOW + timedelta(days=30))
+    return LedgerDraft(
+        user_id, EntryKind.ADJUST, points, NOW, expires_at=expires or NOW + timedelta(days=30)
+    )
 
 
 def redeem(user_id: int, order_id: int, points: int):  # type: ignore[no-untyped-def]
     from domain.loyalty.service import LedgerDraft
 
-    return LedgerDraft(user_id, EntryKind.REDEEM, -points, NOW, key=f"redeem:{order_id}",
-                       order_id=order_id)
+    return LedgerDraft(
+        user_id, EntryKind.REDEEM, -points, NOW, key=f"redeem:{order_id}", order_id=order_id
+    )

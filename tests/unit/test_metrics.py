@@ -98,8 +98,12 @@ async def test_middleware_counts_times_and_classifies_errors() -> None:
         await middleware(rule, update(2), {})
     with pytest.raises(KeyError):  # handed on to the error router unchanged
         await middleware(bug, update(3), {})
-    callback = {"id": "q", "from": {"id": 5, "is_bot": False, "first_name": "A"},
-                "chat_instance": "c", "data": "x"}
+    callback = {
+        "id": "q",
+        "from": {"id": 5, "is_bot": False, "first_name": "A"},
+        "chat_instance": "c",
+        "data": "x",
+    }
     await middleware(ok, update(4, callback_query=callback), {})
     metrics.count_duplicate()
 

@@ -45,13 +45,18 @@ async def test_placing_reserves_every_line_and_prices_the_order(shop: MoneyShop)
     order = await shop.place(USER, option="exp")
     assert (shop.stock.stock(mug.id), shop.stock.stock(cup.id)) == ((5, 2), (3, 3))
     assert [(ln.sku, ln.unit_price, ln.quantity) for ln in order.lines] == [
-        (mug.sku, 1200, 2), (cup.sku, 799, 3)]
+        (mug.sku, 1200, 2),
+        (cup.sku, 799, 3),
+    ]
     assert (order.subtotal, order.discount, order.shipping) == (4797, 0, 1500)
     assert (order.pay_currency, order.pay_amount, order.total) == ("USD", 6297, 6297)
     assert (order.shipping_option_id, order.shipping_title) == ("exp", EXPRESS.title)
     assert order.address == "1 Main St, Springfield, 12345"
     assert (order.status, order.payment_status, order.fulfilment_status) == (
-        S.PENDING_PAYMENT, P.UNPAID, F.UNFULFILLED)
+        S.PENDING_PAYMENT,
+        P.UNPAID,
+        F.UNFULFILLED,
+    )
     assert order.expires_at == NOW + timedelta(minutes=15)
     assert [e.action for e in await shop.orders.events(order.id)] == [Action.PLACE]
     assert len(await shop.carts.items(USER)) == 2  # the cart empties when paid, not before
@@ -177,21 +182,29 @@ async def test_stars_are_the_total_at_the_shops_rate_rounded_up(shop: MoneyShop)
     order = await shop.place(USER, PayMethod.STARS)  # 19.01 + 5.00 shipping = 2401 cents
     assert (order.currency, order.total) == ("USD", 2401)
     assert (order.pay_method, order.pay_currency, order.pay_amount) == (
-        PayMethod.STARS, "XTR", 1201)
+        PayMethod.STARS,
+        "XTR",
+        1201,
+    )
     invoice = await shop.payments.invoice(USER, order.id, NOW)
     assert [(p.kind, p.amount) for p in invoice.prices] == [(PriceKind.STARS, 1201)]
     assert invoice.currency == "XTR" and not invoice.flexible
 
 
 async def test_a_catalogue_priced_in_stars_is_charged_as_is() -> None:
-    shop = build_shop(checkout_config(currency="XTR", card=False,
-                                      shipping=(replace(STANDARD, price=0),)))
+    shop = build_shop(
+        checkout_config(currency="XTR", card=False, shipping=(replace(STANDARD, price=0),))
+    )
     shop.stock.currency = "XTR"
     sticker = shop.stock.add_product(25, 9)
     await shop.buy(USER, (sticker.id, 3))
     order = await shop.place(USER, PayMethod.STARS)
     assert (order.currency, order.total, order.pay_currency, order.pay_amount) == (
-        "XTR", 75, "XTR", 75)
+        "XTR",
+        75,
+        "XTR",
+        75,
+    )
 
 
 async def test_the_card_invoice_adds_up_to_what_is_charged(shop: MoneyShop) -> None:
@@ -215,7 +228,9 @@ async def test_a_discounted_invoice_is_one_goods_price_naming_the_coupon(shop: M
     order = await shop.place(USER)
     invoice = await shop.payments.invoice(USER, order.id, NOW)
     assert [(p.kind, p.amount, p.note) for p in invoice.prices] == [
-        (PriceKind.GOODS, 1900, "FIVE"), (PriceKind.SHIPPING, 500, "")]
+        (PriceKind.GOODS, 1900, "FIVE"),
+        (PriceKind.SHIPPING, 500, ""),
+    ]
     assert all(p.amount > 0 for p in invoice.prices)
     assert invoice.total == order.pay_amount == 2400
 
@@ -261,11 +276,15 @@ async def test_an_unpaid_order_expires_when_read_releasing_stock_and_coupon(
     await shop.cart.apply_coupon(USER, "ONCE", NOW)
     order = await shop.place(USER)
     assert shop.coupons.used("ONCE") == 1
-    assert (await shop.order_service.get(order.id, order.expires_at - timedelta(seconds=1))
-            ).status is S.PENDING_PAYMENT
+    assert (
+        await shop.order_service.get(order.id, order.expires_at - timedelta(seconds=1))
+    ).status is S.PENDING_PAYMENT
     expired = await shop.order_service.order(USER, order.id, order.expires_at)
     assert (expired.status, expired.payment_status, expired.fulfilment_status) == (
-        S.EXPIRED, P.VOID, F.CANCELLED)
+        S.EXPIRED,
+        P.VOID,
+        F.CANCELLED,
+    )
     assert shop.stock.stock(mug.id) == (5, 0)
     assert shop.coupons.used("ONCE") == 0 and shop.coupons.uses == []
     assert (await shop.cart.view(USER, now=NOW, code="ONCE")).coupon_error is None
@@ -336,7 +355,9 @@ async def test_every_order_movement_is_a_ledger_row_that_adds_up_to_the_stock(
         rows = [m for m in shop.stock.movements if m.product_id == product.id]
         on_hand, reserved = shop.stock.stock(product.id)
         assert (5 + sum(m.delta_on_hand for m in rows), sum(m.delta_reserved for m in rows)) == (
-            on_hand, reserved)
+            on_hand,
+            reserved,
+        )
         assert (on_hand, reserved) == (5, 0)
     mug_reasons = [m.reason for m in shop.stock.movements if m.product_id == mug.id]
     assert mug_reasons == ["reserve", "sale", "reserve", "release", "return"]

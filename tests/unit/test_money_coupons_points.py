@@ -224,7 +224,11 @@ async def test_points_are_capped_by_share_and_by_the_minimum_charge() -> None:
     assert refused.value.params == {"points": 500}
     order = await shop.place(USER, points=500)
     assert (order.subtotal, order.discount, order.shipping, order.pay_amount) == (
-        1000, 500, 500, 1000)
+        1000,
+        500,
+        500,
+        1000,
+    )
     assert await shop.ledger.balance(USER) == 4500
 
 
@@ -356,7 +360,11 @@ async def test_the_tier_gives_way_before_the_coupon_at_the_minimum() -> None:
     # 10.00 - 8.00 coupon = 2.00; Gold would take 1.20 and ship free: trimmed to 1.00 off
     order = await shop.place(USER)
     assert (order.subtotal, order.discount, order.shipping, order.pay_amount) == (
-        1000, 800 + 100, 0, 100)
+        1000,
+        800 + 100,
+        0,
+        100,
+    )
 
 
 async def test_an_order_below_the_minimum_keeps_no_discount_and_no_coupon_use() -> None:

@@ -39,16 +39,25 @@ async def placed(shop: MoneyShop, method: PayMethod = PayMethod.CARD, quantity: 
 
 
 async def pre_checkout(
-    shop: MoneyShop, order: Order, *, user: int = USER, payload: str | None = None,
-    currency: str | None = None, amount: int | None = None, option: str | None = None,
+    shop: MoneyShop,
+    order: Order,
+    *,
+    user: int = USER,
+    payload: str | None = None,
+    currency: str | None = None,
+    amount: int | None = None,
+    option: str | None = None,
     at: timedelta = timedelta(0),
 ) -> Order:
     if payload is None:
         payload = shop.signer.sign(order.id, order.expires_at)
     return await shop.payments.pre_checkout(
-        user, payload,
-        currency or order.pay_currency, order.pay_amount if amount is None else amount,
-        option, NOW + at,
+        user,
+        payload,
+        currency or order.pay_currency,
+        order.pay_amount if amount is None else amount,
+        option,
+        NOW + at,
     )
 
 
@@ -170,7 +179,10 @@ async def test_a_flexible_invoice_expects_the_option_chosen_in_the_form() -> Non
     result = await shop.pay(order, amount=2700, option="exp")
     paid = result.change.order  # type: ignore[union-attr]
     assert (paid.status, paid.shipping_option_id, paid.shipping_title) == (
-        S.PAID, "exp", EXPRESS.title)
+        S.PAID,
+        "exp",
+        EXPRESS.title,
+    )
     assert (paid.shipping, paid.pay_amount, paid.total) == (1500, 2700, 2700)
 
 
@@ -197,7 +209,11 @@ async def test_a_payment_is_recorded_with_the_order_paid_and_its_stock_sold(
     assert (shop.stock.stock(mug.id), shop.stock.stock(cup.id)) == ((3, 0), (4, 0))
     [payment] = shop.orders.payments
     assert (payment.charge_id, payment.amount, payment.currency, payment.needs_refund) == (
-        "charge-1", order.pay_amount, "USD", False)
+        "charge-1",
+        order.pay_amount,
+        "USD",
+        False,
+    )
     assert [i.product_id for i in await shop.carts.items(USER)] == [pen.id]
     assert await shop.carts.coupon_code(USER) is None
     assert shop.coupons.used("TEN") == 1  # the coupon stays used
@@ -221,8 +237,9 @@ async def test_two_deliveries_that_both_saw_the_order_pending_pay_it_once(
     shop: MoneyShop,
 ) -> None:
     order = await placed(shop)
-    record = PaymentRecord(order.id, USER, 1001, "charge-1", "p-1", "USD", order.pay_amount,
-                           False, NOW)
+    record = PaymentRecord(
+        order.id, USER, 1001, "charge-1", "p-1", "USD", order.pay_amount, False, NOW
+    )
     assert await shop.order_service.pay(order, record, NOW, {}) is not None
     with pytest.raises(DuplicatePayment):  # the stale copy still says pending
         await shop.order_service.pay(order, record, NOW, {})
@@ -238,7 +255,9 @@ async def test_a_second_charge_for_a_paid_order_is_kept_for_a_refund(shop: Money
     extra = await shop.pay(order, "charge-2")
     assert extra.outcome is PaymentOutcome.EXTRA
     assert [(p.charge_id, p.needs_refund) for p in shop.orders.payments] == [
-        ("charge-1", False), ("charge-2", True)]
+        ("charge-1", False),
+        ("charge-2", True),
+    ]
     assert (await shop.orders.events(order.id))[-1].action is Action.EXTRA_PAYMENT
     assert shop.statuses(order) == (S.PAID, P.PAID, F.UNFULFILLED)
     assert shop.stock.stock(order.lines[0].product_id) == (3, 0)
@@ -260,12 +279,19 @@ async def test_money_arriving_after_the_sweep_expired_the_order_is_refunded_not_
     assert shop.stock.stock(order.lines[0].product_id) == (5, 0)  # nothing sold or re-reserved
     assert shop.paid_orders == []
     assert [e.action for e in await shop.orders.events(order.id)] == [
-        Action.PLACE, Action.EXPIRE, Action.PAY_LATE]
+        Action.PLACE,
+        Action.EXPIRE,
+        Action.PAY_LATE,
+    ]
     refunded = await shop.order_service.merchant_action(order.id, Action.REFUND, 9, NOW)
     assert refunded.order.status is S.REFUNDED
     [refund] = shop.orders.refunds
     assert (refund.amount, refund.currency, refund.method, refund.confirmed_by) == (
-        order.pay_amount, "USD", PayMethod.CARD, "merchant:9")
+        order.pay_amount,
+        "USD",
+        PayMethod.CARD,
+        "merchant:9",
+    )
     assert (await shop.pay(order, now=NOW)).outcome is PaymentOutcome.DUPLICATE
 
 
@@ -276,12 +302,18 @@ async def test_late_stars_for_a_cancelled_order_go_straight_back(shop: MoneyShop
     assert late.outcome is PaymentOutcome.LATE
     assert late.change is not None and late.change.stars_refund is not None
     assert (late.change.stars_refund.charge_id, late.change.stars_refund.amount) == (
-        "star-1", 1450)
+        "star-1",
+        1450,
+    )
     done = await shop.order_service.stars_refunded(order.id, NOW)  # Telegram said yes
     assert shop.statuses(done.order) == (S.REFUNDED, P.REFUNDED, F.CANCELLED)
     [refund] = shop.orders.refunds
     assert (refund.amount, refund.currency, refund.method, refund.confirmed_by) == (
-        1450, "XTR", PayMethod.STARS, "telegram")
+        1450,
+        "XTR",
+        PayMethod.STARS,
+        "telegram",
+    )
     assert shop.stock.stock(order.lines[0].product_id) == (5, 0)
 
 

@@ -71,7 +71,12 @@ async def test_a_card_refund_is_requested_by_the_buyer_and_confirmed_by_the_merc
     assert shop.statuses(done.order) == (S.REFUNDED, P.REFUNDED, F.DELIVERED)
     [refund] = shop.orders.refunds
     assert (refund.amount, refund.currency, refund.method, refund.confirmed_by, refund.reason) == (
-        2900, "USD", PayMethod.CARD, "merchant:9", "arrived broken")
+        2900,
+        "USD",
+        PayMethod.CARD,
+        "merchant:9",
+        "arrived broken",
+    )
     assert mug_stock(shop, order) == (3, 0)  # the goods are still with the buyer
 
 
@@ -193,7 +198,11 @@ async def test_stars_go_back_through_telegram_at_the_buyers_request(shop: MoneyS
     assert shop.statuses(done.order) == (S.REFUNDED, P.REFUNDED, F.DELIVERED)
     [refund] = shop.orders.refunds
     assert (refund.amount, refund.currency, refund.method, refund.confirmed_by) == (
-        1450, "XTR", PayMethod.STARS, "telegram")
+        1450,
+        "XTR",
+        PayMethod.STARS,
+        "telegram",
+    )
     with pytest.raises(TransitionRefused):  # a second confirmation changes nothing
         await shop.order_service.stars_refunded(order.id, NOW)
     assert len(shop.orders.refunds) == 1
@@ -274,8 +283,7 @@ async def test_a_refund_gives_redeemed_points_back_and_takes_earned_ones_once() 
     await shop.pay(order)
     await shop.order_service.merchant_action(order.id, A.SHIP, MERCHANT, NOW, tracking="T")
     done = await shop.order_service.buyer_action(USER, order.id, A.COMPLETE, NOW)
-    assert [n.params for n in done.notices] == [{"points": 19, "id": order.id},
-                                                {"tier": "Silver"}]
+    assert [n.params for n in done.notices] == [{"points": 19, "id": order.id}, {"tier": "Silver"}]
     assert await shop.ledger.balance(USER) == 19  # 24.00 - 5.00 of points paid for goods
     await shop.order_service.buyer_action(USER, order.id, A.REQUEST_REFUND, NOW, "sorry")
     assert await shop.ledger.balance(USER) == 19  # asked is not refunded
@@ -285,8 +293,12 @@ async def test_a_refund_gives_redeemed_points_back_and_takes_earned_ones_once() 
     await shop.order_service.merchant_action(order.id, A.RETURN, MERCHANT, NOW)  # runs again
     assert await shop.ledger.balance(USER) == 500
     kinds = [(e.kind, e.points) for e in shop.ledger.entries if e.order_id == order.id]
-    assert kinds == [(EntryKind.REDEEM, -500), (EntryKind.EARN, 19),
-                     (EntryKind.REVERSAL, 500), (EntryKind.REVERSAL, -19)]
+    assert kinds == [
+        (EntryKind.REDEEM, -500),
+        (EntryKind.EARN, 19),
+        (EntryKind.REVERSAL, 500),
+        (EntryKind.REVERSAL, -19),
+    ]
 
 
 async def test_earned_points_already_spent_are_taken_back_only_as_far_as_there_are_any() -> None:

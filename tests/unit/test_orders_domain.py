@@ -43,13 +43,16 @@ def test_payload_round_trip_and_size() -> None:
     assert signer.verify(payload).order_id == 2_147_483_647
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda p: p.replace(p.split(".")[0], "7", 1),  # another order id
-    lambda p: p[:-1] + ("A" if p[-1] != "A" else "B"),  # altered mac
-    lambda p: "1.2.3",
-    lambda p: "",
-    lambda p: p + ".x",
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda p: p.replace(p.split(".")[0], "7", 1),  # another order id
+        lambda p: p[:-1] + ("A" if p[-1] != "A" else "B"),  # altered mac
+        lambda p: "1.2.3",
+        lambda p: "",
+        lambda p: p + ".x",
+    ],
+)
 def test_forged_payloads_are_refused(mangle) -> None:  # type: ignore[no-untyped-def]
     signer = InvoiceSigner(b"secret")
     with pytest.raises(PaymentRefused):
@@ -86,7 +89,9 @@ def test_no_cancel_after_shipping_and_no_return_of_goods_never_sent() -> None:
 def test_buyer_buttons_follow_the_table() -> None:
     assert allowed_actions(S.PENDING_PAYMENT, P.UNPAID, F.UNFULFILLED, BUYER_ACTIONS) == [A.CANCEL]
     assert allowed_actions(S.SHIPPED, P.PAID, F.SHIPPED, BUYER_ACTIONS) == [
-        A.COMPLETE, A.REQUEST_REFUND]
+        A.COMPLETE,
+        A.REQUEST_REFUND,
+    ]
     assert allowed_actions(S.REFUNDED, P.REFUNDED, F.CANCELLED, BUYER_ACTIONS) == []
 
 
@@ -101,8 +106,11 @@ def test_coupon_rules() -> None:
     assert coupon_discount(coupon(kind=CouponKind.FIXED, value=5000), lines, "USD", NOW) == 2999
     assert coupon_discount(coupon(), lines, "USD", NOW, scope={2}) == 100
     for bad in (
-        coupon(ends_at=NOW), coupon(starts_at=NOW + timedelta(seconds=1)),
-        coupon(usage_limit=3, used=3), coupon(min_order=5000), coupon(active=False),
+        coupon(ends_at=NOW),
+        coupon(starts_at=NOW + timedelta(seconds=1)),
+        coupon(usage_limit=3, used=3),
+        coupon(min_order=5000),
+        coupon(active=False),
     ):
         with pytest.raises(CouponInvalid):
             coupon_discount(bad, lines, "USD", NOW)
@@ -121,12 +129,28 @@ def test_stars_conversion() -> None:
 def order(**kw) -> Order:  # type: ignore[no-untyped-def]
     line = OrderLine(1, None, "MUG", Localized("Mug"), "", 1200, 2)
     base = Order(
-        id=1, user_id=1, status=S.PENDING_PAYMENT, payment_status=P.UNPAID,
-        fulfilment_status=F.UNFULFILLED, lines=(line,), currency="USD", subtotal=2400,
-        discount=0, shipping=500, pay_method=PayMethod.CARD, pay_currency="USD", pay_amount=2900,
-        address="", shipping_option_id="std", shipping_title=Localized("Standard"),
-        coupon_id=None, coupon_code=None, tracking_number=None, refund_reason=None,
-        created_at=NOW, expires_at=NOW,
+        id=1,
+        user_id=1,
+        status=S.PENDING_PAYMENT,
+        payment_status=P.UNPAID,
+        fulfilment_status=F.UNFULFILLED,
+        lines=(line,),
+        currency="USD",
+        subtotal=2400,
+        discount=0,
+        shipping=500,
+        pay_method=PayMethod.CARD,
+        pay_currency="USD",
+        pay_amount=2900,
+        address="",
+        shipping_option_id="std",
+        shipping_title=Localized("Standard"),
+        coupon_id=None,
+        coupon_code=None,
+        tracking_number=None,
+        refund_reason=None,
+        created_at=NOW,
+        expires_at=NOW,
     )
     return replace(base, **kw)
 

@@ -90,13 +90,25 @@ async def test_button_prefix_filters_only_where_every_button_handler_needs_a_pre
         user = User(id=1, is_bot=False, first_name="A")
         return CallbackQuery(id="1", from_user=user, chat_instance="c", data=data)
 
-    for data, passes in (("aa:1", True), ("bb|2", True), ("ab:1", False), ("bb:2", False),
-                         ("aaa:1", False), ("", False), (None, False)):
+    for data, passes in (
+        ("aa:1", True),
+        ("bb|2", True),
+        ("ab:1", False),
+        ("bb:2", False),
+        ("aaa:1", False),
+        ("", False),
+        (None, False),
+    ):
         # as aiogram runs it: the router-level check before any handler
         assert await router_takes(typed, data) is passes, data
     for data in ("aa:1", "bb|2"):  # whatever passes the router's filter, some handler's may too
-        assert any([await f.callback(press(data)) for h in typed.callback_query.handlers
-                    for f in h.filters or []]), data
+        assert any(
+            [
+                await f.callback(press(data))
+                for h in typed.callback_query.handlers
+                for f in h.filters or []
+            ]
+        ), data
 
     catch_all = Router(name="catch_all")
     catch_all.callback_query(ACb.filter())(_noop)

@@ -21,10 +21,24 @@ from tests.unit.catalog_fakes import InMemorySearchEngine
 
 def _product(pid: int, en: str, zh: str, brand: str, sales: int) -> Product:
     return Product(
-        id=pid, sku=f"S{pid}", category_id=1, title=Localized(en, zh),
-        description=Localized(""), brand=brand, price=100, currency="USD", compare_at=None,
-        photos=(), specs=(), tags=(), on_hand=1, reserved=0, low_stock_threshold=1,
-        active=True, has_variants=False, created_at=datetime(2024, 1, 1, tzinfo=UTC),
+        id=pid,
+        sku=f"S{pid}",
+        category_id=1,
+        title=Localized(en, zh),
+        description=Localized(""),
+        brand=brand,
+        price=100,
+        currency="USD",
+        compare_at=None,
+        photos=(),
+        specs=(),
+        tags=(),
+        on_hand=1,
+        reserved=0,
+        low_stock_threshold=1,
+        active=True,
+        has_variants=False,
+        created_at=datetime(2024, 1, 1, tzinfo=UTC),
         sales=sales,
     )
 

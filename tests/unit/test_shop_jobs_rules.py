@@ -143,7 +143,11 @@ def test_report_figures() -> None:
     assert report.revenue == {"USD": 2000, "XTR": 40}
     assert report.units == 12
     assert [(g.product_id, g.units) for g in report.top] == [
-        (10, 5), (11, 1), (12, 1), (20, 1), (21, 1)
+        (10, 5),
+        (11, 1),
+        (12, 1),
+        (20, 1),
+        (21, 1),
     ]
     assert report.top[0].title_zh == "茶"
 
