@@ -67,7 +67,11 @@ def _log(kind: str, report: SweepReport) -> None:
     if report.sent or report.blocked or report.failed or report.deferred or report.settled_stale:
         log.info(
             "%s alerts: %s sent, %s blocked, %s failed, %s deferred, %s settled after a crash",
-            kind, report.sent, report.blocked, report.failed, report.deferred,
+            kind,
+            report.sent,
+            report.blocked,
+            report.failed,
+            report.deferred,
             report.settled_stale,
         )
 

@@ -42,6 +42,8 @@ def register_loyalty_jobs(registry: JobRegistry) -> None:
         "loyalty.expire_points", expire_points, IntervalTrigger(hours=1), catch_up=False
     )
     registry.register_job(
-        "loyalty.settle_orders", settle_missed_orders, IntervalTrigger(minutes=10),
+        "loyalty.settle_orders",
+        settle_missed_orders,
+        IntervalTrigger(minutes=10),
         catch_up=False,
     )

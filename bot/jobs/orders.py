@@ -1,4 +1,5 @@
-"""Scheduled order jobs: expire unpaid orders, auto-complete delivered ones.
+"""Scheduled order jobs: expire unpaid orders, auto-complete delivered ones, forget old
+exactly-once markers.
 
 Both are sweeps over the database (the truth); expiry is also checked lazily whenever an order
 is read and at pre-checkout, so a late job only delays the buyer's notice, never a sale.
@@ -6,12 +7,16 @@ is read and at pre-checkout, so a late job only delays the buyer's notice, never
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from bot.i18n import PoI18n, build_i18n
 from bot.jobs.scheduler import JobContext
 from handlers.orders.texts import notify_buyer
+from storage.orders.effects import prune_effects
+
+# Telegram keeps an undelivered update for 24 hours; markers outlive that comfortably.
+EFFECT_RETENTION = timedelta(days=3)
 
 
 @lru_cache(maxsize=4)
@@ -33,3 +38,9 @@ async def auto_complete_delivered(ctx: JobContext) -> None:
     i18n = _i18n(ctx.settings.shop.default_locale)
     for change in changes:
         await notify_buyer(ctx.bot, ctx.services.users, i18n, change)
+
+
+async def prune_applied_effects(ctx: JobContext) -> None:
+    """Forget "this update already added to the cart / placed the order" markers older than
+    EFFECT_RETENTION (bot/runtime/effects.py names them)."""
+    await prune_effects(datetime.now(UTC) - EFFECT_RETENTION)

@@ -22,11 +22,10 @@ from bot.i18n import PoI18n
 from bot.jobs.alerts import BackInStockWaker, register_alert_jobs
 from bot.jobs.delivery import DeliveryEngineService
 from bot.jobs.loyalty import register_loyalty_jobs
-from bot.jobs.orders import auto_complete_delivered, expire_unpaid_orders
+from bot.jobs.orders import auto_complete_delivered, expire_unpaid_orders, prune_applied_effects
 from bot.jobs.recommend import rebuild_recommendations
 from bot.jobs.scheduler import JobContext, JobRegistry, KioskScheduler, LeaderLock
 from bot.jobs.shop import register_shop_jobs
-from bot.runtime.effects import register_effect_jobs
 from bot.settings import Settings
 from bot.wiring import Services
 from domain.campaigns.delivery import DeliveryConfig
@@ -54,12 +53,16 @@ def build_registry(settings: Settings) -> JobRegistry:
         "orders.auto_complete", auto_complete_delivered, IntervalTrigger(hours=1), catch_up=False
     )
     register_shop_jobs(registry)
-    register_effect_jobs(registry)  # prune exactly-once markers
+    registry.register_job(
+        "orders.prune_effects", prune_applied_effects, IntervalTrigger(hours=1), catch_up=False
+    )
     register_loyalty_jobs(registry)
     register_alert_jobs(registry)
     registry.register_job(
-        "recs.rebuild", rebuild_recommendations,
-        IntervalTrigger(minutes=settings.recs.rebuild_minutes), catch_up=False,
+        "recs.rebuild",
+        rebuild_recommendations,
+        IntervalTrigger(minutes=settings.recs.rebuild_minutes),
+        catch_up=False,
     )
     return registry
 
@@ -84,7 +87,11 @@ def build_scheduler(
 ) -> KioskScheduler:
     """The scheduler with its jobs and the delivery engine as a leader-only service."""
     engine = DeliveryEngineService(
-        bot, services.campaigns, services.users, TortoiseDeliveryStore(), i18n,
+        bot,
+        services.campaigns,
+        services.users,
+        TortoiseDeliveryStore(),
+        i18n,
         delivery_config(settings),
     )
     lock = None

@@ -42,8 +42,9 @@ def _i18n(default_locale: str) -> PoI18n:
     return build_i18n(default_locale)
 
 
-async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-                ) -> str:
+async def _send(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> str:
     """Send one message, waiting out one 429: "sent", "blocked" (403) or "failed"."""
     for _attempt in range(2):
         try:
