@@ -3,6 +3,7 @@
 python main.py            run the bot (BOT_TOKEN set) or, without a token, the offline demo
 python main.py run        run the bot; polling by default, webhook when WEBHOOK__URL is set
 python main.py demo       offline demo: sandbox Telegram + bot + a scripted shopper
+python main.py demo --browse   the demo, then the shop stays open for your own browser
 python main.py migrate    apply database migrations and exit
 """
 
@@ -22,8 +23,12 @@ from bot.settings import ConfigError, Settings, load_settings
 
 def _secrets(settings: Settings) -> list[str]:
     """Everything the log formatter masks: tokens, secrets and the passwords in URLs."""
-    values = [settings.bot_token, settings.payments.provider_token, settings.webhook.secret,
-              settings.payments.invoice_secret]  # fmt: skip
+    values = [
+        settings.bot_token,
+        settings.payments.provider_token,
+        settings.webhook.secret,
+        settings.payments.invoice_secret,
+    ]
     found = [v.get_secret_value() for v in values if v is not None]
     for url in (settings.database_url, settings.redis_url or ""):
         password = urlsplit(url).password
@@ -79,6 +84,7 @@ def main(argv: list[str]) -> int:
 
     import_aiogram_lazily()  # first, before anything imports aiogram: see that module
     command = argv[1] if len(argv) > 1 else None
+    browse = command == "demo" and "--browse" in argv[2:]
     if command not in (None, "run", "demo", "migrate"):
         print(__doc__)
         return 2
@@ -99,7 +105,10 @@ def main(argv: list[str]) -> int:
     if command == "demo":
         from demo.run import run_demo
 
-        return asyncio.run(run_demo(settings))
+        try:
+            return asyncio.run(run_demo(settings, browse=browse))
+        except KeyboardInterrupt:
+            return 0
     if command == "migrate":
         asyncio.run(_migrate(settings))
         return 0

@@ -80,13 +80,15 @@ def code_msgids(root: Path = LOCALES_DIR.parent) -> list[str]:
                 "bot",
                 "handlers",
                 "domain",
+                "web",  # its templates' texts: tests/web/test_api_entry_points.py
             ],
             cwd=root,
             check=True,
             capture_output=True,
         )
         with pot.open("rb") as fp:
-            return [m.id for m in read_po(fp) if m.id]
+            # Plural entries (id and string are tuples) don't occur: Kiosk uses no ngettext.
+            return [m.id for m in read_po(fp) if isinstance(m.id, str) and m.id]
 
 
 def translations(lang: str, locales_dir: Path = LOCALES_DIR) -> dict[str, str]:
@@ -94,5 +96,11 @@ def translations(lang: str, locales_dir: Path = LOCALES_DIR) -> dict[str, str]:
     merged: dict[str, str] = {}
     for path in sorted((locales_dir / lang / "LC_MESSAGES").glob("*.po")):
         with path.open("rb") as fp:
-            merged.update({m.id: m.string for m in read_po(fp) if m.id and m.string})
+            merged.update(
+                {
+                    m.id: m.string
+                    for m in read_po(fp)
+                    if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string
+                }
+            )
     return merged

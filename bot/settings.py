@@ -6,8 +6,9 @@ nested sections for the rest, e.g. PAYMENTS__CURRENCY=EUR or WEBHOOK__URL=https:
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -55,6 +56,58 @@ class OpsSettings(BaseModel):
     port: int | None = Field(default=None, ge=0, le=65535)
 
 
+def _loopback(netloc: str) -> bool:
+    """True for a loopback host (port and user info ignored): 127.0.0.0/8, ::1, localhost."""
+    host = netloc.rpartition("@")[2]
+    if host.startswith("["):
+        host = host[1:].partition("]")[0]
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class WebSettings(BaseModel):
+    """The Mini App storefront (web/), off until WEB__PUBLIC_URL is set.
+
+    Webhook mode serves it on the webhook server; polling mode on the ops server, which then
+    starts even without OPS__PORT, on WEB__PORT (OPS__PORT wins when both are set)."""
+
+    public_url: str | None = None  # https base URL Telegram opens; the entry page is <url>/app/
+    telegram_js_url: str = "https://telegram.org/js/telegram-web-app.js"
+    init_data_max_age: int = Field(default=86400, ge=60, le=30 * 86400)  # seconds
+    port: int = Field(default=8080, ge=0, le=65535)  # polling mode without OPS__PORT
+    rate: float = Field(default=10.0, gt=0)  # API calls per second per shopper, sustained
+    burst: int = Field(default=40, ge=1)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        match = re.fullmatch(r"(https?)://([^\s/?#]+)(/[^\s?#]*)?", value)
+        if not match:
+            raise ValueError("must be an http(s) URL such as https://shop.example.com")
+        if match.group(1) == "http" and not _loopback(match.group(2)):
+            # Telegram opens Mini Apps over HTTPS only; plain http is for a local sandbox
+            raise ValueError(
+                "must start with https:// (Telegram opens Mini Apps over HTTPS only; "
+                "http:// is allowed for 127.0.0.1, ::1 or localhost)"
+            )
+        return value.rstrip("/")
+
+    @field_validator("telegram_js_url")
+    @classmethod
+    def _js_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/?#]+/\S*", value):
+            raise ValueError("must be an http(s) URL of telegram-web-app.js")
+        return value
+
+
 class ShopSettings(BaseModel):
     name: str = "Kiosk"
     default_locale: Literal["en", "zh"] = "en"
@@ -93,13 +146,16 @@ class ShippingOptionSettings(BaseModel):
 
 def _default_shipping() -> list[ShippingOptionSettings]:
     return [
-        ShippingOptionSettings(id="standard", title_en="Standard delivery", title_zh="标准配送",
-                               price=500),
-        ShippingOptionSettings(id="express", title_en="Express delivery", title_zh="快递",
-                               price=1500),
-        ShippingOptionSettings(id="pickup", title_en="Pick up at the shop", title_zh="到店自取",
-                               price=0),
-    ]  # fmt: skip
+        ShippingOptionSettings(
+            id="standard", title_en="Standard delivery", title_zh="标准配送", price=500
+        ),
+        ShippingOptionSettings(
+            id="express", title_en="Express delivery", title_zh="快递", price=1500
+        ),
+        ShippingOptionSettings(
+            id="pickup", title_en="Pick up at the shop", title_zh="到店自取", price=0
+        ),
+    ]
 
 
 class CheckoutSettings(BaseModel):
@@ -114,22 +170,10 @@ class CheckoutSettings(BaseModel):
 
 class RecsSettings(BaseModel):
     rebuild_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)  # scheduled incremental rebuild
-    # Goods in these categories may be recommended again after they were bought.
-    consumable_categories: Annotated[list[int], NoDecode] = Field(default_factory=list)
     flush_interval: float = Field(default=2.0, gt=0)  # seconds events wait in memory at most
     batch_size: int = Field(default=200, ge=1)  # events per bulk insert
     # A rebuild reads only events at least this old (replicas commit ids out of order).
     settle_seconds: float = Field(default=60.0, ge=0)
-
-    @field_validator("consumable_categories", mode="before")
-    @classmethod
-    def _categories(cls, value: object) -> object:
-        if isinstance(value, str):
-            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
-            if not all(p.isascii() and p.isdigit() for p in parts):
-                raise ValueError("must be category ids separated by commas, e.g. 3,7")
-            return [int(p) for p in parts]
-        return value
 
 
 class LoyaltyTierSettings(BaseModel):
@@ -143,11 +187,21 @@ class LoyaltyTierSettings(BaseModel):
 def _default_tiers() -> list[LoyaltyTierSettings]:
     return [
         LoyaltyTierSettings(name="Member", threshold=0),
-        LoyaltyTierSettings(name="Silver", threshold=20000, percent_off=5,
-                            free_shipping_over=5000, extra_points_rate=25),
-        LoyaltyTierSettings(name="Gold", threshold=100000, percent_off=10, free_shipping_over=0,
-                            extra_points_rate=50),
-    ]  # fmt: skip
+        LoyaltyTierSettings(
+            name="Silver",
+            threshold=20000,
+            percent_off=5,
+            free_shipping_over=5000,
+            extra_points_rate=25,
+        ),
+        LoyaltyTierSettings(
+            name="Gold",
+            threshold=100000,
+            percent_off=10,
+            free_shipping_over=0,
+            extra_points_rate=50,
+        ),
+    ]
 
 
 class LoyaltySettings(BaseModel):
@@ -194,6 +248,7 @@ class Settings(BaseSettings):
     payments: PaymentSettings = PaymentSettings()
     webhook: WebhookSettings = WebhookSettings()
     ops: OpsSettings = OpsSettings()
+    web: WebSettings = WebSettings()
     shop: ShopSettings = ShopSettings()
     throttle: ThrottleSettings = ThrottleSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
@@ -264,10 +319,10 @@ def _env_name(loc: tuple[object, ...]) -> str:
     return "__".join(parts).upper() if parts else "configuration"
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings; raise ConfigError with one readable line when something is wrong."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # field values of any type: pydantic validates them
     except ValidationError as exc:
         first = exc.errors()[0]
         message = str(first["msg"]).removeprefix("Value error, ")

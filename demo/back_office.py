@@ -26,18 +26,46 @@ async def seed_paid_order(
     teapot = await ProductRow.filter(title_en="Yixing clay teapot").first()
     assert buyer is not None and teapot is not None
     now = datetime.now(UTC)
-    line = OrderLine(teapot.id, None, teapot.sku, Localized(teapot.title_en, teapot.title_zh),
-                     "", teapot.price, 2)  # fmt: skip
+    line = OrderLine(
+        teapot.id,
+        None,
+        teapot.sku,
+        Localized(teapot.title_en, teapot.title_zh),
+        "",
+        teapot.price,
+        2,
+    )
     draft = OrderDraft(
-        user_id=buyer.id, lines=(line,), currency=teapot.currency, subtotal=line.amount,
-        discount=0, shipping=0, pay_method=PayMethod.CARD, pay_currency=teapot.currency,
-        pay_amount=line.amount, address=address,
-        shipping_option_id=None, shipping_title=None, coupon_id=None, coupon_code=None,
-        once_per_customer=False, created_at=now, expires_at=now + timedelta(minutes=15),
-    )  # fmt: skip
+        user_id=buyer.id,
+        lines=(line,),
+        currency=teapot.currency,
+        subtotal=line.amount,
+        discount=0,
+        shipping=0,
+        pay_method=PayMethod.CARD,
+        pay_currency=teapot.currency,
+        pay_amount=line.amount,
+        address=address,
+        shipping_option_id=None,
+        shipping_title=None,
+        coupon_id=None,
+        coupon_code=None,
+        once_per_customer=False,
+        created_at=now,
+        expires_at=now + timedelta(minutes=15),
+    )
     order = await orders.repo.place(draft)
-    payment = PaymentRecord(order.id, buyer.id, telegram_id, f"demo-{order.id}", "demo",
-                            order.pay_currency, order.pay_amount, False, now)  # fmt: skip
+    payment = PaymentRecord(
+        order.id,
+        buyer.id,
+        telegram_id,
+        f"demo-{order.id}",
+        "demo",
+        order.pay_currency,
+        order.pay_amount,
+        False,
+        now,
+    )
     await orders.pay(order, payment, now, {})
     return order.id
 
@@ -53,17 +81,20 @@ async def owner_ships_and_reports(k: Sandboxed) -> list[SandboxUser]:
     olga = k.sandbox.user(DEMO_OWNER, "Olga", username="olga_owner", language_code="en")
     await olga.send("/admin")
     await olga.press("🧾 Orders")
-    await olga.press(next(b for b in olga.last_bot_message.button_texts()
-                          if b.startswith("💰 Paid (")))  # fmt: skip
-    await olga.press(next(b for b in olga.last_bot_message.button_texts()
-                          if b.startswith(f"#{order_id} ")))  # fmt: skip
+    board = olga.last_bot_message
+    assert board is not None
+    await olga.press(next(b for b in board.button_texts() if b.startswith("💰 Paid (")))
+    paid = olga.last_bot_message
+    assert paid is not None
+    await olga.press(next(b for b in paid.button_texts() if b.startswith(f"#{order_id} ")))
     await olga.press("🚚 Ship")
     await olga.send("SF Express")
     await olga.send("SF1234567890")
     await olga.send("/report")
     await olga.press("7 days")
     for _ in range(100):  # the chart and the CSV follow once rendered
-        if olga.last_bot_message.document is not None:
+        last = olga.last_bot_message
+        if last is not None and last.document is not None:
             break
         await asyncio.sleep(0.1)
     await mei.send("/orders")  # the buyer was told; her order list shows it on its way

@@ -34,9 +34,14 @@ def sandbox_settings(
     database_url: str,
     mode: str = "polling",
     redis_url: str | None = None,
+    storefront: bool = False,
     **overrides: Any,
 ) -> Settings:
-    """Settings that point a real Kiosk at the emulator instead of api.telegram.org."""
+    """Settings that point a real Kiosk at the emulator instead of api.telegram.org.
+
+    With ``storefront`` the Mini App is served on loopback (the webhook server in webhook
+    mode, the ops server in polling mode) and its pages load the emulator's stand-in for
+    ``telegram-web-app.js``; ``storefront_url(settings)`` is the entry page."""
     values: dict[str, Any] = {
         "bot_token": sandbox.default_token,
         "bot_api_base_url": sandbox.base_url,
@@ -44,16 +49,33 @@ def sandbox_settings(
         "redis_url": redis_url,
         "mode": mode,
     }
+    port = free_port()
     if mode == "webhook":
-        port = free_port()
         values["webhook"] = {
             "url": f"http://127.0.0.1:{port}/telegram/webhook",
             "secret": WEBHOOK_SECRET,
             "host": "127.0.0.1",
             "port": port,
         }
-    values.update(overrides)
+    if storefront:
+        values["web"] = {
+            "public_url": f"http://127.0.0.1:{port}",
+            "telegram_js_url": f"{sandbox.base_url}/telegram-web-app.js",
+            "port": port,
+        }
+        values["ops"] = {"host": "127.0.0.1"}  # loopback only, like the emulator
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(values.get(key), dict):
+            value = {**values[key], **value}
+        values[key] = value
     return load_settings(**values)
+
+
+def storefront_url(settings: Settings) -> str:
+    """The storefront's entry page (what the menu button opens)."""
+    if not settings.web.public_url:
+        raise ValueError("the storefront is off: run_sandboxed(..., storefront=True)")
+    return f"{settings.web.public_url}/app/"
 
 
 @asynccontextmanager
@@ -62,14 +84,16 @@ async def run_sandboxed(
     mode: str = "polling",
     redis_url: str | None = None,
     sandbox: Sandbox | None = None,
+    storefront: bool = False,
     **overrides: Any,
 ) -> AsyncIterator[Sandboxed]:
-    """Start the emulator (unless given) and Kiosk in `mode`; stop both on exit."""
+    """Start the emulator (unless given) and Kiosk in `mode`; stop both on exit. With
+    `storefront` Kiosk also serves the Mini App (see sandbox_settings)."""
     own_sandbox = sandbox is None
     if sandbox is None:
         sandbox = Sandbox(bot_token=SANDBOX_TOKEN, bot_username="kiosk_demo_bot")
         await sandbox.start()
-    settings = sandbox_settings(sandbox, database_url, mode, redis_url, **overrides)
+    settings = sandbox_settings(sandbox, database_url, mode, redis_url, storefront, **overrides)
     app = await create_app(settings)
     try:
         if mode == "webhook":

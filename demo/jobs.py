@@ -5,6 +5,7 @@ low-stock threshold and the owner gets the alert from the every-minute check."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.jobs.scheduler import JobContext
@@ -30,19 +31,40 @@ async def _sell(k: Sandboxed, telegram_id: int, product_id: int, quantity: int) 
     now = datetime.now(UTC)
     line = OrderLine(item.id, None, item.sku, item.title, "", item.price, quantity)
     draft = OrderDraft(
-        user_id=buyer.id, lines=(line,), currency=item.currency, subtotal=line.amount,
-        discount=0, shipping=0, pay_method=PayMethod.CARD, pay_currency=item.currency,
-        pay_amount=line.amount, address="Mei Lin, 8 Nanjing Road, Shanghai",
-        shipping_option_id=None, shipping_title=None, coupon_id=None, coupon_code=None,
-        once_per_customer=False, created_at=now, expires_at=now + timedelta(minutes=15),
-    )  # fmt: skip
+        user_id=buyer.id,
+        lines=(line,),
+        currency=item.currency,
+        subtotal=line.amount,
+        discount=0,
+        shipping=0,
+        pay_method=PayMethod.CARD,
+        pay_currency=item.currency,
+        pay_amount=line.amount,
+        address="Mei Lin, 8 Nanjing Road, Shanghai",
+        shipping_option_id=None,
+        shipping_title=None,
+        coupon_id=None,
+        coupon_code=None,
+        once_per_customer=False,
+        created_at=now,
+        expires_at=now + timedelta(minutes=15),
+    )
     order = await orders.repo.place(draft)
-    payment = PaymentRecord(order.id, buyer.id, telegram_id, f"demo-jobs-{order.id}", "demo",
-                            order.pay_currency, order.pay_amount, False, now)  # fmt: skip
+    payment = PaymentRecord(
+        order.id,
+        buyer.id,
+        telegram_id,
+        f"demo-jobs-{order.id}",
+        "demo",
+        order.pay_currency,
+        order.pay_amount,
+        False,
+        now,
+    )
     await orders.pay(order, payment, now, {})
 
 
-async def _wait(predicate, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+async def _wait(predicate: Callable[[], bool], seconds: float) -> bool:
     deadline = asyncio.get_running_loop().time() + seconds
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:
@@ -89,10 +111,16 @@ async def owner_schedules_campaign_and_gets_low_stock_alert(k: Sandboxed) -> lis
     # A sale takes the whisk from 5 to 3 = its threshold.
     catalog = k.app.services.catalog
     category = await catalog.create_category(CategoryDraft(Localized("Matcha", "抹茶")))
-    whisk = await catalog.create_product(ProductDraft(
-        sku="WHISK-1", category_id=category.id, title=Localized("Bamboo matcha whisk", "竹制茶筅"),
-        price=1500, on_hand=5, low_stock_threshold=3,
-    ))  # fmt: skip
+    whisk = await catalog.create_product(
+        ProductDraft(
+            sku="WHISK-1",
+            category_id=category.id,
+            title=Localized("Bamboo matcha whisk", "竹制茶筅"),
+            price=1500,
+            on_hand=5,
+            low_stock_threshold=3,
+        )
+    )
     ctx = JobContext(bot=k.app.bot, services=k.app.services, settings=k.settings)
     await low_stock_alerts(ctx)  # the every-minute check, run now: nothing new is low yet
     await _sell(k, 3001, whisk.id, 2)
@@ -100,8 +128,10 @@ async def owner_schedules_campaign_and_gets_low_stock_alert(k: Sandboxed) -> lis
     await _sell(k, 3002, whisk.id, 1)
     await low_stock_alerts(ctx)  # still low: no second alert
     alerts = [m for m in olga.bot_messages if "Running low" in m.content]
-    print(f"low-stock alerts to the owner: {len(alerts)} (after two sales of the whisk); "
-          f"scene took {asyncio.get_running_loop().time() - started:.1f} s")  # fmt: skip
+    print(
+        f"low-stock alerts to the owner: {len(alerts)} (after two sales of the whisk); "
+        f"scene took {asyncio.get_running_loop().time() - started:.1f} s"
+    )
     # Messages the bot sent on its own (no user action before them) aren't part of a chat's
     # story, so show them here as each person sees them.
     for person, messages in ((shoppers[0], _with(shoppers[0], PROMO)), (olga, alerts)):

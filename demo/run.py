@@ -1,12 +1,15 @@
 """`python main.py demo`: the whole bot offline, against the local Telegram emulator.
 
-Starts the sandbox and Kiosk on loopback with a fresh SQLite database, seeds a small shop,
-plays a scripted shopper conversation, prints the transcript and exits 0 — or 1 if the bot
-made any call that real Telegram would have refused.
+Starts the sandbox and Kiosk (with its Mini App storefront) on loopback with a fresh SQLite
+database, seeds a small shop, plays scripted conversations and a Mini App purchase, prints the
+transcripts and exits 0 — or 1 if the bot made any call that real Telegram would have refused.
+`python main.py demo --browse` then keeps everything running and prints the links that open
+the storefront in one's own browser.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -14,9 +17,10 @@ from pathlib import Path
 
 from bot.settings import Settings
 from demo.back_office import owner_ships_and_reports
-from demo.harness import Sandboxed, run_sandboxed
+from demo.harness import Sandboxed, run_sandboxed, storefront_url
 from demo.jobs import owner_schedules_campaign_and_gets_low_stock_alert
 from demo.loyalty import friends_earn_points_and_alerts
+from demo.miniapp import shopper_buys_in_mini_app
 from sandbox import SandboxUser
 
 log = logging.getLogger(__name__)
@@ -106,9 +110,10 @@ def button_starting(user: SandboxUser, prefix: str) -> str:
 async def shopper_buys_and_pays(k: Sandboxed) -> list[SandboxUser]:
     """A shopper opens a product from its deep link, checks out and pays with Telegram Stars."""
     product = next(
-        p for p in await k.app.services.catalog.popular(limit=20)
+        p
+        for p in await k.app.services.catalog.popular(limit=20)
         if not p.has_variants and p.available >= 2
-    )  # fmt: skip
+    )
     carol = k.sandbox.user(2005, "Carol", language_code="en")
     await carol.send("/start")
     await carol.send(f"/start p_{product.id}")
@@ -128,7 +133,6 @@ async def shopper_buys_and_pays(k: Sandboxed) -> list[SandboxUser]:
     await carol.pay_invoice()
     await carol.send("/orders")
     return [carol]
-
 
 
 async def owner_adds_goods_and_stock(k: Sandboxed) -> list[SandboxUser]:
@@ -165,13 +169,21 @@ SCENES: list[tuple[str, Scene]] = [
     ("A shopper registers through a friend's link and fills in her profile", shopper_registers),
     ("Shoppers browse the catalogue, search in English and Chinese", shopper_browses_and_searches),
     ("A shopper checks out and pays with Telegram Stars", shopper_buys_and_pays),
+    (
+        "A shopper buys in the Mini App storefront and pays with openInvoice",
+        shopper_buys_in_mini_app,
+    ),
     ("The owner adds a product with a photo and receives stock", owner_adds_goods_and_stock),
     ("The owner ships an order and opens a report with its chart", owner_ships_and_reports),
-    ("The owner schedules a promotion; a sale triggers the low-stock alert",
-     owner_schedules_campaign_and_gets_low_stock_alert),
-    ("Friends earn points; a sold-out favourite comes back cheaper",
-     friends_earn_points_and_alerts),
-]  # fmt: skip
+    (
+        "The owner schedules a promotion; a sale triggers the low-stock alert",
+        owner_schedules_campaign_and_gets_low_stock_alert,
+    ),
+    (
+        "Friends earn points; a sold-out favourite comes back cheaper",
+        friends_earn_points_and_alerts,
+    ),
+]
 
 
 def print_transcript(title: str, users: list[SandboxUser]) -> None:
@@ -181,11 +193,14 @@ def print_transcript(title: str, users: list[SandboxUser]) -> None:
         print(user.transcript(history=True))
 
 
-async def run_demo(settings: Settings) -> int:
+async def run_demo(settings: Settings, browse: bool = False) -> int:
+    """Play every scene; with `browse`, then keep the shop running for a person's browser
+    (until Ctrl-C)."""
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp:
         database_url = f"sqlite://{Path(tmp) / 'demo.sqlite3'}"
         async with run_sandboxed(
             database_url,
+            storefront=True,
             shop={"name": settings.shop.name},
             admin_ids=[DEMO_OWNER],
             payments=DEMO_PAYMENTS,
@@ -196,8 +211,45 @@ async def run_demo(settings: Settings) -> int:
             )
             for title, scene in SCENES:
                 print_transcript(title, await scene(running))
+            if browse:
+                await keep_open_for_a_person(running)
             refused = running.sandbox.errors
             for call in refused:
                 print(f"REFUSED by Telegram rules: {call.method}: {call.description}")
             print(f"\n{len(running.sandbox.calls)} Bot API calls, {len(refused)} refused.")
             return 1 if refused else 0
+
+
+BROWSING_SHOPPERS = ((2100, "en"), (2101, "zh"))
+
+
+async def keep_open_for_a_person(k: Sandboxed) -> None:
+    """Print the links that open the storefront as a shopper in one's own browser (inside
+    the emulator's Telegram client, signed just then), then echo what the bot tells those
+    shoppers in the chat (receipts after paying), until interrupted."""
+    open_url = f"{k.sandbox.base_url}/miniapp/open"
+    shoppers = []
+    for user_id, lang in BROWSING_SHOPPERS:
+        shopper = k.sandbox.user(user_id, "Shopper", language_code=lang)
+        await shopper.send("/start")
+        shoppers.append(shopper)
+    print("\n=== The storefront is open: shop in your own browser ===")
+    print(f"  English:           {open_url}?user=2100")
+    print(f"  中文:              {open_url}?user=2101&lang=zh")
+    print(f"  dark theme:        {open_url}?user=2100&theme=dark")
+    print(f"  open a product:    {open_url}?user=2100&start_param=p_1")
+    print(f"  (the storefront itself: {storefront_url(k.settings)}; Ctrl-C stops the demo)")
+    print("Messages the bot sends these shoppers in the chat appear below.", flush=True)
+    seen = {s.user_id: max((m.change_seq for m in s.messages), default=0) for s in shoppers}
+    try:
+        while True:
+            await asyncio.sleep(0.5)
+            for shopper in shoppers:
+                for message in shopper.changed_since(seen[shopper.user_id]):
+                    seen[shopper.user_id] = max(seen[shopper.user_id], message.change_seq)
+                    print(
+                        message.render(k.sandbox.bot().first_name, f"user {shopper.user_id}"),
+                        flush=True,
+                    )
+    except asyncio.CancelledError:  # Ctrl-C: end normally, so the summary below still prints
+        print("\nstopping the demo")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -53,16 +54,13 @@ def _placeholders(dialect: str, count: int) -> str:
 
 
 async def _insert_many(
-    conn: BaseDBAsyncClient, table: str, rows: list[dict[str, object]]
+    conn: BaseDBAsyncClient, table: str, rows: Sequence[Mapping[str, object]]
 ) -> None:
     if not rows:
         return
     dialect = dialect_of(conn)
     names = list(rows[0])
-    sql = (
-        f"INSERT INTO {table} ({', '.join(names)}) "
-        f"VALUES ({_placeholders(dialect, len(names))})"
-    )
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({_placeholders(dialect, len(names))})"
     await conn.execute_many(sql, [[_stored(r[n], dialect) for n in names] for r in rows])
 
 
@@ -94,9 +92,14 @@ async def bulk_load(catalogue: DemoCatalogue) -> LoadReport:
         rows = []
         for draft in chunk:
             title_doc, body_doc = search_documents(
-                draft.title, draft.description, draft.brand, draft.sku, draft.tags,
-                draft.specs, paths[draft.category_id],
-            )  # fmt: skip
+                draft.title,
+                draft.description,
+                draft.brand,
+                draft.sku,
+                draft.tags,
+                draft.specs,
+                paths[draft.category_id],
+            )
             vocabulary.update(document_terms(title_doc, body_doc))
             rows.append(_product_row(with_category_ids(draft, category_ids), now))
             rows[-1].update(search_title=title_doc, search_body=body_doc)

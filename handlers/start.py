@@ -5,7 +5,14 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+    WebAppInfo,
+)
 from aiogram.utils.i18n import gettext as _
 
 from domain.catalog.service import CatalogService
@@ -39,6 +46,15 @@ def welcome_text(registration: Registration, shop_name: str) -> str:
     return text + "\n\n" + _("What would you like to do?")
 
 
+def start_menu(webapp_url: str) -> InlineKeyboardMarkup:
+    """The main menu, with the Mini App storefront on top when it is on."""
+    markup = main_menu()
+    if not webapp_url:
+        return markup
+    shop = InlineKeyboardButton(text=_("🛍 Open shop"), web_app=WebAppInfo(url=webapp_url))
+    return InlineKeyboardMarkup(inline_keyboard=[[shop], *markup.inline_keyboard])
+
+
 @router.message(CommandStart())
 async def start(
     message: Message,
@@ -53,11 +69,14 @@ async def start(
     locale: str,
     shelves: ShelfService,
     recs_events: EventLog,
+    webapp_url: str,
 ) -> None:
     await state.clear()
     payload = parse_start_payload(command.args)
     registration = await users.register(user, user_is_new, payload)
-    await message.answer(welcome_text(registration, shop.name), reply_markup=main_menu())
+    await message.answer(
+        welcome_text(registration, shop.name), reply_markup=start_menu(webapp_url)
+    )
     if payload.kind == "invalid":
         await message.answer(_("That link isn't valid. Here is the shop's main menu instead."))
     elif payload.kind == "product":
@@ -80,6 +99,7 @@ def help_text() -> str:
             _("/catalog — browse the catalogue"),
             _("/search — find goods (or just type what you're looking for)"),
             _("/favorites — your favourite goods"),
+            _("/buyagain — order again what you bought before"),
             _("/profile — your name, phone, addresses and settings"),
             _("/language — choose English or Chinese"),
             _("/cancel — stop what you're doing"),

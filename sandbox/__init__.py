@@ -13,6 +13,13 @@ A real ``aiogram.Bot`` talks to it over HTTP; tests act as users and assert what
     assert sb.errors == []                     # nothing Telegram would have refused
     await dp.stop_polling(); await polling; await bot.session.close(); await sb.stop()
 
+Mini Apps (sandbox/miniapp.py): ``alice.open_mini_app()`` is the launch URL Telegram would load
+(menu button, web_app button, ``startapp`` link or inline answer; initData signed with the bot's
+token); ``/miniapp/client#<launch URL>`` is a stand-in Telegram client around the page (Back,
+Close and Main buttons, popups, the payment form behind ``openInvoice``) and
+``/telegram-web-app.js`` a stand-in for Telegram's script; ``/miniapp/open?user=<id>`` opens the
+bot's Mini App for a person. ``alice.pay_invoice_link(link)`` pays a ``createInvoiceLink`` link.
+
 Only stdlib + aiohttp are used, so the sandbox can run anywhere the bot runs.
 """
 

@@ -4,6 +4,7 @@ Point a real bot process at the printed URL (``TelegramAPIServer.from_base(url)`
 a user either with ``--chat USER_ID`` (type messages on stdin, ``!Text`` presses a button) or
 over HTTP: ``POST /sandbox/send {"user_id": 1001, "text": "/start"}`` (also ``/sandbox/press``
 and ``/sandbox/transcript``), which answer with the bot's messages and the chat transcript.
+A bot with a Mini App menu button opens in a browser at ``/miniapp/open?user=1001``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ async def _main(args: argparse.Namespace) -> None:
     print(
         f'  act as a user: curl -d \'{{"user_id": 1001, "text": "/start"}}\' '
         f"{sb.base_url}/sandbox/send   (also /sandbox/press, /sandbox/transcript)",
+        flush=True,
+    )
+    print(
+        f"  open the bot's Mini App (once it set a web_app menu button) in a browser: "
+        f"{sb.base_url}/miniapp/open?user=1001",
         flush=True,
     )
     try:

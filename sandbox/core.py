@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .miniapp import MiniAppClient
 from .models import ApiCall, ApiError, RateLimits, SandboxError, SandboxMessage
 from .ratelimit import RateLimiter
 from .state import BotState, FileStore
@@ -74,6 +75,7 @@ class Sandbox:
         self.closing = False
         self._runner: web.AppRunner | None = None
         self.pusher: WebhookPusher | None = None
+        self.miniapp = MiniAppClient(self)  # telegram-web-app.js, /miniapp/* (payment forms)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +20,10 @@ from .validation import (
     Params,
     check_commands,
     check_inline_keyboard,
+    check_menu_button,
     check_secret_token,
     check_text,
+    check_web_app,
 )
 
 if TYPE_CHECKING:
@@ -161,6 +164,14 @@ async def answer_inline_query(sb: Sandbox, bot: BotState, p: Params) -> Any:
         content = r.get("input_message_content")
         if isinstance(content, dict) and "message_text" in content:
             check_text(Params(content, {}), "message_text")
+    button = p.json("button")
+    if button is not None:
+        if not isinstance(button, dict) or not str(button.get("text") or "").strip():
+            raise bad("can't parse InlineQueryResultsButton JSON object")
+        if button.get("web_app") is not None:
+            check_web_app(button["web_app"], "inline query results button")
+        elif not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", str(button.get("start_parameter", ""))):
+            raise bad("START_PARAM_INVALID")
     next_offset = p.string("next_offset") or ""
     if len(next_offset.encode()) > 64:
         raise bad("NEXT_OFFSET_INVALID")
@@ -170,6 +181,7 @@ async def answer_inline_query(sb: Sandbox, bot: BotState, p: Params) -> Any:
             "next_offset": next_offset,
             "cache_time": p.integer("cache_time", default=300),
             "is_personal": p.flag("is_personal"),
+            "button": button,
         }
     )
     return True
@@ -225,11 +237,21 @@ async def get_chat(sb: Sandbox, bot: BotState, p: Params) -> Any:
 
 
 async def set_chat_menu_button(sb: Sandbox, bot: BotState, p: Params) -> Any:
-    bot.menu_button = p.json("menu_button") or {"type": "default"}
+    """The bot's default menu button, or one private chat's (``chat_id``)."""
+    button = check_menu_button(p.json("menu_button"))
+    if p.has("chat_id"):
+        chat_id = p.chat_id()
+        if chat_id not in bot.chats:
+            raise bad("chat not found")
+        bot.chat_menu_buttons[chat_id] = button
+    else:
+        bot.menu_button = button
     return True
 
 
 async def get_chat_menu_button(sb: Sandbox, bot: BotState, p: Params) -> Any:
+    if p.has("chat_id"):
+        return bot.menu_button_for(p.chat_id())
     return bot.menu_button
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .core import Sandbox
     from .users import SandboxUser
 
+SUBSCRIPTION_PERIOD = 2592000  # 30 days, the only period createInvoiceLink accepts
 DEFAULT_ADDRESS = {
     "country_code": "US",
     "state": "CA",
@@ -55,7 +56,16 @@ async def send_invoice(sb: Sandbox, bot: BotState, p: Params) -> Any:
 
 
 async def create_invoice_link(sb: Sandbox, bot: BotState, p: Params) -> Any:
+    """Same checks as sendInvoice; the link opens with ``Telegram.WebApp.openInvoice``
+    (sandbox/miniapp.py) or ``SandboxUser.pay_invoice_link``."""
     inv = check_invoice(p)
+    period = p.integer("subscription_period")
+    if period is not None:
+        if period != SUBSCRIPTION_PERIOD:
+            raise bad("SUBSCRIPTION_PERIOD_INVALID")
+        if inv["currency"] != "XTR":
+            raise bad("SUBSCRIPTION_CURRENCY_INVALID: subscriptions are paid in Telegram Stars")
+        inv["subscription_period"] = period
     slug = new_id("", 12)
     bot.invoice_links[slug] = inv
     return f"https://t.me/${slug}"
@@ -180,9 +190,24 @@ async def pay_invoice(
     deliver_times: int = 1,
 ) -> PaymentResult:
     """Walk Telegram's payment protocol as the user paying the newest (or given) invoice."""
-    sb, bot = user.sb, user.bot
     inv = _find_invoice(user, message_id).invoice_params
     assert inv is not None
+    return await run_payment(
+        user, inv, shipping_option_id, shipping_address, order_info, deliver_times
+    )
+
+
+async def run_payment(
+    user: SandboxUser,
+    inv: dict[str, Any],
+    shipping_option_id: str | None = None,
+    shipping_address: dict[str, Any] | None = None,
+    order_info: dict[str, Any] | None = None,
+    deliver_times: int = 1,
+) -> PaymentResult:
+    """The payment form for invoice ``inv`` (a chat invoice's or an invoice link's): shipping
+    query when flexible, pre-checkout query within the deadline, then successful_payment."""
+    sb, bot = user.sb, user.bot
     seq0 = sb._seq
     total = int(inv["total_amount"])
     currency = str(inv["currency"])
@@ -247,6 +272,9 @@ async def pay_invoice(
         "provider_payment_charge_id": "" if currency == "XTR" else f"prov_{secrets.token_hex(8)}",
         **extra,
     }
+    if inv.get("subscription_period"):
+        payment["is_recurring"] = payment["is_first_recurring"] = True
+        payment["subscription_expiration_date"] = int(time.time()) + inv["subscription_period"]
     msg = add_message(sb, bot, user.chat, False, user.user_dict, successful_payment=payment)
     replies0 = user.replies
     recs = [bot.enqueue("message", msg.raw, user.user_id) for _ in range(max(1, deliver_times))]

@@ -171,6 +171,7 @@ def build_app(sb: Sandbox) -> web.Application:
         )
 
     app.router.add_post("/sandbox/{action}", control)
+    sb.miniapp.routes(app)
     app.router.add_route("*", "/bot{token}/{method}", api)
     app.router.add_get("/file/bot{token}/{path:.+}", download)
     app.router.add_route("*", "/{tail:.*}", root)

@@ -130,10 +130,15 @@ class BotState:
         self.queries: dict[str, QueryRec] = {}
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.menu_button: dict[str, Any] = {"type": "default"}
+        self.chat_menu_buttons: dict[int, dict[str, Any]] = {}  # setChatMenuButton(chat_id)
         self.pending_pushes = 0  # webhook POSTs in flight
         self.allowed_updates: list[str] | None = None
         self.on_enqueue: Callable[[UpdateRec], None] | None = None  # webhook pusher hook
         self.invoice_links: dict[str, dict[str, Any]] = {}
+
+    def menu_button_for(self, chat_id: int) -> dict[str, Any]:
+        """What a chat shows: its own menu button, else the bot's default one."""
+        return self.chat_menu_buttons.get(chat_id, self.menu_button)
 
     def user_dict(self) -> dict[str, Any]:
         return {

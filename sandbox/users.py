@@ -17,6 +17,7 @@ from .state import BotState, ChatState, UpdateRec
 
 if TYPE_CHECKING:
     from .core import Sandbox
+    from .miniapp import Via
 
 
 class SandboxUser:
@@ -48,6 +49,7 @@ class SandboxUser:
             self.user_dict["language_code"] = language_code
         self.chat: ChatState = bot.chats.setdefault(user_id, ChatState(user_id, chat_dict))
         self.last_callback_answer: dict[str, Any] | None = None
+        self.last_inline_answer: dict[str, Any] | None = None
         self.story: list[str] = []  # what happened, in order (transcript(history=True))
         self.replies = 0  # bot actions that count as an answer to this user
         self._reply_event = asyncio.Event()
@@ -285,10 +287,41 @@ class SandboxUser:
         )
         await self.wait_reaction([rec], self.replies, expect_reply=False, what="inline query")
         try:
-            return await asyncio.wait_for(asyncio.shield(q.answer), self.sb.reply_timeout)
+            answer = await asyncio.wait_for(asyncio.shield(q.answer), self.sb.reply_timeout)
         except TimeoutError:
             q.expired = True
             raise self._no_reply(f"inline query {query!r} not answered") from None
+        self.last_inline_answer = answer
+        return answer
+
+    # ------------------------------------------------------------------ Mini Apps
+    def open_mini_app(
+        self,
+        via: Via = "menu",
+        start_param: str | None = None,
+        button_text: str | None = None,
+        theme: str = "light",
+        platform: str = "tdesktop",
+    ) -> str:
+        """The URL (with signed launch parameters) the client loads to open the bot's Mini
+        App from the menu button, a web_app button, a startapp link or an inline answer."""
+        from .miniapp import open_mini_app
+
+        return open_mini_app(self, via, start_param, button_text, theme, platform)
+
+    def open_link(self, link: str, theme: str = "light") -> str:
+        """Follow a ``t.me/<bot>?startapp=<param>`` link: the Mini App's launch URL."""
+        from .miniapp import open_link
+
+        return open_link(self, link, theme)
+
+    async def pay_invoice_link(
+        self, url: str, shipping_option_id: str | None = None
+    ) -> PaymentResult:
+        """Pay a ``createInvoiceLink`` link, as the Mini App's openInvoice "Pay" does."""
+        from .miniapp import pay_invoice_link
+
+        return await pay_invoice_link(self, url, shipping_option_id)
 
     async def pay_invoice(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from .models import ApiError, bad
 from .textparse import Entity, parse_text, utf16_len
@@ -34,6 +35,7 @@ _ACTIONS = (
 _URL_RE = re.compile(r"^(https?|tg)://\S+$", re.IGNORECASE)
 _CMD_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class Params:
@@ -194,6 +196,8 @@ def check_inline_keyboard(rows: Any) -> None:
                     raise bad("BUTTON_DATA_INVALID")
             if "url" in actions and not _URL_RE.match(str(b["url"])):
                 raise bad("BUTTON_URL_INVALID")
+            if "web_app" in actions:
+                check_web_app(b["web_app"], "inline keyboard button")
     if total > MAX_BUTTONS:
         raise bad("too many buttons")
 
@@ -206,6 +210,50 @@ def _check_reply_keyboard(rows: Any) -> None:
             text = b if isinstance(b, str) else b.get("text") if isinstance(b, dict) else None
             if not isinstance(text, str) or not text.strip():
                 raise bad("can't parse keyboard button: Text must be non-empty")
+            if isinstance(b, dict) and b.get("web_app") is not None:
+                check_web_app(b["web_app"], "keyboard button")
+
+
+def check_web_app_url(url: Any, what: str) -> str:
+    """Telegram opens Mini Apps over HTTPS only. The emulator lives on loopback, so it also
+    takes plain HTTP to 127.0.0.1/localhost; any other host must be HTTPS, as in Telegram."""
+    if not isinstance(url, str) or not url:
+        raise bad(f"{what} Web App URL is empty")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if not host or parts.scheme.lower() not in ("http", "https"):
+        raise bad(f"{what} Web App URL '{url}' is invalid: Wrong HTTP URL")
+    if parts.scheme.lower() == "http" and host not in LOOPBACK_HOSTS:
+        raise bad(f"{what} Web App URL '{url}' is invalid: Only HTTPS links are allowed")
+    return url
+
+
+def check_web_app(web_app: Any, what: str) -> str:
+    """A WebAppInfo object (``{"url": ...}``); returns its URL."""
+    if not isinstance(web_app, dict):
+        raise bad(f"can't parse {what}: WebAppInfo must be an Object")
+    return check_web_app_url(web_app.get("url"), what)
+
+
+def check_menu_button(button: Any) -> dict[str, Any]:
+    """setChatMenuButton: ``default``, ``commands`` or ``web_app`` with a text and an URL."""
+    if button is None:
+        return {"type": "default"}
+    if not isinstance(button, dict):
+        raise bad("can't parse menu button JSON object")
+    kind = button.get("type")
+    if kind in ("default", "commands"):
+        return {"type": kind}
+    if kind != "web_app":
+        raise bad("BUTTON_TYPE_INVALID")
+    text = button.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise bad("BUTTON_TEXT_INVALID")
+    url = check_web_app(button.get("web_app"), "menu button")
+    return {"type": "web_app", "text": text, "web_app": {"url": url}}
 
 
 def markup_for_message(markup: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -311,6 +359,7 @@ __all__ = [
     "check_commands",
     "check_inline_keyboard",
     "check_invoice",
+    "check_menu_button",
     "check_reply_markup",
     "check_secret_token",
     "check_text",

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import setup_application
@@ -17,14 +20,15 @@ from tortoise import Tortoise
 from bot.i18n import build_i18n
 from bot.jobs.scheduler import KioskScheduler
 from bot.runtime.aiogram_private import detach_routers
-from bot.runtime.commands import set_commands
-from bot.runtime.health import install_collectors, register_ops_routes
+from bot.runtime.commands import set_commands, set_menu_button
+from bot.runtime.health import install_collectors, ping_redis, register_ops_routes
 from bot.runtime.metrics import Metrics
 from bot.runtime.polling import ConfirmAfterHandling
 from bot.runtime.webhook import SecretCheckingHandler
 from bot.settings import Settings
 from bot.wiring import Services, build_bot, build_dispatcher, build_services
 from storage.db import close_db, init_db
+from web import StorefrontConfig, build_storefront, mount_storefront
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,9 @@ class KioskApp:
     metrics: Metrics = field(default_factory=Metrics)
     ops_port: int | None = None  # where /healthz, /readyz and /metrics answer, once serving
     _ops_runner: web.AppRunner | None = None
+    # The Mini App storefront (web/), built afresh for each server it is mounted on; None
+    # when WEB__PUBLIC_URL is unset.
+    storefront: Callable[[], web.Application] | None = None
     _started: bool = field(default=False, init=False)  # webhook registered or polling running
     _closing: bool = field(default=False, init=False)
 
@@ -67,8 +74,8 @@ class KioskApp:
             )
         )
         self._tasks.append(task)
-        if self.settings.ops.port is not None:
-            await self.start_ops_server()
+        if self.settings.ops.port is not None or self.storefront is not None:
+            await self.start_ops_server()  # polling mode serves the storefront here
         self._started = True
         return task
 
@@ -78,14 +85,21 @@ class KioskApp:
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         register_ops_routes(app, self)
+        if self.storefront is not None and self.settings.run_mode == "polling":
+            mount_storefront(app, self.storefront())
         return app
 
     async def start_ops_server(self) -> int:
-        """/healthz, /readyz and /metrics on OPS__HOST:OPS__PORT (polling, or a private port)."""
+        """/healthz, /readyz and /metrics on OPS__HOST:OPS__PORT (polling, or a private port);
+        in polling mode with the storefront on, also the storefront, on WEB__PORT when
+        OPS__PORT is unset."""
         ops = self.settings.ops
+        port = ops.port
+        if port is None:
+            port = self.settings.web.port
         self._ops_runner = web.AppRunner(self.ops_app(), access_log=None)
         await self._ops_runner.setup()
-        site = web.TCPSite(self._ops_runner, ops.host, ops.port or 0)
+        site = web.TCPSite(self._ops_runner, ops.host, port)
         await site.start()
         self.ops_port = int(self._ops_runner.addresses[0][1])
         log.info("health and metrics on port %s", self.ops_port)
@@ -107,6 +121,8 @@ class KioskApp:
         setup_application(app, self.dp, bot=self.bot)
         app.router.add_get("/healthz", self._healthz)
         register_ops_routes(app, self)
+        if self.storefront is not None:
+            mount_storefront(app, self.storefront())
         return app
 
     async def _healthz(self, request: web.Request) -> web.Response:
@@ -118,7 +134,7 @@ class KioskApp:
             checks["database"] = False
         if self.redis is not None:
             try:
-                checks["redis"] = bool(await self.redis.ping())
+                checks["redis"] = await ping_redis(self.redis)
             except Exception:
                 checks["redis"] = False
         ok = all(checks.values())
@@ -163,19 +179,20 @@ class KioskApp:
         for signum in (signal.SIGTERM, signal.SIGINT):
             with suppress(NotImplementedError, RuntimeError):  # no signals off the main thread
                 loop.add_signal_handler(signum, stop.set)
-        running: asyncio.Future[object]
+        running: asyncio.Future[None]
         if self.settings.run_mode == "webhook":
             await self.start_webhook()
             running = loop.create_future()  # the server runs until told to stop
         else:
             running = await self.start_polling()
         stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        either: set[asyncio.Future[Any]] = {running, stopping}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
         if stop.is_set():
             log.info("stop signal received; shutting down")
-        elif not running.cancelled() and running.exception() is not None:
-            raise running.exception()  # type: ignore[misc]
+        elif not running.cancelled() and (error := running.exception()) is not None:
+            raise error
 
     async def close(self) -> None:
         self._closing = True  # /readyz turns 503 at once, so a balancer stops sending here
@@ -207,7 +224,7 @@ async def create_app(settings: Settings) -> KioskApp:
     redis = None
     if settings.redis_url:
         redis = Redis.from_url(settings.redis_url)
-        await redis.ping()
+        await ping_redis(redis)
     bot = build_bot(settings, settings.bot_token.get_secret_value())
     me = await bot.get_me()
     services = build_services(settings, redis)
@@ -216,6 +233,11 @@ async def create_app(settings: Settings) -> KioskApp:
     metrics = Metrics()
     dp = build_dispatcher(settings, services, me.id, i18n, metrics, redis)
     await set_commands(bot, i18n)
+    storefront = None
+    if settings.web.public_url:
+        config = storefront_config(settings, me.username or "")
+        storefront = partial(build_storefront, services, bot, config, i18n)
+        await set_menu_button(bot, i18n, config.entry_url)
     scheduler = None
     if settings.scheduler.enabled:
         from bot.jobs.registry import build_scheduler
@@ -223,6 +245,30 @@ async def create_app(settings: Settings) -> KioskApp:
         scheduler = build_scheduler(settings, bot, services, redis, i18n)
         await scheduler.start()
     log.info("bot @%s ready (%s mode)", me.username, settings.run_mode)
-    app = KioskApp(settings, bot, dp, services, redis, scheduler=scheduler, metrics=metrics)
+    app = KioskApp(
+        settings,
+        bot,
+        dp,
+        services,
+        redis,
+        scheduler=scheduler,
+        metrics=metrics,
+        storefront=storefront,
+    )
     install_collectors(metrics, app)
     return app
+
+
+def storefront_config(settings: Settings, bot_username: str) -> StorefrontConfig:
+    web_settings, token = settings.web, settings.bot_token
+    assert web_settings.public_url is not None and token is not None
+    return StorefrontConfig(
+        bot_token=token.get_secret_value(),
+        public_url=web_settings.public_url,
+        bot_username=bot_username,
+        telegram_js_url=web_settings.telegram_js_url,
+        init_data_max_age=web_settings.init_data_max_age,
+        rate=web_settings.rate,
+        burst=web_settings.burst,
+        default_locale=settings.shop.default_locale,
+    )

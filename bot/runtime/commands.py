@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 
 from bot.i18n import PoI18n
 from domain.kernel.i18n import N_
@@ -40,3 +45,14 @@ async def set_commands(bot: Bot, i18n: PoI18n) -> None:
     await bot.set_my_commands(commands_for(i18n, i18n.default_locale), scope=scope)
     for locale in i18n.available_locales:
         await bot.set_my_commands(commands_for(i18n, locale), scope=scope, language_code=locale)
+
+
+SHOP_BUTTON = N_("🛍 Shop")
+
+
+async def set_menu_button(bot: Bot, i18n: PoI18n, url: str) -> None:
+    """The chat's menu button opens the Mini App storefront (every private chat's default;
+    Telegram shows one text to everybody, so it is in the shop's default language)."""
+    text = i18n.gettext(SHOP_BUTTON, locale=i18n.default_locale)
+    button = MenuButtonWebApp(text=text, web_app=WebAppInfo(url=url))
+    await bot.set_chat_menu_button(menu_button=button)

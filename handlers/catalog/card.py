@@ -103,9 +103,17 @@ async def card_action(
         if now:
             recs_events.favourited(user.id, cb.p)
     caption, markup, photo = await card_view(
-        catalog, bot, user, locale, cb.p, cb.v, cb.i, cb.o,
-        viewed=cb.a == "o", events=recs_events,
-    )  # fmt: skip
+        catalog,
+        bot,
+        user,
+        locale,
+        cb.p,
+        cb.v,
+        cb.i,
+        cb.o,
+        viewed=cb.a == "o",
+        events=recs_events,
+    )
     if cb.a == "o":
         await _record_search_click(state, recs_events, user, cb)
     # Only the gallery arrows and opening change the picture; the rest edits the caption.

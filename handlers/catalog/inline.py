@@ -11,6 +11,7 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from aiogram import Bot, Router
@@ -21,6 +22,7 @@ from aiogram.types import (
     InlineQueryResultArticle,
     InlineQueryResultCachedPhoto,
     InlineQueryResultPhoto,
+    InlineQueryResultUnion,
     InputTextMessageContent,
 )
 from aiogram.utils.i18n import gettext as _
@@ -87,31 +89,46 @@ class InlineAnswerCache:
             self._local.popitem(last=False)
 
 
-def _result(product: Product, username: str, locale: str) -> InlineResult:
+def _result(product: Product, username: str, locale: str, webapp: bool) -> InlineResult:
     title = fit(product.title.get(locale), 100)
     price = money(product.price, product.currency, locale)
     if product.has_variants:
         price = _("from {price}").format(price=price)
     link = deep_link(username, product.id)
-    button = InlineKeyboardButton(text=_("🛍 Open in the shop"), url=link)
-    markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+    rows = [[InlineKeyboardButton(text=_("🛍 Open in the shop"), url=link)]]
+    if webapp:  # the Mini App on this product (startapp link to the bot's main Mini App)
+        app_link = f"https://t.me/{username}?startapp=p_{product.id}"
+        rows.append([InlineKeyboardButton(text=_("🛍 Open in the Mini App"), url=app_link)])
+    markup = InlineKeyboardMarkup(inline_keyboard=rows)
     text = f"<b>{esc(title)}</b>\n{esc(price)} · {esc(rating_line(product))}"
     description = f"{price} · {rating_line(product)}"
     photo = product.photos[0] if product.photos else None
     if photo and photo.startswith("https://"):
         return InlineQueryResultPhoto(
-            id=f"p{product.id}", photo_url=photo, thumbnail_url=photo, title=title,
-            description=description, caption=text, reply_markup=markup,
-        )  # fmt: skip
+            id=f"p{product.id}",
+            photo_url=photo,
+            thumbnail_url=photo,
+            title=title,
+            description=description,
+            caption=text,
+            reply_markup=markup,
+        )
     if photo:
         return InlineQueryResultCachedPhoto(
-            id=f"p{product.id}", photo_file_id=photo, title=title,
-            description=description, caption=text, reply_markup=markup,
-        )  # fmt: skip
+            id=f"p{product.id}",
+            photo_file_id=photo,
+            title=title,
+            description=description,
+            caption=text,
+            reply_markup=markup,
+        )
     return InlineQueryResultArticle(
-        id=f"p{product.id}", title=title, description=description, reply_markup=markup,
+        id=f"p{product.id}",
+        title=title,
+        description=description,
+        reply_markup=markup,
         input_message_content=InputTextMessageContent(message_text=text),
-    )  # fmt: skip
+    )
 
 
 def _offset(raw: str) -> int:
@@ -120,7 +137,7 @@ def _offset(raw: str) -> int:
     return number if number is not None and number < 10**6 else 0
 
 
-def _encode(results: list[InlineResult], next_offset: str) -> str:
+def _encode(results: Sequence[InlineQueryResultUnion], next_offset: str) -> str:
     # Defaults (the type tag, parse mode placeholders) are left out and restored on decode.
     dumped = [
         [type(r).__name__, r.model_dump(mode="json", exclude_none=True, exclude_defaults=True)]
@@ -129,7 +146,7 @@ def _encode(results: list[InlineResult], next_offset: str) -> str:
     return json.dumps({"r": dumped, "n": next_offset}, ensure_ascii=False)
 
 
-def _decode(raw: str) -> tuple[list[InlineResult], str]:
+def _decode(raw: str) -> tuple[list[InlineQueryResultUnion], str]:
     data = json.loads(raw)
     return [_RESULT_TYPES[kind].model_validate(item) for kind, item in data["r"]], data["n"]
 
@@ -141,21 +158,23 @@ async def inline_search(
     inline_cache: InlineAnswerCache,
     bot: Bot,
     locale: str,
+    webapp_url: str,
 ) -> None:
     text = inline_query.query.strip()
     offset = min(_offset(inline_query.offset), MAX_OFFSET)
     key = InlineAnswerCache.key(locale, text, offset)
     cached = await inline_cache.get(key)
+    results: list[InlineQueryResultUnion]
     if cached is not None:
         results, next_offset = _decode(cached)
     else:
         found = await search.search(SearchQuery(text, offset=offset, limit=INLINE_PAGE))
         username = await bot_username(bot)
-        results = [_result(p, username, locale) for p in found.products]
+        results = [_result(p, username, locale, bool(webapp_url)) for p in found.products]
         next_offset = "" if found.next_offset is None else str(found.next_offset)
         await inline_cache.put(key, _encode(results, next_offset))
     await inline_query.answer(
-        results,  # type: ignore[arg-type]
+        results,
         cache_time=CACHE_SECONDS,
         is_personal=True,
         next_offset=next_offset,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -32,9 +33,20 @@ from storage.inventory.ledger import apply_stock_movement
 
 # Fields a merchant may change through update_product, and the columns behind them.
 _PLAIN_FIELDS = {
-    "brand", "price", "currency", "compare_at", "photos", "specs", "tags", "on_hand",
-    "low_stock_threshold", "active", "category_id", "rating_avg", "rating_count",
-}  # fmt: skip
+    "brand",
+    "price",
+    "currency",
+    "compare_at",
+    "photos",
+    "specs",
+    "tags",
+    "on_hand",
+    "low_stock_threshold",
+    "active",
+    "category_id",
+    "rating_avg",
+    "rating_count",
+}
 _SEARCHED_FIELDS = {"title", "description", "brand", "tags", "specs", "category_id", "sku"}
 _PRODUCT_BY_ID = CompiledGet(ProductRow, "id")  # cards, carts, checkout: several per update
 
@@ -42,7 +54,7 @@ _PRODUCT_BY_ID = CompiledGet(ProductRow, "id")  # cards, carts, checkout: severa
 def category_from_row(row: CategoryRow) -> Category:
     return Category(
         id=row.id,
-        parent_id=row.parent_id,  # type: ignore[attr-defined]
+        parent_id=row.parent_id,
         name=Localized(row.name_en, row.name_zh),
         position=row.position,
         active=row.active,
@@ -53,7 +65,7 @@ def product_from_row(row: ProductRow) -> Product:
     return Product(
         id=row.id,
         sku=row.sku,
-        category_id=row.category_id,  # type: ignore[attr-defined]
+        category_id=row.category_id,
         title=Localized(row.title_en, row.title_zh),
         description=Localized(row.description_en, row.description_zh),
         brand=row.brand,
@@ -79,7 +91,7 @@ def product_from_row(row: ProductRow) -> Product:
 def variant_from_row(row: VariantRow, currency: str) -> Variant:
     return Variant(
         id=row.id,
-        product_id=row.product_id,  # type: ignore[attr-defined]
+        product_id=row.product_id,
         sku=row.sku,
         options=tuple((str(k), str(v)) for k, v in row.options or ()),
         price=row.price,
@@ -98,7 +110,7 @@ async def category_path(category_id: int) -> list[tuple[int, Localized]]:
     current = await CategoryRow.get_or_none(id=category_id)
     while current is not None and len(path) < 32:
         path.append((current.id, Localized(current.name_en, current.name_zh)))
-        parent_id = current.parent_id  # type: ignore[attr-defined]
+        parent_id = current.parent_id
         current = await CategoryRow.get_or_none(id=parent_id) if parent_id else None
     return path
 
@@ -176,9 +188,14 @@ class TortoiseCatalogRepository:
 
     async def create_product(self, draft: ProductDraft) -> Product:
         title_doc, body_doc = await segmented_documents(
-            draft.title, draft.description, draft.brand, draft.sku, draft.tags, draft.specs,
+            draft.title,
+            draft.description,
+            draft.brand,
+            draft.sku,
+            draft.tags,
+            draft.specs,
             await category_path(draft.category_id),
-        )  # fmt: skip
+        )
         prices = [v.price for v in draft.variants]
         async with in_transaction() as conn:
             row = await ProductRow.create(
@@ -217,7 +234,9 @@ class TortoiseCatalogRepository:
             columns["brand_key"] = str(columns["brand"]).casefold()
         for key in ("specs", "tags"):
             if key in columns:
-                columns[key] = [list(x) if isinstance(x, tuple) else x for x in columns[key]]  # type: ignore[attr-defined]
+                # A ProductDraft's field: a tuple of tags, or of (key, value) pairs.
+                items = cast("Iterable[object]", columns[key])
+                columns[key] = [list(x) if isinstance(x, tuple) else x for x in items]
         async with in_transaction() as conn:
             row = await ProductRow.get_or_none(id=product_id, using_db=conn)
             if row is None:
@@ -227,9 +246,14 @@ class TortoiseCatalogRepository:
                     setattr(row, key, value)
                 fresh = product_from_row(row)
                 title_doc, body_doc = await segmented_documents(
-                    fresh.title, fresh.description, fresh.brand, fresh.sku, fresh.tags,
-                    fresh.specs, await category_path(fresh.category_id),
-                )  # fmt: skip
+                    fresh.title,
+                    fresh.description,
+                    fresh.brand,
+                    fresh.sku,
+                    fresh.tags,
+                    fresh.specs,
+                    await category_path(fresh.category_id),
+                )
                 old_terms = document_terms(row.search_title, row.search_body)
                 new_terms = document_terms(title_doc, body_doc)
                 columns.update(search_title=title_doc, search_body=body_doc)
@@ -247,7 +271,7 @@ class TortoiseCatalogRepository:
             await ProductRow.filter(id=product_id).using_db(conn).delete()
         return True
 
-    # ---- stock of a sellable unit (for checkout; see domain.catalog.service's module docstring) ----
+    # ---- stock of a sellable unit (for checkout; see domain.catalog.service's docstring) ----
     # Each movement goes through the inventory ledger (storage.inventory.ledger): one conditional
     # UPDATE plus its ledger row, inside the caller's (the order's) transaction.
 
@@ -257,8 +281,9 @@ class TortoiseCatalogRepository:
         """Reserve `quantity` of one sellable unit atomically; False when not enough is left."""
         if quantity <= 0:
             return False
-        return await _move(product_id, variant_id, StockReason.RESERVE, quantity, ref,
-                           only_active=True)  # fmt: skip
+        return await _move(
+            product_id, variant_id, StockReason.RESERVE, quantity, ref, only_active=True
+        )
 
     async def release(
         self, product_id: int, variant_id: int | None, quantity: int, ref: str = ""
@@ -298,9 +323,14 @@ async def _move(
     delta_on_hand, delta_reserved = movement(reason, quantity)
     try:
         level = await apply_stock_movement(
-            product_id, variant_id, delta_on_hand, delta_reserved, reason.value, ref,
+            product_id,
+            variant_id,
+            delta_on_hand,
+            delta_reserved,
+            reason.value,
+            ref,
             only_active=only_active,
-        )  # fmt: skip
+        )
     except UnitNotFound:
         return False
     return level is not None
@@ -365,23 +395,29 @@ class TortoiseShopperListsRepository:
         return [product_from_row(r.product) for r in rows]
 
     async def record_view(self, user_id: int, product_id: int, keep: int) -> None:
+        """Put the product on top of the history, dropping entries beyond `keep`: one commit
+        (not one per statement), and the trim only when an entry was added (moving one to
+        the top can't make the list longer)."""
         now = datetime.now(UTC)
-        touched = await HistoryRow.filter(user_id=user_id, product_id=product_id).update(
-            viewed_at=now
-        )
-        if not touched:
+        async with in_transaction():
+            touched = await HistoryRow.filter(user_id=user_id, product_id=product_id).update(
+                viewed_at=now
+            )
+            if touched:
+                return
             try:
-                await HistoryRow.create(user_id=user_id, product_id=product_id, viewed_at=now)
+                async with in_transaction():  # a savepoint: the outer transaction survives
+                    await HistoryRow.create(user_id=user_id, product_id=product_id, viewed_at=now)
             except IntegrityError:  # the same card opened twice at once: already recorded
                 return
-        stale = (
-            await HistoryRow.filter(user_id=user_id)
-            .order_by("-viewed_at", "-id")
-            .offset(keep)
-            .values_list("id", flat=True)
-        )
-        if stale:
-            await HistoryRow.filter(id__in=list(stale)).delete()
+            stale = (
+                await HistoryRow.filter(user_id=user_id)
+                .order_by("-viewed_at", "-id")
+                .offset(keep)
+                .values_list("id", flat=True)
+            )
+            if stale:
+                await HistoryRow.filter(id__in=list(stale)).delete()
 
     async def list_history(self, user_id: int, limit: int) -> list[Product]:
         rows = (

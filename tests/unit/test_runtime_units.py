@@ -120,3 +120,34 @@ def test_log_formatter_masks_tokens() -> None:
     other = "987654321:ZZHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
     record.args = (other, "")
     assert other not in formatter.format(record)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://shop.example.com", "http://10.0.0.5:8080/kiosk", "http://127.0.0.1.nip.io"]
+)
+def test_a_plain_http_storefront_url_is_refused_outside_loopback(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """Telegram opens Mini Apps over HTTPS only: the bot refuses to start, in one line."""
+    monkeypatch.setenv("WEB__PUBLIC_URL", url)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert message.startswith("WEB__PUBLIC_URL: ") and "https://" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://shop.example.com/", "https://shop.example.com"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("http://localhost:9000/kiosk", "http://localhost:9000/kiosk"),
+        ("http://[::1]:8443", "http://[::1]:8443"),
+    ],
+)
+def test_https_or_a_loopback_storefront_url_is_accepted(
+    monkeypatch: pytest.MonkeyPatch, url: str, kept: str
+) -> None:
+    monkeypatch.setenv("WEB__PUBLIC_URL", url)
+    assert load_settings().web.public_url == kept

@@ -1,0 +1,82 @@
+"""Pages and fragments rendered on the server with Jinja2 (autoescaped: every merchant text,
+product title and shopper input is escaped), in the shopper's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from aiogram.utils.i18n import I18n
+from babel.numbers import format_currency, get_currency_precision
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from domain.catalog.types import Product
+from domain.kernel.errors import DomainError
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@lru_cache(maxsize=8192)
+def money(amount: int, currency: str, locale: str) -> str:
+    """Minor units to a price people read, per locale, as the chat writes it (Stars whole)."""
+    if currency == "XTR":
+        return f"{amount} ⭐"
+    digits = get_currency_precision(currency)
+    value = Decimal(amount).scaleb(-digits)
+    try:
+        return format_currency(value, currency, locale=locale.replace("-", "_"))
+    except (ValueError, LookupError):
+        return f"{value} {currency}"
+
+
+def photo_url(product: Product, index: int = 0) -> str | None:
+    """A https photo as it is; a Telegram file id through the storefront's photo route."""
+    if not 0 <= index < len(product.photos):
+        return None
+    photo = product.photos[index]
+    if photo.startswith("https://"):
+        return photo
+    return f"photo/{product.id}/{index}"
+
+
+Translate = Callable[..., str]
+
+
+def translator(i18n: I18n, locale: str) -> Translate:
+    """A msgid in `locale`, then its {placeholders} filled from the keyword arguments."""
+
+    def translate(message: str, **params: Any) -> str:
+        text = i18n.gettext(message, locale=locale)
+        return text.format(**params) if params else text
+
+    return translate
+
+
+def error_text(i18n: I18n, locale: str, error: DomainError) -> str:
+    """A DomainError in `locale`; string params are msgids too (a field's name, ...)."""
+    params = {
+        k: i18n.gettext(v, locale=locale) if isinstance(v, str) else v
+        for k, v in error.params.items()
+    }
+    return i18n.gettext(error.message, locale=locale).format(**params)
+
+
+class Renderer:
+    def __init__(self, i18n: I18n) -> None:
+        self.i18n = i18n
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"], default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        self.env.globals.update(money=money, photo_url=photo_url)
+
+    def render(self, template: str, locale: str, **context: Any) -> str:
+        _ = translator(self.i18n, locale)
+        return self.env.get_template(template).render(_=_, locale=locale, **context)
