@@ -4,32 +4,17 @@ product title and shopper input is escaped), in the shopper's language."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from aiogram.utils.i18n import I18n
-from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from domain.catalog.types import Product
 from domain.kernel.errors import DomainError
+from domain.kernel.money import money
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-@lru_cache(maxsize=8192)
-def money(amount: int, currency: str, locale: str) -> str:
-    """Minor units to a price people read, per locale, as the chat writes it (Stars whole)."""
-    if currency == "XTR":
-        return f"{amount} ⭐"
-    digits = get_currency_precision(currency)
-    value = Decimal(amount).scaleb(-digits)
-    try:
-        return format_currency(value, currency, locale=locale.replace("-", "_"))
-    except (ValueError, LookupError):
-        return f"{value} {currency}"
 
 
 def photo_url(product: Product, index: int = 0) -> str | None:

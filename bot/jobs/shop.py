@@ -23,9 +23,9 @@ from bot.jobs.scheduler import JobContext, JobRegistry
 from bot.settings import Settings
 from domain.alerts.low_stock import LowStockWatch, LowUnit
 from domain.cart.reminders import CartReminders, CartState
+from domain.kernel.money import money
 from domain.reports.daily import SalesReport, SalesReports
 from handlers.campaigns.render import PromoCb
-from handlers.catalog.render import money
 from handlers.common import MenuCb, esc
 from handlers.keyboard import InlineKeyboard
 from storage.alerts.low_stock import TortoiseStockAlertStore

@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from domain.catalog.merchant import MerchantService
+from domain.kernel.money import money
 from domain.orders.coupons import (
     CouponAdmin,
     CouponDraft,
@@ -28,7 +29,6 @@ from domain.orders.pricing import Coupon, CouponKind
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.render import page_nav
 from handlers.admin.security import NOT_COMMAND, staff_router
-from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit, show
 from handlers.fallback import STALE_BUTTON
 from handlers.keyboard import InlineKeyboard

@@ -16,13 +16,13 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from domain.catalog.types import Page
+from domain.kernel.money import money
 from domain.orders.board import OrderBoard, OrderDetails, shipment
 from domain.orders.service import Order, OrderChange
 from domain.orders.states import Action, OrderStatus
 from domain.users.service import UserService
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.security import NOT_COMMAND, staff_router
-from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit, show
 from handlers.fallback import STALE_BUTTON
 from handlers.keyboard import InlineKeyboard

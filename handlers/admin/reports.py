@@ -14,6 +14,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
+from domain.kernel.money import money
 from domain.recommend import RecommendationService
 from domain.reports.service import (
     Period,
@@ -27,7 +28,6 @@ from domain.reports.service import (
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.report_files import chart_png, rows_csv
 from handlers.admin.security import NOT_COMMAND, staff_router
-from handlers.catalog.render import money
 from handlers.common import esc, fit, show
 from handlers.fallback import STALE_BUTTON
 from handlers.keyboard import InlineKeyboard

@@ -11,9 +11,9 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.alerts.back_in_stock import BackInStockAlerts, BackInStockNotice, StockSubscription
 from domain.alerts.price_drops import FavouritePrice, PriceDropAlerts
+from domain.kernel.money import money
 from domain.users.service import User
 from handlers.catalog.callbacks import CardCb
-from handlers.catalog.render import money
 from handlers.common import DbId, MenuCb, esc, fit, show
 from handlers.keyboard import InlineKeyboard
 

@@ -12,10 +12,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from domain.cart.service import CartLine, CartService, CartView
+from domain.kernel.money import money
 from domain.recommend import EventLog
 from domain.users.service import User
 from handlers.cart.callbacks import CartCb
-from handlers.catalog.render import money
 from handlers.common import MenuCb, cancel_keyboard, esc, fit, show
 from handlers.keyboard import InlineKeyboard
 from handlers.recommend.keyboards import shelf_button

@@ -31,10 +31,11 @@ from redis.exceptions import RedisError
 
 from domain.catalog.search import MAX_OFFSET, SearchQuery, SearchService
 from domain.catalog.service import Product
+from domain.kernel.money import money
 from domain.kernel.text import whole_number
 from handlers.catalog.card import bot_username
 from handlers.catalog.keyboards import deep_link
-from handlers.catalog.render import money, rating_line
+from handlers.catalog.render import rating_line
 from handlers.common import esc, fit
 
 router = Router(name=__name__)

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from functools import lru_cache
-
 from aiogram.utils.i18n import gettext as _
-from babel.numbers import format_currency, get_currency_precision
 
 from domain.catalog.service import Product, ProductDetail, Variant
+from domain.kernel.money import money
 from handlers.catalog.screens import CAPTION_LIMIT, visible_len
 from handlers.common import esc, fit
 
 BUTTON_CHARS = 60  # long titles make unreadable buttons
-
-
-@lru_cache(maxsize=8192)  # Babel parses the locale's pattern on every call: 0.1 ms a price
-def money(amount: int, currency: str, locale: str) -> str:
-    """Minor units to a price people read, per locale (Stars are whole numbers)."""
-    if currency == "XTR":
-        return f"{amount} ⭐"
-    digits = get_currency_precision(currency)
-    value = Decimal(amount).scaleb(-digits)
-    try:
-        return format_currency(value, currency, locale=locale.replace("-", "_"))
-    except (ValueError, LookupError):
-        return f"{value} {currency}"
 
 
 def stars(rating: float) -> str:

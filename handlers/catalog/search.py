@@ -26,12 +26,12 @@ from domain.catalog.search import (
 )
 from domain.catalog.service import CatalogService, CategoryNode
 from domain.kernel.i18n import N_
+from domain.kernel.money import money
 from domain.kernel.text import whole_number
 from domain.recommend.shelves import ShelfService
 from domain.users.service import User
 from handlers.catalog.callbacks import SearchCb, origin
 from handlers.catalog.keyboards import pager_row, product_rows
-from handlers.catalog.render import money
 from handlers.catalog.screens import present
 from handlers.common import esc, fit
 from handlers.keyboard import InlineKeyboard

@@ -12,10 +12,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from domain.kernel.i18n import N_
+from domain.kernel.money import money
 from domain.loyalty.service import EntryKind, LedgerEntry, LoyaltyService, PointsStatus
 from domain.users.service import User
 from handlers.catalog.card import bot_username
-from handlers.catalog.render import money
 from handlers.common import MenuCb, esc, fit, show
 from handlers.keyboard import InlineKeyboard
 

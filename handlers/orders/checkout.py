@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import Field
 
 from domain.cart.service import CartEmpty, CartNeedsReview, CartService
+from domain.kernel.money import money
 from domain.kernel.shop import ShopProfile
 from domain.orders.payments import Invoice, InvoiceForm, PaymentService, invoice_form
 from domain.orders.pricing import stars_amount
@@ -19,7 +20,6 @@ from domain.orders.service import OrderService, PayMethod
 from domain.orders.types import CheckoutTotals
 from domain.users.service import User, UserService
 from handlers.cart.callbacks import CartCb
-from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit, show
 from handlers.keyboard import InlineKeyboard
 from handlers.orders.texts import OrdersCb, when

@@ -17,11 +17,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from domain.kernel.i18n import N_
+from domain.kernel.money import money
 from domain.orders.service import Order, OrderChange, OrderEvent, OrderService
 from domain.orders.states import Action, OrderStatus
 from domain.orders.types import Notice
 from domain.users.service import UserService
-from handlers.catalog.render import money
 from handlers.common import DbId, esc, fit
 from handlers.keyboard import InlineKeyboard
 

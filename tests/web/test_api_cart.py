@@ -3,24 +3,12 @@ so one cart for both, and totals equal to the chat's to the cent."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest_asyncio
-
 from bot.i18n import build_i18n
+from domain.kernel.money import money as chat_money
 from handlers.cart.view import cart_text
-from handlers.catalog.render import money as chat_money
-from tests.web.storefront import Storefront, open_storefront
-
-
-@pytest_asyncio.fixture
-async def store(db: str) -> AsyncIterator[Storefront]:
-    s = await open_storefront()
-    try:
-        yield s
-    finally:
-        await s.client.close()
+from tests.web.storefront import Storefront
 
 
 async def test_add_change_remove_and_totals_match_the_chat(store: Storefront) -> None:

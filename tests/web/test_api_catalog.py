@@ -3,20 +3,7 @@ language, search with the chat's filters, favourites, the entry page and its ass
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest_asyncio
-
-from tests.web.storefront import PHOTO_BYTES, Storefront, open_storefront
-
-
-@pytest_asyncio.fixture
-async def store(db: str) -> AsyncIterator[Storefront]:
-    s = await open_storefront()
-    try:
-        yield s
-    finally:
-        await s.client.close()
+from tests.web.storefront import PHOTO_BYTES, Storefront
 
 
 async def test_entry_page_loads_telegram_script_first_with_strict_csp(store: Storefront) -> None:

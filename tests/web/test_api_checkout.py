@@ -4,11 +4,8 @@ link are built on the server from its own cart and prices; the chat's payment pa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
-
-import pytest_asyncio
 
 from domain.orders.pricing import stars_amount
 from tests.web.storefront import PROVIDER_TOKEN, Storefront, open_storefront
@@ -20,15 +17,6 @@ ADDRESS = {
     "street": "12 Elm Street",
     "postcode": "12345",
 }
-
-
-@pytest_asyncio.fixture
-async def store(db: str) -> AsyncIterator[Storefront]:
-    s = await open_storefront()
-    try:
-        yield s
-    finally:
-        await s.client.close()
 
 
 async def fill_cart(store: Storefront, telegram_id: int = 1001) -> int:

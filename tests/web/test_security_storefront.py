@@ -6,11 +6,9 @@ and changes nothing."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-import pytest_asyncio
 
 from tests.web.storefront import (
     OTHER_TOKEN,
@@ -25,15 +23,6 @@ from tests.web.test_api_checkout import ADDRESS, fill_cart
 ANN, BOB = 1001, 2002
 LONG = "x" * 5000
 SCRIPT = '<script>alert("pwned")</script>'
-
-
-@pytest_asyncio.fixture
-async def store(db: str) -> AsyncIterator[Storefront]:
-    s = await open_storefront()
-    try:
-        yield s
-    finally:
-        await s.client.close()
 
 
 async def add_mug(store: Storefront, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
