@@ -41,6 +41,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 
 from bench._shoppers import Run, ShopPlan, echo_user, shopper
+from bot.wiring import KeepAnswerModels
 from sandbox.models import ApiError, NoReply, SandboxError, bad
 from sandbox.textparse import parse_text
 
@@ -306,7 +307,7 @@ def _photo() -> list[dict[str, Any]]:
     ]
 
 
-class LocalSession(BaseSession):
+class LocalSession(KeepAnswerModels):  # the production session keeps them too
     """A Bot API session answered by `World`, with the client-side work of a real one:
     the request is serialised field by field as AiohttpSession does, the answer is JSON text
     decoded and validated by aiogram's `check_response`. Counts every call in TALLY."""
