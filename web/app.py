@@ -20,7 +20,7 @@ from web.render import Renderer
 from web.routes import cart, catalog, checkout, pages
 
 if TYPE_CHECKING:
-    from bot.wiring import Services
+    from web.services import StorefrontServices
 
 MOUNT = "/app"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,24}$")  # fits the effect key column with any ids
@@ -39,7 +39,7 @@ async def idempotent(request: web.Request, handler: Handler) -> web.StreamRespon
 
 
 def build_storefront(
-    services: Services, bot: Bot, config: StorefrontConfig, i18n: I18n
+    services: StorefrontServices, bot: Bot, config: StorefrontConfig, i18n: I18n
 ) -> web.Application:
     app = web.Application(
         middlewares=[errors, authenticate, idempotent], client_max_size=64 * 1024

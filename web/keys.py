@@ -13,12 +13,12 @@ from web.auth import Caller
 from web.config import StorefrontConfig
 
 if TYPE_CHECKING:
-    from bot.wiring import Services
     from web.assets import Assets
     from web.auth import RateLimiter, RecentlySeen
     from web.render import Renderer
+    from web.services import StorefrontServices
 
-SERVICES: web.AppKey[Services] = web.AppKey("services")
+SERVICES: web.AppKey[StorefrontServices] = web.AppKey("services")
 BOT: web.AppKey[Bot] = web.AppKey("bot", Bot)
 CONFIG: web.AppKey[StorefrontConfig] = web.AppKey("config", StorefrontConfig)
 I18N: web.AppKey[I18n] = web.AppKey("i18n", I18n)

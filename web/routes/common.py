@@ -18,13 +18,13 @@ from domain.users.service import User
 from web.keys import RENDERER, SERVICES, USER
 
 if TYPE_CHECKING:
-    from bot.wiring import Services
+    from web.services import StorefrontServices
 
 MAX_BODY = 16 * 1024
 MAX_ID = 2**53  # ids as JavaScript numbers carry them
 
 
-def services_of(request: web.Request) -> Services:
+def services_of(request: web.Request) -> StorefrontServices:
     return request.config_dict[SERVICES]
 
 
