@@ -11,6 +11,7 @@ from domain.reviews.service import Review, ReviewNotFound, ReviewService
 from domain.staff.audit import AuditService
 
 MODERATION_PAGE_SIZE = 5
+MAX_PAGE_SIZE = 50
 
 
 class ModerationRepository(Protocol):
@@ -26,10 +27,11 @@ class ReviewPage:
     items: list[Review]
     page: int
     total: int
+    page_size: int = MODERATION_PAGE_SIZE
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / MODERATION_PAGE_SIZE))
+        return max(1, math.ceil(self.total / self.page_size))
 
 
 class ReviewModeration:
@@ -40,13 +42,15 @@ class ReviewModeration:
         self.reviews = reviews
         self.audit = audit
 
-    async def page(self, page: int = 1) -> ReviewPage:
-        """Newest first; a stale page number lands on the nearest real page."""
+    async def page(self, page: int = 1, page_size: int = MODERATION_PAGE_SIZE) -> ReviewPage:
+        """Newest first; a stale page number lands on the nearest real page (the chat shows
+        MODERATION_PAGE_SIZE a page, the web console more; at most MAX_PAGE_SIZE)."""
+        size = min(max(1, page_size), MAX_PAGE_SIZE)
         total = await self.repo.count_all()
-        last = max(1, math.ceil(total / MODERATION_PAGE_SIZE))
+        last = max(1, math.ceil(total / size))
         page = min(max(1, page), last)
-        offset = (page - 1) * MODERATION_PAGE_SIZE
-        return ReviewPage(await self.repo.newest(offset, MODERATION_PAGE_SIZE), page, total)
+        offset = (page - 1) * size
+        return ReviewPage(await self.repo.newest(offset, size), page, total, size)
 
     async def get(self, review_id: int) -> Review:
         found = await self.reviews.repo.get(review_id)
