@@ -1,0 +1,1 @@
+"""Stars subscriptions in the chat: the shopper's screen and payments, the merchant's commands."""
