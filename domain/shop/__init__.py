@@ -1,0 +1,1 @@
+"""The shop's own details and the owner's setup checklist."""

@@ -1,0 +1,1 @@
+"""The shop's own details, set by the owner in the chat (Tortoise app label "shop")."""
