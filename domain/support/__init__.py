@@ -1,0 +1,1 @@
+"""The support line: shoppers' conversations with the shop's staff, blocks, maintenance mode."""

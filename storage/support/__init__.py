@@ -1,0 +1,1 @@
+"""The support line's tables (Tortoise app "support") and its repository."""
