@@ -1,4 +1,5 @@
-"""Per-update context: drop redelivered updates, current user, locale, throttling."""
+"""Per-update context: drop redelivered updates, current user, locale, throttling, and the
+support gate (blocked shoppers, the shop closed for maintenance)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
 
 from bot.i18n import PoI18n
+from domain.support.service import Refusal, SupportService
 from domain.users.service import UserService, resolve_language
-from handlers.common import identity_of
+from handlers.common import esc, identity_of
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -231,6 +233,74 @@ class ThrottleMiddleware(BaseMiddleware):
             with self.i18n.context(), self.i18n.use_locale(locale):
                 await event.callback_query.answer(_("Slow down a little, please."))
         return None
+
+
+class SupportGateMiddleware(BaseMiddleware):
+    """Nothing of a blocked shopper's is handled, and while the owner has closed the shop
+    shoppers get the owner's message instead of the shop; staff are never stopped.
+
+    Runs before the user is registered, so a refused update costs no query: the block list
+    and the switch are cached in memory (SupportService.refusal). Money in flight is never
+    dropped: a successful payment always goes through, and a pre-checkout or shipping query
+    of a closed shop too (a payment started before closing completes); a blocked shopper's
+    is refused with a reason. A blocked shopper is told once per `notice_minutes`.
+    """
+
+    def __init__(self, i18n: PoI18n, notice_minutes: int, max_users: int = 100_000) -> None:
+        self.i18n = i18n
+        self.notice_seconds = notice_minutes * 60.0
+        self.max_users = max_users
+        self._told: OrderedDict[int, float] = OrderedDict()
+
+    def _due(self, user_id: int) -> bool:
+        now = time.monotonic()
+        last = self._told.pop(user_id, None)
+        if last is not None and now - last < self.notice_seconds:
+            self._told[user_id] = last
+            return False
+        self._told[user_id] = now
+        if len(self._told) > self.max_users:
+            self._told.popitem(last=False)
+        return True
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        tg_user: TgUser | None = data.get("event_from_user")
+        support: SupportService = data["support"]
+        if tg_user is None or tg_user.is_bot:
+            return await handler(event, data)
+        refusal = await support.refusal(tg_user.id)
+        if refusal is None:
+            return await handler(event, data)
+        message = event.message
+        if message is not None and message.successful_payment is not None:
+            return await handler(event, data)
+        if refusal is Refusal.CLOSED and _is_payment(event):
+            return await handler(event, data)
+        log.info("update %s from %s refused: %s", event.update_id, tg_user.id, refusal.value)
+        with self.i18n.context(), self.i18n.use_locale(resolve_language(tg_user.language_code)):
+            await self._tell(event, refusal, support, tg_user.id)
+        return None
+
+    async def _tell(
+        self, event: Update, refusal: Refusal, support: SupportService, user_id: int
+    ) -> None:
+        if refusal is Refusal.BLOCKED:
+            text = _("We're sorry, but this shop can't serve you.")
+            tell = self._due(user_id)
+        else:
+            note = (await support.maintenance()).message
+            text = _("🚧 The shop is closed for now.") + (f"\n\n{esc(note)}" if note else "")
+            tell = True
+        if event.pre_checkout_query is not None:
+            await event.pre_checkout_query.answer(False, error_message=text[:255])
+        elif event.shipping_query is not None:
+            await event.shipping_query.answer(False, error_message=text[:255])
+        elif event.callback_query is not None:
+            short = text if len(text) <= 200 else text[:199] + "…"
+            await event.callback_query.answer(short if tell else None, show_alert=tell)
+        elif event.message is not None and event.message.chat.type == "private" and tell:
+            await event.message.answer(text)
 
 
 def _is_payment(update: Update) -> bool:

@@ -22,6 +22,9 @@ class PaymentSettings(BaseModel):
     provider_token: SecretStr | None = None
     use_stars: bool = False  # Telegram Stars (XTR): no provider token, one price per invoice
     invoice_secret: SecretStr | None = None  # HMAC key for invoice payloads; defaults to token
+    # Offline payment for goods that ship; staff mark such orders paid (/paid 12 or a button).
+    cash_on_delivery: bool = False
+    bank_transfer: str = Field(default="", max_length=1000)  # the instructions; set = offered
 
     @field_validator("currency")
     @classmethod
@@ -114,6 +117,14 @@ class ShopSettings(BaseModel):
     timezone: str = "UTC"
 
 
+class SupportSettings(BaseModel):
+    # A forum supergroup where each shopper gets a topic (the bot must be an admin with
+    # "Manage topics"); unset: shoppers' messages go to every staff member's private chat.
+    chat_id: int | None = Field(default=None, lt=0)
+    cache_seconds: float = Field(default=5.0, gt=0, le=300)  # block list / maintenance cache
+    blocked_notice_minutes: int = Field(default=60, ge=1)  # tell a blocked shopper once per
+
+
 class ThrottleSettings(BaseModel):
     rate: float = Field(default=4.0, gt=0)  # updates per second per user, sustained
     burst: int = Field(default=10, ge=1)
@@ -166,6 +177,9 @@ class CheckoutSettings(BaseModel):
     # (a catalogue priced in XTR is charged as is).
     minor_units_per_star: int = Field(default=2, ge=1)
     flexible_invoice: bool = False  # choose shipping in Telegram's payment form (card only)
+    # Cash on delivery / bank transfer orders hold their stock this long waiting to be marked
+    # paid, then expire like an unpaid invoice.
+    offline_reservation_hours: int = Field(default=72, ge=1, le=60 * 24)
 
 
 class RecsSettings(BaseModel):
@@ -256,6 +270,7 @@ class Settings(BaseSettings):
     checkout: CheckoutSettings = CheckoutSettings()
     recs: RecsSettings = RecsSettings()
     loyalty: LoyaltySettings = LoyaltySettings()
+    support: SupportSettings = SupportSettings()
 
     @field_validator("bot_token")
     @classmethod

@@ -36,10 +36,12 @@ from bot.i18n import PoI18n
 from bot.middlewares import (
     DedupeMiddleware,
     LocaleMiddleware,
+    SupportGateMiddleware,
     ThrottleMiddleware,
     UpdateDeduplicator,
     UserMiddleware,
 )
+from bot.runtime.commands import StaffMenus
 from bot.runtime.effects import UpdateKeyMiddleware
 from bot.runtime.metrics import Metrics, MetricsMiddleware
 from bot.runtime.recommender import RecsRuntime
@@ -48,11 +50,13 @@ from domain.alerts.back_in_stock import BackInStockAlerts
 from domain.alerts.price_drops import PriceDropAlerts
 from domain.campaigns.service import CampaignService
 from domain.cart.service import CartService
+from domain.catalog.console import ConsoleGoods
 from domain.catalog.merchant import MerchantService
 from domain.catalog.search import SearchService
 from domain.catalog.service import CatalogService
-from domain.catalog.transfer import CatalogTransfer
+from domain.catalog.transfer import CatalogTransfer, MemoryPreviewStore
 from domain.catalog.types import Localized
+from domain.digital.service import DigitalService
 from domain.inventory.ledger import StockService
 from domain.kernel.shop import ShopProfile
 from domain.loyalty.rules import LoyaltyConfig, Tier
@@ -67,17 +71,23 @@ from domain.recommend.shelves import ShelfService
 from domain.reports.service import ReportService
 from domain.reviews.moderation import ReviewModeration
 from domain.reviews.service import ReviewService
+from domain.shop.service import PaymentSetup, ShopSettingsService
 from domain.staff.audit import AuditService
 from domain.staff.service import StaffService
+from domain.subscriptions.service import SubscriptionService, SubscriptionSigner
+from domain.support.service import SupportService
 from domain.users.service import UserService
 from handlers import dispatcher_routers
 from handlers.catalog.inline import InlineAnswerCache
+from handlers.onboarding.returns import ChecklistReturn
 from storage.alerts.repository import TortoisePriceWatchStore, TortoiseStockSubscriptionStore
 from storage.campaigns.repository import TortoiseCampaignRepository
 from storage.campaigns.shop_audiences import register_shop_audiences
+from storage.catalog.console import RedisPreviewStore, TortoiseGoodsTable
 from storage.catalog.merchant import TortoiseMerchantCatalog
 from storage.catalog.repository import TortoiseCatalogRepository, TortoiseShopperListsRepository
 from storage.catalog.search import SqlSearchEngine
+from storage.digital.repository import TortoiseDigitalRepository
 from storage.inventory.ledger import TortoiseStockLedger
 from storage.loyalty.repository import TortoiseLoyaltyRepository, record_checkout
 from storage.orders.board import TortoiseOrderBoardRepository
@@ -95,8 +105,12 @@ from storage.recs.repository import (
 from storage.reports.source import TortoiseReportSource
 from storage.reviews.moderation import TortoiseReviewModerationRepository
 from storage.reviews.repository import TortoiseReviewRepository
+from storage.shop.repository import TortoiseShopDetailsRepository, TortoiseShopFacts
 from storage.staff.repository import TortoiseAuditRepository, TortoiseStaffRepository
+from storage.subscriptions.repository import TortoiseSubscriptionRepository
+from storage.support.repository import TortoiseSupportRepository
 from storage.users import TortoiseUserRepository
+from web.console.sessions import ConsoleSessions
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +126,7 @@ class Services:
     carts: CartService
     orders: OrderService
     payments: PaymentService
+    digital: DigitalService  # digital goods' units: adding, delivery, showing again
     reviews: ReviewService
     loyalty: LoyaltyService
     campaigns: CampaignService
@@ -119,12 +134,14 @@ class Services:
     staff: StaffService
     audit: AuditService
     merchant: MerchantService
+    console_goods: ConsoleGoods  # the console's goods table and bulk actions
     stock: StockService
     transfer: CatalogTransfer
     board: OrderBoard
     coupon_admin: CouponAdmin
     moderation: ReviewModeration
     reports: ReportService
+    shop_settings: ShopSettingsService  # the owner's name/description/photo, setup checklist
     # recommendations: the service, the event log handlers write to, shelves of products
     recs: RecommendationService
     recs_events: EventLog
@@ -133,10 +150,18 @@ class Services:
     # alerts
     stock_alerts: BackInStockAlerts
     price_alerts: PriceDropAlerts
+    # the support line, blocks and the maintenance switch (domain/support)
+    support: SupportService
+    # Stars subscriptions: plans, subscribers, their charges (domain/subscriptions)
+    subscriptions: SubscriptionService
     # chat-only helpers
     inline_cache: InlineAnswerCache
     # the Mini App storefront's entry page (WEB__PUBLIC_URL + /app/), "" when it is off
     webapp_url: str
+    # the web console's sign-in links and sessions (Redis, else this process's memory)
+    console_sessions: ConsoleSessions
+    # the console's base URL (WEB__PUBLIC_URL + /console/), "" when the web is off
+    console_url: str
 
     def workflow_data(self) -> dict[str, Any]:
         """The fields by name, for `Dispatcher(**services.workflow_data())`."""
@@ -173,6 +198,10 @@ def checkout_config(settings: Settings) -> CheckoutConfig:
         flexible=c.flexible_invoice,
         # One floor for every discount: points keep it (loyalty_config), coupons and tiers too.
         min_charge=settings.loyalty.min_charge,
+        cod=p.cash_on_delivery,
+        bank=bool(p.bank_transfer.strip()),
+        bank_instructions=p.bank_transfer.strip(),
+        offline_reservation=timedelta(hours=c.offline_reservation_hours),
     )
 
 
@@ -206,8 +235,12 @@ def invoice_secret(settings: Settings) -> bytes:
 # ---- the services ----
 
 
-def build_services(settings: Settings, redis: Redis | None = None) -> Services:
-    """Every service of the shop, each built once with its collaborators and listeners."""
+def build_services(
+    settings: Settings, redis: Redis | None = None, staff_menus: StaffMenus | None = None
+) -> Services:
+    """Every service of the shop, each built once with its collaborators and listeners
+    (`staff_menus`: each staff member's command menu follows their role; off in tests that
+    have no Bot)."""
     register_shop_audiences()  # "buyers of a category", "has cart" for campaigns
     shop = shop_profile(settings)
     checkout = checkout_config(settings)
@@ -216,7 +249,12 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     catalog = CatalogService(catalog_rows, TortoiseShopperListsRepository())
     users = UserService(TortoiseUserRepository())
     audit = AuditService(TortoiseAuditRepository())
-    staff = StaffService(TortoiseStaffRepository(), shop.owner_ids, audit)
+    staff = StaffService(
+        TortoiseStaffRepository(),
+        shop.owner_ids,
+        audit,
+        listeners=[staff_menus.staff_changed] if staff_menus is not None else [],
+    )
 
     recs_settings = settings.recs
     # Model rebuilds run in one worker process (forkserver: the bot's threads are never
@@ -246,7 +284,19 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
 
     # The money path: a cart becomes an order (stock reserved, loyalty's redeem row in the
     # same transaction), a signed invoice, a payment; loyalty and the recommender listen.
-    loyalty = LoyaltyService(TortoiseLoyaltyRepository(), loyalty_config(settings))
+    # A live Stars subscription may grant a loyalty tier (the higher of earned and granted).
+    subscriptions = SubscriptionService(
+        TortoiseSubscriptionRepository(),
+        SubscriptionSigner(invoice_secret(settings)),
+        audit,
+        tiers=[t.name for t in settings.loyalty.tiers],
+    )
+    loyalty = LoyaltyService(
+        TortoiseLoyaltyRepository(),
+        loyalty_config(settings),
+        audit,
+        granted_tiers=subscriptions.granted_tiers,
+    )
     carts = CartService(TortoiseCartRepository(), catalog_rows, TortoiseCouponRepository())
     order_rows = TortoiseOrderRepository(catalog_rows, place_hooks=[record_checkout])
     orders = OrderService(
@@ -261,6 +311,17 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
     reviews = ReviewService(TortoiseReviewRepository(), order_rows, catalog)
 
     merchant_catalog = TortoiseMerchantCatalog()
+    merchant = MerchantService(
+        merchant_catalog, OrderLineReferences(), audit, settings.payments.currency
+    )
+    csv_previews = RedisPreviewStore(redis) if redis is not None else MemoryPreviewStore()
+    support = SupportService(
+        TortoiseSupportRepository(),
+        staff,
+        audit,
+        chat_id=settings.support.chat_id,
+        cache_ttl=settings.support.cache_seconds,
+    )
     return Services(
         shop=shop,
         users=users,
@@ -269,30 +330,50 @@ def build_services(settings: Settings, redis: Redis | None = None) -> Services:
         carts=carts,
         orders=orders,
         payments=payments,
+        digital=DigitalService(TortoiseDigitalRepository()),
         reviews=reviews,
         loyalty=loyalty,
         campaigns=CampaignService(TortoiseCampaignRepository()),
         staff=staff,
         audit=audit,
-        merchant=MerchantService(
-            merchant_catalog, OrderLineReferences(), audit, settings.payments.currency
-        ),
+        merchant=merchant,
+        console_goods=ConsoleGoods(TortoiseGoodsTable(), merchant),
         stock=StockService(TortoiseStockLedger(), audit),
-        transfer=CatalogTransfer(merchant_catalog, audit, settings.payments.currency),
+        transfer=CatalogTransfer(
+            merchant_catalog, audit, settings.payments.currency, csv_previews
+        ),
         board=OrderBoard(TortoiseOrderBoardRepository(), orders, users, audit),
         coupon_admin=CouponAdmin(
             TortoiseCouponAdminRepository(), audit, settings.payments.currency
         ),
         moderation=ReviewModeration(TortoiseReviewModerationRepository(), reviews, audit),
-        reports=ReportService(TortoiseReportSource(), staff, settings.shop.timezone),
+        shop_settings=ShopSettingsService(
+            TortoiseShopDetailsRepository(),
+            TortoiseShopFacts(),
+            shop,
+            PaymentSetup(
+                shop.currency, shop.provider_token, checkout.stars, checkout.minor_units_per_star
+            ),
+            audit,
+        ),
+        reports=ReportService(
+            TortoiseReportSource(),
+            staff,
+            settings.shop.timezone,
+            response_times=support.response_figure,  # the support line's figure
+        ),
         recs=recs,
         recs_events=recs_runtime.events,
         shelves=recs_runtime.shelves,
         recs_runtime=recs_runtime,
         stock_alerts=BackInStockAlerts(TortoiseStockSubscriptionStore()),
         price_alerts=PriceDropAlerts(TortoisePriceWatchStore()),
+        support=support,
         inline_cache=InlineAnswerCache(redis),
         webapp_url=f"{settings.web.public_url}/app/" if settings.web.public_url else "",
+        subscriptions=subscriptions,
+        console_sessions=ConsoleSessions(redis),
+        console_url=f"{settings.web.public_url}/console/" if settings.web.public_url else "",
     )
 
 
@@ -368,8 +449,14 @@ def build_dispatcher(
     dp.update.outer_middleware(UpdateKeyMiddleware())  # exactly-once effects (runtime/effects)
     # After de-duplication: counts and times the updates really handled.
     dp.update.outer_middleware(MetricsMiddleware(metrics))
+    # Blocked shoppers and a closed shop: refused before any query (cached in memory).
+    notice_minutes = settings.support.blocked_notice_minutes
+    dp.update.outer_middleware(SupportGateMiddleware(i18n, notice_minutes))
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(LocaleMiddleware(i18n))
     dp.include_routers(*dispatcher_routers())
+    # An owner's setup checklist comes back after each step's flow (handlers/onboarding).
+    dp.message.middleware(ChecklistReturn())
+    dp.callback_query.middleware(ChecklistReturn())
     register_error_handlers(dp)
     return dp

@@ -146,6 +146,7 @@ async def owner_adds_goods_and_stock(k: Sandboxed) -> list[SandboxUser]:
     await olga.press("⬅️ Admin menu")
     await olga.press("📦 Goods")
     await olga.press("➕ New product")
+    await olga.press("📦 Goods we ship")  # not a digital good (codes) nor a service
     await olga.send("Yixing clay teapot")
     await olga.send("宜兴紫砂壶")
     await olga.send("Hand-made from purple clay, 200 ml.")

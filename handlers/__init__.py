@@ -18,8 +18,10 @@ from aiogram.types import CallbackQuery
 def staff_routers() -> list[Router]:
     """Every router only staff may reach, in the order they are tried (under the gate)."""
     from handlers.admin import categories as admin_categories
+    from handlers.admin import console as admin_console
     from handlers.admin import coupons as admin_coupons
     from handlers.admin import denied as admin_denied
+    from handlers.admin import digital as admin_digital
     from handlers.admin import goods as admin_goods
     from handlers.admin import goods_new as admin_goods_new
     from handlers.admin import menu as admin_menu
@@ -32,13 +34,23 @@ def staff_routers() -> list[Router]:
     from handlers.campaigns import admin as campaign_admin
     from handlers.campaigns import compose as campaign_compose
     from handlers.loyalty import admin as loyalty_admin
+    from handlers.onboarding import checklist as onboarding
     from handlers.orders import admin as orders_admin
+    from handlers.subscriptions import admin as subscriptions_admin
+    from handlers.subscriptions import subscribers as subscriptions_staff
+    from handlers.support import maintenance as support_maintenance
+    from handlers.support import staff as support_staff
 
     return [
         orders_admin.router,
+        subscriptions_staff.router,
+        subscriptions_admin.router,  # owners only
         admin_menu.router,
+        admin_console.router,
+        onboarding.router,
         admin_goods_new.router,
         admin_goods.router,
+        admin_digital.router,
         admin_categories.router,
         admin_transfer.router,
         admin_stock.router,
@@ -50,6 +62,8 @@ def staff_routers() -> list[Router]:
         campaign_admin.router,
         campaign_compose.router,
         loyalty_admin.router,
+        support_staff.router,
+        support_maintenance.router,  # owners only
         admin_denied.router,  # last of them: managers pressing owners' buttons
     ]
 
@@ -57,6 +71,7 @@ def staff_routers() -> list[Router]:
 def shopper_routers() -> tuple[list[Router], list[Router]]:
     """Routers anyone may reach: those tried before the staff gate, and those after it."""
     from handlers import fallback, start
+    from handlers.admin import denied as admin_denied
     from handlers.alerts import shopper as shopper_alerts
     from handlers.campaigns import shopper as campaign_shopper
     from handlers.cart import view as cart
@@ -67,12 +82,20 @@ def shopper_routers() -> tuple[list[Router], list[Router]]:
     from handlers.orders import shopper as orders
     from handlers.profile import addresses, profile
     from handlers.recommend import shelves as recs
+    from handlers.subscriptions import payments as subscription_payments
+    from handlers.subscriptions import shopper as subscriptions
+    from handlers.support import group as support_group
+    from handlers.support import shopper as support
 
     before = [
+        support_group.router,  # only the staff forum group's messages (SUPPORT__CHAT_ID)
+        support.router,  # a shopper writing to the shop: before commands and plain-text search
         start.router,
         profile.router,
         addresses.router,
+        subscription_payments.router,  # before the orders' payments: `sub.` payloads only
         payments.router,
+        subscriptions.router,
         cart.router,
         checkout.router,
         orders.router,
@@ -88,6 +111,7 @@ def shopper_routers() -> tuple[list[Router], list[Router]]:
         reviews.router,
         inline.router,
         catalog_search.router,  # plain text outside dialogs = a search: keep it late
+        admin_denied.not_staff_router,  # /admin by someone not on the staff: how to become so
         fallback.router,
     ]
     return before, after

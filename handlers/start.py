@@ -20,10 +20,16 @@ from domain.kernel.i18n import N_
 from domain.kernel.shop import ShopProfile
 from domain.recommend import EventLog
 from domain.recommend.shelves import ShelfService
+from domain.shop.service import ShopSettingsService
+from domain.staff.service import Permission, Role, StaffService
+from domain.subscriptions.service import SubscriptionService
 from domain.users.service import Registration, User, UserService, parse_start_payload
 from handlers.catalog.card import send_product_card
+from handlers.commands import allowed_groups
 from handlers.common import MenuCb, esc, main_menu, show
+from handlers.onboarding.checklist import first_run, show_checklist
 from handlers.recommend.shelves import for_you_preview
+from handlers.support.callbacks import with_contact
 
 router = Router(name=__name__)
 
@@ -70,18 +76,25 @@ async def start(
     shelves: ShelfService,
     recs_events: EventLog,
     webapp_url: str,
+    staff: StaffService,
+    shop_settings: ShopSettingsService,
+    subscriptions: SubscriptionService,
 ) -> None:
     await state.clear()
     payload = parse_start_payload(command.args)
     registration = await users.register(user, user_is_new, payload)
+    shop_name = await shop_settings.name()
     await message.answer(
-        welcome_text(registration, shop.name), reply_markup=start_menu(webapp_url)
+        welcome_text(registration, shop_name), reply_markup=start_menu(webapp_url)
     )
+    if await first_run(staff, shop_settings, user.telegram_id):
+        await show_checklist(message, state, shop_settings)
+        return
     if payload.kind == "invalid":
         await message.answer(_("That link isn't valid. Here is the shop's main menu instead."))
     elif payload.kind == "product":
         if not await send_product_card(
-            message, catalog, bot, user, locale, payload.product_id, recs_events
+            message, catalog, bot, user, locale, payload.product_id, recs_events, subscriptions
         ):
             await message.answer(_("That product isn't available."))
     elif not registration.is_new:  # at most one more message: picks from their own history
@@ -90,32 +103,32 @@ async def start(
             await message.answer(preview[0], reply_markup=preview[1])
 
 
-def help_text() -> str:
-    return "\n".join(
-        [
-            _("<b>What I can do</b>"),
-            "",
-            _("/start — main menu"),
-            _("/catalog — browse the catalogue"),
-            _("/search — find goods (or just type what you're looking for)"),
-            _("/favorites — your favourite goods"),
-            _("/buyagain — order again what you bought before"),
-            _("/profile — your name, phone, addresses and settings"),
-            _("/language — choose English or Chinese"),
-            _("/cancel — stop what you're doing"),
-            _("/help — this message"),
-        ]
-    )
+def help_text(role: Role | None, permissions: frozenset[Permission] = frozenset()) -> str:
+    """Every command this person may use, grouped, in their language (handlers/commands.py)."""
+    lines = [_("<b>What I can do</b>")]
+    for group in allowed_groups(role, permissions):
+        lines += ["", f"<b>{esc(_(group.title))}</b>"]
+        for command in group.commands:
+            usage = f" {esc(_(command.usage))}" if command.usage else ""
+            lines.append(f"/{command.name}{usage} — {esc(_(command.description))}")
+    lines += ["", _("Or just type what you're looking for to search the shop.")]
+    return "\n".join(lines)
+
+
+async def help_for(staff: StaffService, telegram_id: int) -> str:
+    return help_text(*await staff.access_of(telegram_id))
 
 
 @router.message(Command("help"))
-async def help_command(message: Message) -> None:
-    await message.answer(help_text(), reply_markup=main_menu())
+async def help_command(message: Message, user: User, staff: StaffService) -> None:
+    await message.answer(
+        await help_for(staff, user.telegram_id), reply_markup=with_contact(main_menu())
+    )
 
 
 @router.callback_query(MenuCb.filter(F.to == "help"))
-async def help_button(query: CallbackQuery) -> None:
-    await show(query, help_text(), main_menu())
+async def help_button(query: CallbackQuery, user: User, staff: StaffService) -> None:
+    await show(query, await help_for(staff, user.telegram_id), with_contact(main_menu()))
 
 
 @router.callback_query(MenuCb.filter(F.to == "home"))

@@ -22,7 +22,7 @@ from .state import BotState, FileStore
 from .validation import Params
 
 if TYPE_CHECKING:
-    from .users import SandboxUser
+    from .users import SandboxGroup, SandboxUser
     from .webhook import WebhookPusher
 
 _QUERY_KEYS = (
@@ -57,10 +57,13 @@ class Sandbox:
         self.callback_query_ttl = 60.0
         self._limiter = RateLimiter(rate_limits or RateLimits())
         self.users: dict[tuple[str, int], SandboxUser] = {}
+        self.groups: dict[tuple[str, int], SandboxGroup] = {}
         self.blocked: set[int] = set()
         self.calls: list[ApiCall] = []
         self.refunds: list[dict[str, Any]] = []
         self.charges: dict[str, dict[str, Any]] = {}
+        # Stars subscriptions by the charge id of their first payment (sandbox/payments.py)
+        self.subscriptions: dict[str, dict[str, Any]] = {}
         self.files = FileStore()
         self.dropped_pending_updates = 0
         self.base_url = ""
@@ -145,6 +148,25 @@ class Sandbox:
                 self, bot, user_id, first_name, last_name, username, language_code
             )
         return self.users[key]
+
+    def group(
+        self,
+        chat_id: int,
+        title: str = "Staff",
+        is_forum: bool = True,
+        bot_token: str | None = None,
+    ) -> SandboxGroup:
+        """A supergroup the bot is an admin of (a forum with topics unless ``is_forum`` is
+        False), where users post with ``SandboxGroup.post``; idempotent per (bot, id)."""
+        from .users import SandboxGroup
+
+        if chat_id >= 0:
+            raise SandboxError("group chat ids are negative (supergroups: -100...)")
+        bot = self.bot(bot_token)
+        key = (bot.token, chat_id)
+        if key not in self.groups:
+            self.groups[key] = SandboxGroup(self, bot, chat_id, title, is_forum)
+        return self.groups[key]
 
     def block(self, user_id: int) -> None:
         self.blocked.add(user_id)

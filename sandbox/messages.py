@@ -61,10 +61,21 @@ def build_raw(msg: SandboxMessage, chat: ChatState, sender: dict[str, Any]) -> d
         raw["caption"] = msg.caption
         if msg.entities:
             raw["caption_entities"] = msg.entities
-    for key in ("photo", "document", "contact", "invoice", "successful_payment", "media_group_id"):
+    for key in (
+        "photo",
+        "document",
+        "contact",
+        "invoice",
+        "successful_payment",
+        "media_group_id",
+        "message_thread_id",
+        "forum_topic_created",
+    ):
         value = getattr(msg, key)
         if value is not None:
             raw[key] = value
+    if msg.message_thread_id is not None:
+        raw["is_topic_message"] = True
     target = chat.messages.get(msg.reply_to_message_id or 0)
     if target is not None:
         raw["reply_to_message"] = {k: v for k, v in target.raw.items() if k != "reply_to_message"}
@@ -122,6 +133,24 @@ def reply_target(chat: ChatState, p: Params) -> int | None:
     return target.message_id
 
 
+def thread_of(chat: ChatState, p: Params) -> dict[str, Any]:
+    """message_thread_id must name a topic of a forum supergroup (Telegram refuses it in other
+    chats); a message in a topic without a reply of its own answers the topic's first message.
+    """
+    thread = p.integer("message_thread_id")
+    if thread is None:
+        return {}
+    if not chat.is_forum or thread not in chat.topics:
+        raise bad("message thread not found")
+    return {"message_thread_id": thread}
+
+
+def in_thread(fields: dict[str, Any], thread: dict[str, Any]) -> dict[str, Any]:
+    if thread and fields.get("reply_to_message_id") is None:
+        fields["reply_to_message_id"] = thread["message_thread_id"]
+    return {**fields, **thread}
+
+
 def resolve_file(sb: Sandbox, p: Params, value: Any, kind: str, name: str) -> FileRec:
     """A file argument: an upload (attach://x or the field itself), a known file_id or a URL."""
     upload = None
@@ -174,30 +203,30 @@ def _media_fields(rec: FileRec) -> dict[str, Any]:
 
 async def send_message(sb: Sandbox, bot: BotState, p: Params) -> Any:
     chat = open_chat(sb, bot, p.chat_id())
+    thread = thread_of(chat, p)
     text, entities = check_text(p)
     markup = check_reply_markup(p)
     reply = reply_target(chat, p)
-    return bot_says(
-        sb, bot, chat, text=text, entities=entities, reply_markup=markup, reply_to_message_id=reply
-    ).raw
+    fields: dict[str, Any] = {"text": text, "entities": entities, "reply_markup": markup}
+    fields["reply_to_message_id"] = reply
+    return bot_says(sb, bot, chat, **in_thread(fields, thread)).raw
 
 
 async def _send_media(sb: Sandbox, bot: BotState, p: Params, kind: str) -> Any:
     chat = open_chat(sb, bot, p.chat_id())
+    thread = thread_of(chat, p)
     caption, entities = check_text(p, "caption", "caption_entities", caption=True)
     markup = check_reply_markup(p)
     reply = reply_target(chat, p)
     rec = resolve_file(sb, p, p.raw(kind), kind, kind)
-    return bot_says(
-        sb,
-        bot,
-        chat,
-        caption=caption,
-        entities=entities,
-        reply_markup=markup,
-        reply_to_message_id=reply,
+    fields = {
+        "caption": caption,
+        "entities": entities,
+        "reply_markup": markup,
+        "reply_to_message_id": reply,
         **_media_fields(rec),
-    ).raw
+    }
+    return bot_says(sb, bot, chat, **in_thread(fields, thread)).raw
 
 
 async def send_photo(sb: Sandbox, bot: BotState, p: Params) -> Any:
@@ -265,6 +294,7 @@ async def send_chat_action(sb: Sandbox, bot: BotState, p: Params) -> Any:
 
 async def copy_message(sb: Sandbox, bot: BotState, p: Params) -> Any:
     chat = open_chat(sb, bot, p.chat_id())
+    thread = thread_of(chat, p)
     src_chat = bot.chats.get(p.integer("from_chat_id", required=True) or 0)
     src = src_chat.messages.get(p.integer("message_id", required=True) or 0) if src_chat else None
     if src is None or src.deleted:
@@ -278,8 +308,30 @@ async def copy_message(sb: Sandbox, bot: BotState, p: Params) -> Any:
             entities=entities if p.has("caption") else src.entities,
         )
     fields["reply_markup"] = check_reply_markup(p)
-    msg = bot_says(sb, bot, chat, **fields)
+    fields["reply_to_message_id"] = reply_target(chat, p)
+    msg = bot_says(sb, bot, chat, **in_thread(fields, thread))
     return {"message_id": msg.message_id}
+
+
+_TOPIC_COLORS = {7322096, 16766590, 13338331, 9367192, 16749490, 16478047}
+
+
+async def create_forum_topic(sb: Sandbox, bot: BotState, p: Params) -> Any:
+    """A topic in a forum supergroup: its id is the id of the service message opening it."""
+    chat = open_chat(sb, bot, p.chat_id())
+    if not chat.is_forum:
+        raise bad("the chat is not a forum")
+    name = p.string("name") or ""
+    if not 1 <= len(name) <= 128:
+        raise bad("TOPIC_TITLE_EMPTY" if not name else "TOPIC_TITLE_TOO_LONG")
+    color = p.integer("icon_color", default=7322096)
+    if color not in _TOPIC_COLORS:
+        raise bad("TOPIC_ICON_COLOR_INVALID")
+    topic = {"name": name, "icon_color": color}
+    mid = chat.next_message_id
+    chat.topics[mid] = {"message_thread_id": mid, **topic}
+    bot_says(sb, bot, chat, forum_topic_created=topic, message_thread_id=mid)
+    return dict(chat.topics[mid])
 
 
 def find_own_message(sb: Sandbox, bot: BotState, p: Params) -> tuple[ChatState, SandboxMessage]:

@@ -92,6 +92,8 @@ class SandboxMessage:
     reply_markup: dict[str, Any] | None = None
     reply_to_message_id: int | None = None
     media_group_id: str | None = None
+    message_thread_id: int | None = None  # forum supergroups: the topic
+    forum_topic_created: dict[str, Any] | None = None
     edit_count: int = 0
     deleted: bool = False
     raw: dict[str, Any] = field(default_factory=dict)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .users import SandboxUser
 
 SUBSCRIPTION_PERIOD = 2592000  # 30 days, the only period createInvoiceLink accepts
+SUBSCRIPTION_MAX_STARS = 10000  # the most a subscription may cost a period
 DEFAULT_ADDRESS = {
     "country_code": "US",
     "state": "CA",
@@ -65,6 +66,8 @@ async def create_invoice_link(sb: Sandbox, bot: BotState, p: Params) -> Any:
             raise bad("SUBSCRIPTION_PERIOD_INVALID")
         if inv["currency"] != "XTR":
             raise bad("SUBSCRIPTION_CURRENCY_INVALID: subscriptions are paid in Telegram Stars")
+        if inv["total_amount"] > SUBSCRIPTION_MAX_STARS:
+            raise bad("SUBSCRIPTION_PRICE_INVALID: at most 10000 Stars a period")
         inv["subscription_period"] = period
     slug = new_id("", 12)
     bot.invoice_links[slug] = inv
@@ -275,6 +278,7 @@ async def run_payment(
     if inv.get("subscription_period"):
         payment["is_recurring"] = payment["is_first_recurring"] = True
         payment["subscription_expiration_date"] = int(time.time()) + inv["subscription_period"]
+        _start_subscription(user, inv, charge_id, payment["subscription_expiration_date"])
     msg = add_message(sb, bot, user.chat, False, user.user_dict, successful_payment=payment)
     replies0 = user.replies
     recs = [bot.enqueue("message", msg.raw, user.user_id) for _ in range(max(1, deliver_times))]
@@ -287,5 +291,116 @@ async def run_payment(
         telegram_payment_charge_id=charge_id,
         total_amount=total,
         currency=currency,
+        messages=user.changed_since(seq0),
+    )
+
+
+# ---------------------------------------------------------------- Stars subscriptions
+# A subscription lives under the charge id of its first payment; every charge of it (first
+# and renewals) points back to it in ``sb.charges[...]["subscription"]``.
+
+
+def _start_subscription(
+    user: SandboxUser, inv: dict[str, Any], charge_id: str, expires: int
+) -> None:
+    user.sb.subscriptions[charge_id] = {
+        "user_id": user.user_id,
+        "bot_token": user.bot.token,
+        "invoice": inv,
+        "period": int(inv["subscription_period"]),
+        "total_amount": int(inv["total_amount"]),
+        "expires": expires,
+        "canceled": False,
+        "ended": False,
+        "charges": [charge_id],
+    }
+    user.sb.charges[charge_id]["subscription"] = charge_id
+
+
+def _subscription_of(sb: Sandbox, bot: BotState, charge_id: str) -> dict[str, Any]:
+    charge = sb.charges.get(charge_id)
+    if charge is None or charge["bot_token"] != bot.token:
+        raise bad("CHARGE_ID_INVALID")
+    sub_id = charge.get("subscription")
+    if sub_id is None:
+        raise bad("SUBSCRIPTION_ID_INVALID: the payment is not a subscription payment")
+    sub: dict[str, Any] = sb.subscriptions[sub_id]
+    return sub
+
+
+async def edit_user_star_subscription(sb: Sandbox, bot: BotState, p: Params) -> Any:
+    """editUserStarSubscription: cancel (or re-enable) the renewals of a subscription."""
+    user_id = p.integer("user_id", required=True)
+    charge_id = p.string("telegram_payment_charge_id") or ""
+    if p.raw("is_canceled") is None:
+        raise bad("is_canceled is required")
+    sub = _subscription_of(sb, bot, charge_id)
+    if sub["user_id"] != user_id:
+        raise bad("USER_ID_INVALID")
+    if sub["ended"]:
+        raise bad("SUBSCRIPTION_EXPIRED")
+    sub["canceled"] = p.flag("is_canceled")
+    return True
+
+
+async def advance_subscription(
+    user: SandboxUser, charge_id: str | None = None, force: bool = False, deliver_times: int = 1
+) -> PaymentResult | None:
+    """Test hook: one period passes for the user's newest (or the named) subscription.
+
+    Telegram charges the next period and sends a recurring successful_payment, unless the
+    subscription was cancelled: then it simply ends (None). ``force`` charges even so, as
+    when the renewal was taken just before the cancellation reached Telegram."""
+    sb, bot = user.sb, user.bot
+    mine = [
+        (sid, s)
+        for sid, s in sb.subscriptions.items()
+        if s["user_id"] == user.user_id and s["bot_token"] == bot.token and not s["ended"]
+    ]
+    if charge_id is not None:
+        mine = [(sid, s) for sid, s in mine if charge_id in s["charges"]]
+    if not mine:
+        raise SandboxError(f"user {user.user_id} has no running subscription")
+    sub_id, sub = mine[-1]
+    if sub["canceled"] and not force:
+        sub["ended"] = True
+        user.story.append(f"{user.first_name} ▸ subscription ends (cancelled)\n")
+        return None
+    sub["expires"] += sub["period"]
+    seq0 = sb._seq
+    new_charge = new_id("stx", 30)
+    inv = sub["invoice"]
+    sb.charges[new_charge] = {
+        "user_id": user.user_id,
+        "currency": "XTR",
+        "total_amount": sub["total_amount"],
+        "refunded": False,
+        "bot_token": bot.token,
+        "invoice_payload": inv["payload"],
+        "subscription": sub_id,
+    }
+    sub["charges"].append(new_charge)
+    payment = {
+        "currency": "XTR",
+        "total_amount": sub["total_amount"],
+        "invoice_payload": inv["payload"],
+        "telegram_payment_charge_id": new_charge,
+        "provider_payment_charge_id": "",
+        "is_recurring": True,
+        "subscription_expiration_date": sub["expires"],
+    }
+    msg = add_message(sb, bot, user.chat, False, user.user_dict, successful_payment=payment)
+    replies0 = user.replies
+    recs = [bot.enqueue("message", msg.raw, user.user_id) for _ in range(max(1, deliver_times))]
+    try:
+        await user.wait_reaction(recs, replies0, expect_reply=True)
+    except SandboxError:
+        pass  # a silent bot is the test's business
+    user.story.append(f"{user.first_name} ▸ subscription renewed ({new_charge})\n")
+    return PaymentResult(
+        ok=True,
+        telegram_payment_charge_id=new_charge,
+        total_amount=sub["total_amount"],
+        currency="XTR",
         messages=user.changed_since(seq0),
     )

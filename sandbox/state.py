@@ -76,11 +76,13 @@ class WebhookConfig:
 
 
 class ChatState:
-    """A private chat between one user and one bot (chat id == user id)."""
+    """A private chat between one user and one bot (chat id == user id), or a group the bot
+    is in (negative id; a forum supergroup has topics)."""
 
     def __init__(self, chat_id: int, chat_dict: dict[str, Any]):
         self.chat_id = chat_id
         self.chat_dict = chat_dict  # the Chat object embedded in messages
+        self.topics: dict[int, dict[str, Any]] = {}  # message_thread_id -> ForumTopic
         self.messages: dict[int, SandboxMessage] = {}
         self.next_message_id = 1
         self.touched: list[SandboxMessage] = []  # change log, for "what did the bot do"
@@ -96,6 +98,10 @@ class ChatState:
         self.touched.append(msg)
         if len(self.touched) > 2000:  # bound memory for very long benchmark chats
             del self.touched[:1000]
+
+    @property
+    def is_forum(self) -> bool:
+        return self.chat_dict.get("type") == "supergroup" and bool(self.chat_dict.get("is_forum"))
 
     def take_id(self) -> int:
         mid = self.next_message_id

@@ -130,19 +130,38 @@ class SandboxUser:
         return self._tell(await self._act("message", msg.raw, expect_reply, seq0, what), seq0)
 
     # ------------------------------------------------------------------ actions
-    async def send(self, text: str, expect_reply: bool = True) -> list[SandboxMessage]:
-        """A text message; a leading ``/command`` gets a bot_command entity like Telegram."""
+    def _reply(self, reply_to: int | None) -> dict[str, Any]:
+        if reply_to is None:
+            return {}
+        target = self.chat.messages.get(reply_to)
+        if target is None or target.deleted:
+            raise SandboxError(f"no message {reply_to} to reply to\n{self.transcript()}")
+        return {"reply_to_message_id": reply_to}
+
+    async def send(
+        self, text: str, expect_reply: bool = True, reply_to: int | None = None
+    ) -> list[SandboxMessage]:
+        """A text message (a reply to message ``reply_to`` if given); a leading ``/command``
+        gets a bot_command entity like Telegram."""
         entities = None
         if text.startswith("/") and len(text) > 1:
             cmd = text.split(maxsplit=1)[0]
             entities = [{"type": "bot_command", "offset": 0, "length": len(cmd)}]
-        return await self._say(expect_reply, repr(text), text=text, entities=entities)
+        reply = self._reply(reply_to)
+        return await self._say(expect_reply, repr(text), text=text, entities=entities, **reply)
 
     async def send_photo(
-        self, data: bytes, caption: str | None = None, expect_reply: bool = True
+        self,
+        data: bytes,
+        caption: str | None = None,
+        expect_reply: bool = True,
+        reply_to: int | None = None,
     ) -> list[SandboxMessage]:
         rec = new_file(self.sb, "photo", data, "photo.jpg", "image/jpeg")
-        return await self._say(expect_reply, "photo", photo=list(rec.meta), caption=caption)
+        reply = self._reply(reply_to)
+        return await self._say(
+            expect_reply, "photo", photo=list(rec.meta), caption=caption, **reply
+        )
 
     async def send_document(
         self,
@@ -151,10 +170,16 @@ class SandboxUser:
         mime_type: str = "application/octet-stream",
         caption: str | None = None,
         expect_reply: bool = True,
+        reply_to: int | None = None,
     ) -> list[SandboxMessage]:
         rec = new_file(self.sb, "document", data, file_name, mime_type)
+        reply = self._reply(reply_to)
         return await self._say(
-            expect_reply, f"document {file_name}", document=dict(rec.meta), caption=caption
+            expect_reply,
+            f"document {file_name}",
+            document=dict(rec.meta),
+            caption=caption,
+            **reply,
         )
 
     async def share_contact(
@@ -323,6 +348,15 @@ class SandboxUser:
 
         return await pay_invoice_link(self, url, shipping_option_id)
 
+    async def advance_subscription(
+        self, charge_id: str | None = None, force: bool = False, deliver_times: int = 1
+    ) -> PaymentResult | None:
+        """One period passes for this user's subscription: a recurring payment arrives, or
+        nothing when it was cancelled (``force``: charged anyway, a renewal racing a cancel)."""
+        from .payments import advance_subscription
+
+        return await advance_subscription(self, charge_id, force, deliver_times)
+
     async def pay_invoice(
         self,
         message_id: int | None = None,
@@ -378,3 +412,85 @@ class SandboxUser:
             for m in self.chat.messages.values()
             if not m.deleted
         )
+
+
+class SandboxGroup:
+    """A supergroup with the bot as an admin (it sees every message); a forum has topics.
+
+    Users post with ``post``; it returns once the bot has fetched the update and the sandbox
+    has been quiet for ``settle`` seconds (the bot's reaction may be in other chats).
+    """
+
+    def __init__(self, sb: Sandbox, bot: BotState, chat_id: int, title: str, is_forum: bool):
+        self.sb = sb
+        self.bot = bot
+        self.chat_id = chat_id
+        chat_dict: dict[str, Any] = {"id": chat_id, "type": "supergroup", "title": title}
+        if is_forum:
+            chat_dict["is_forum"] = True
+        self.chat: ChatState = bot.chats.setdefault(chat_id, ChatState(chat_id, chat_dict))
+
+    @property
+    def topics(self) -> dict[int, dict[str, Any]]:
+        """The forum's topics by message_thread_id (what createForumTopic made)."""
+        return dict(self.chat.topics)
+
+    def topic_id(self, name: str) -> int:
+        for thread, topic in self.chat.topics.items():
+            if topic["name"] == name:
+                return thread
+        raise SandboxError(f"no topic {name!r} in {self.chat_id}: {self.topics}")
+
+    def messages(self, thread: int | None = None) -> list[SandboxMessage]:
+        """The group's messages (of one topic when ``thread`` is given), oldest first."""
+        return [
+            m
+            for m in self.chat.messages.values()
+            if not m.deleted and (thread is None or m.message_thread_id == thread)
+        ]
+
+    async def post(
+        self,
+        user: SandboxUser,
+        text: str | None = None,
+        *,
+        photo: bytes | None = None,
+        caption: str | None = None,
+        thread: int | None = None,
+        reply_to: int | None = None,
+    ) -> list[SandboxMessage]:
+        """``user`` writes in the group (in topic ``thread``, replying to ``reply_to``);
+        returns the group's messages the bot sent or changed meanwhile."""
+        if (text is None) == (photo is None):
+            raise SandboxError("post text or a photo")
+        if thread is not None and thread not in self.chat.topics:
+            raise SandboxError(f"no topic {thread} in {self.chat_id}")
+        fields: dict[str, Any] = {"text": text}
+        if photo is not None:
+            rec = new_file(self.sb, "photo", photo, "photo.jpg", "image/jpeg")
+            fields = {"photo": list(rec.meta), "caption": caption}
+        target = reply_to if reply_to is not None else thread
+        if target is not None:
+            found = self.chat.messages.get(target)
+            if (
+                found is None
+                or found.deleted
+                or (thread is not None and found.message_thread_id != thread)
+            ):
+                raise SandboxError(f"no message {target} to reply to in this topic")
+            fields["reply_to_message_id"] = target
+        seq0 = self.sb._seq
+        msg = add_message(
+            self.sb, self.bot, self.chat, False, user.user_dict, message_thread_id=thread, **fields
+        )
+        rec_ = self.bot.enqueue("message", msg.raw, user.user_id)
+        await user.wait_reaction([rec_], user.replies, expect_reply=False, what="group post")
+        await self.sb.wait_idle()
+        return self.chat.changed_since(seq0)
+
+    def transcript(self, thread: int | None = None) -> str:
+        out = []
+        for m in self.messages(thread):
+            who = self.bot.first_name if m.from_bot else m.raw.get("from", {}).get("first_name")
+            out.append(m.render(self.bot.first_name, str(who)))
+        return "".join(out)

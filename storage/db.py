@@ -28,6 +28,9 @@ APPS: dict[str, tuple[list[str], str]] = {
     "jobs": (["storage.jobs.models"], "storage.jobs.migrations"),
     "alerts": (["storage.alerts.models"], "storage.alerts.migrations"),
     "loyalty": (["storage.loyalty.models"], "storage.loyalty.migrations"),
+    "support": (["storage.support.models"], "storage.support.migrations"),
+    "subscriptions": (["storage.subscriptions.models"], "storage.subscriptions.migrations"),
+    "shop": (["storage.shop.models"], "storage.shop.migrations"),
 }
 
 

@@ -14,6 +14,7 @@ from domain.kernel.idempotency import handling
 from web.assets import Assets
 from web.auth import RateLimiter, RecentlySeen
 from web.config import StorefrontConfig
+from web.console.app import mount_console
 from web.keys import ASSETS, BOT, CALLER, CONFIG, I18N, LIMITER, RENDERER, SEEN, SERVICES
 from web.middleware import Handler, authenticate, errors, security_headers
 from web.render import Renderer
@@ -58,9 +59,12 @@ def build_storefront(
     return app
 
 
-def mount_storefront(parent: web.Application, storefront: web.Application) -> None:
+def mount_storefront(
+    parent: web.Application, storefront: web.Application, console: web.Application | None = None
+) -> None:
     """Serve the storefront at `/app/` on `parent`; `/app` redirects there (registered
-    first: the sub-application would answer it with a 404), query kept."""
+    first: the sub-application would answer it with a 404), query kept. The merchants'
+    console (web/console), when given, is served beside it at `/console/`."""
 
     async def to_entry(request: web.Request) -> web.Response:
         query = f"?{request.query_string}" if request.query_string else ""
@@ -68,3 +72,5 @@ def mount_storefront(parent: web.Application, storefront: web.Application) -> No
 
     parent.router.add_get(MOUNT, to_entry)
     parent.add_subapp(MOUNT, storefront)
+    if console is not None:
+        mount_console(parent, console)

@@ -14,6 +14,7 @@ from domain.orders.service import OrderService
 from domain.recommend import EventLog
 from domain.recommend.shelves import ShelfService
 from domain.reviews.service import ReviewService
+from domain.support.service import SupportService
 from domain.users.service import UserService
 
 
@@ -40,3 +41,5 @@ class StorefrontServices(Protocol):
     def recs_events(self) -> EventLog: ...
     @property
     def shelves(self) -> ShelfService: ...
+    @property
+    def support(self) -> SupportService: ...

@@ -26,6 +26,7 @@ from bot.jobs.orders import auto_complete_delivered, expire_unpaid_orders, prune
 from bot.jobs.recommend import rebuild_recommendations
 from bot.jobs.scheduler import JobContext, JobRegistry, KioskScheduler, LeaderLock
 from bot.jobs.shop import register_shop_jobs
+from bot.jobs.subscriptions import register_subscription_jobs
 from bot.settings import Settings
 from bot.wiring import Services
 from domain.campaigns.delivery import DeliveryConfig
@@ -58,6 +59,7 @@ def build_registry(settings: Settings) -> JobRegistry:
     )
     register_loyalty_jobs(registry)
     register_alert_jobs(registry)
+    register_subscription_jobs(registry)
     registry.register_job(
         "recs.rebuild",
         rebuild_recommendations,

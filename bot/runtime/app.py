@@ -20,7 +20,7 @@ from tortoise import Tortoise
 from bot.i18n import build_i18n
 from bot.jobs.scheduler import KioskScheduler
 from bot.runtime.aiogram_private import detach_routers
-from bot.runtime.commands import set_commands, set_menu_button
+from bot.runtime.commands import StaffMenus, set_commands, set_menu_button
 from bot.runtime.health import install_collectors, ping_redis, register_ops_routes
 from bot.runtime.metrics import Metrics
 from bot.runtime.polling import ConfirmAfterHandling
@@ -29,6 +29,7 @@ from bot.settings import Settings
 from bot.wiring import Services, build_bot, build_dispatcher, build_services
 from storage.db import close_db, init_db
 from web import StorefrontConfig, build_storefront, mount_storefront
+from web.console import build_console
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ class KioskApp:
     # The Mini App storefront (web/), built afresh for each server it is mounted on; None
     # when WEB__PUBLIC_URL is unset.
     storefront: Callable[[], web.Application] | None = None
+    # The merchants' console (web/console), mounted beside the storefront at /console
+    console: Callable[[], web.Application] | None = None
     _started: bool = field(default=False, init=False)  # webhook registered or polling running
     _closing: bool = field(default=False, init=False)
 
@@ -86,7 +89,7 @@ class KioskApp:
         app.router.add_get("/healthz", self._healthz)
         register_ops_routes(app, self)
         if self.storefront is not None and self.settings.run_mode == "polling":
-            mount_storefront(app, self.storefront())
+            mount_storefront(app, self.storefront(), self.console() if self.console else None)
         return app
 
     async def start_ops_server(self) -> int:
@@ -122,7 +125,7 @@ class KioskApp:
         app.router.add_get("/healthz", self._healthz)
         register_ops_routes(app, self)
         if self.storefront is not None:
-            mount_storefront(app, self.storefront())
+            mount_storefront(app, self.storefront(), self.console() if self.console else None)
         return app
 
     async def _healthz(self, request: web.Request) -> web.Response:
@@ -227,16 +230,19 @@ async def create_app(settings: Settings) -> KioskApp:
         await ping_redis(redis)
     bot = build_bot(settings, settings.bot_token.get_secret_value())
     me = await bot.get_me()
-    services = build_services(settings, redis)
-    await services.recs_runtime.start()
     i18n = build_i18n(settings.shop.default_locale)
+    staff_menus = StaffMenus(bot, i18n)
+    services = build_services(settings, redis, staff_menus)
+    await services.recs_runtime.start()
     metrics = Metrics()
     dp = build_dispatcher(settings, services, me.id, i18n, metrics, redis)
     await set_commands(bot, i18n)
-    storefront = None
+    await staff_menus.set_all(services.staff)
+    storefront = console = None
     if settings.web.public_url:
         config = storefront_config(settings, me.username or "")
         storefront = partial(build_storefront, services, bot, config, i18n)
+        console = partial(build_console, services, bot, config, i18n, services.console_sessions)
         await set_menu_button(bot, i18n, config.entry_url)
     scheduler = None
     if settings.scheduler.enabled:
@@ -254,6 +260,7 @@ async def create_app(settings: Settings) -> KioskApp:
         scheduler=scheduler,
         metrics=metrics,
         storefront=storefront,
+        console=console,
     )
     install_collectors(metrics, app)
     return app

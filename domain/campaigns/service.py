@@ -215,7 +215,11 @@ class CampaignRepository(Protocol):
 
     async def get(self, campaign_id: int) -> Campaign | None: ...
 
-    async def recent(self, limit: int) -> list[Campaign]: ...
+    async def recent(self, limit: int, offset: int = 0) -> list[Campaign]:
+        """Newest first."""
+        ...
+
+    async def count(self) -> int: ...
 
     async def transition(
         self,
@@ -277,6 +281,14 @@ class CampaignService:
 
     async def recent(self, limit: int = 10) -> list[Campaign]:
         return await self.repo.recent(limit)
+
+    async def page(self, page: int = 1, size: int = 20) -> tuple[list[Campaign], int, int]:
+        """(campaigns newest first, the page shown, the number of pages); a page number out
+        of range lands on the nearest real page."""
+        size = min(max(1, size), 100)
+        pages = max(1, -(-await self.repo.count() // size))
+        page = min(max(1, page), pages)
+        return await self.repo.recent(size, (page - 1) * size), page, pages
 
     async def audience_size(self, spec: AudienceSpec) -> int:
         return await self.repo.audience_size(spec)

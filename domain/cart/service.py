@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from domain.catalog.types import Category, Localized, Product, ProductNotFound, Variant
+from domain.catalog.types import (
+    Category,
+    Localized,
+    Product,
+    ProductKind,
+    ProductNotFound,
+    Variant,
+)
 from domain.kernel.errors import DomainError, LimitReached, NotFound, ValidationError
 from domain.kernel.i18n import N_
 from domain.orders.pricing import (
@@ -71,6 +78,8 @@ class CartLine:
     currency: str
     available: int
     active: bool
+    kind: ProductKind = ProductKind.PHYSICAL  # decides how the line is paid (orders.rules)
+    stars_price: int | None = None  # the product's own Stars price, if the merchant set one
 
     @property
     def id(self) -> int:
@@ -362,4 +371,6 @@ class CartService:
             currency=product.currency,
             available=max(unit.available, 0),
             active=active,
+            kind=product.kind,
+            stars_price=product.stars_price,
         )

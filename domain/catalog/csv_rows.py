@@ -4,7 +4,9 @@ Columns (header names, any order; the first four are required):
     sku, title_en, category, price, title_zh, description_en, description_zh, compare_at,
     brand, stock, low_stock_threshold, active, specs, tags, photos
 `category` is a category id or its path of names ("Electronics / Phones", English or Chinese
-names, '/' or '>' between levels). Prices are decimals in the shop currency ("12.50").
+names, '/' or '>' between levels). A path naming categories that don't exist yet is listed as
+missing; on request (`create_missing`) the import plans them (`CategoryPlan`) and creates them
+in the same transaction as the goods. Prices are decimals in the shop currency ("12.50").
 `specs` is "key: value; key: value"; `tags` and `photos` (Telegram file ids) are '|'-separated.
 An existing SKU is updated (empty optional cells leave its fields alone), a new one created.
 """
@@ -51,6 +53,8 @@ COLUMNS = (
     "tags",
     "photos",
 )
+UNKNOWN_CATEGORY = N_("Unknown category: {category}.")
+CATEGORY_NAME_MAX = 64
 _TRUE = {"1", "yes", "y", "true", "on", "是"}
 _FALSE = {"0", "no", "n", "false", "off", "否"}
 
@@ -84,13 +88,36 @@ class ImportItem:
 
 
 @dataclass(frozen=True, slots=True)
+class CategoryPlan:
+    """A category the import creates before its goods. Until it exists, the negative
+    `temp_id` stands for it (in rows' category_id and in other plans' parent_id)."""
+
+    temp_id: int
+    parent_id: int | None  # a stored category's id, or an earlier plan's temp_id
+    name: str
+    position: int
+    path: str  # "Tea / Green tea": how the file names it, for the preview
+
+
+@dataclass(frozen=True, slots=True)
 class ImportCheck:
     items: list[ImportItem]
     errors: list[RowError]
+    missing_categories: list[str] = field(default_factory=list)  # paths nobody created yet
+    new_categories: list[CategoryPlan] = field(default_factory=list)  # created on apply
 
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.items)
+
+    @property
+    def refused_lines(self) -> list[int]:
+        return sorted({e.line for e in self.errors})
+
+    @property
+    def only_missing_categories(self) -> bool:
+        """Every problem is a category the import could create (offer to create them)."""
+        return bool(self.errors) and all(e.message == UNKNOWN_CATEGORY for e in self.errors)
 
 
 def decode_csv(data: bytes) -> str:
@@ -162,18 +189,80 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return header, rows
 
 
+def category_parts(raw: str) -> list[str]:
+    """'Tea > Green  tea' -> ['Tea', 'Green tea'] (levels, whitespace collapsed)."""
+    return [" ".join(p.split()) for p in raw.replace(">", "/").split("/") if p.strip()]
+
+
+class CategoryIndex:
+    """Find a category by its path of names, level by level (English or Chinese name at
+    each level, case-insensitive); among same-named siblings the oldest wins."""
+
+    def __init__(self, categories: dict[int, Category]) -> None:
+        self.categories = categories
+        self._children: dict[tuple[int | None, str], int] = {}
+        for category in sorted(categories.values(), key=lambda c: abs(c.id)):
+            self.add(category)
+
+    def add(self, category: Category) -> None:
+        self.categories[category.id] = category
+        for name in (category.name.en, category.name.zh):
+            if name:
+                key = (category.parent_id, " ".join(name.split()).casefold())
+                self._children.setdefault(key, category.id)
+
+    def child(self, parent: int | None, name: str) -> int | None:
+        return self._children.get((parent, name.casefold()))
+
+    def resolve(self, raw: str) -> int | None:
+        raw = raw.strip()
+        number = whole_number(raw)
+        if number is not None:
+            return number if number in self.categories else None
+        parts = category_parts(raw)
+        current: int | None = None
+        for part in parts:
+            current = self.child(current, part)
+            if current is None:
+                return None
+        return current
+
+
 def resolve_category(categories: dict[int, Category], raw: str) -> int | None:
-    raw = raw.strip()
-    number = whole_number(raw)
-    if number is not None:
-        return number if number in categories else None
-    wanted = [p.strip().casefold() for p in raw.replace(">", "/").split("/") if p.strip()]
-    for category_id in categories:
-        for locale in ("en", "zh"):
-            label = category_label(categories, category_id, locale)
-            if [p.strip().casefold() for p in label.split(" / ")] == wanted:
-                return category_id
-    return None
+    return CategoryIndex(dict(categories)).resolve(raw)
+
+
+def plan_categories(index: CategoryIndex, paths: list[str]) -> list[CategoryPlan]:
+    """Plan the categories that the given paths name but that don't exist, parents first;
+    `index` learns them (negative ids), so rows naming these paths resolve afterwards.
+    Paths that are ids, or whose names can't be category names, are left out."""
+    plans: list[CategoryPlan] = []
+    for raw in paths:
+        if whole_number(raw.strip()) is not None:
+            continue
+        try:
+            parts = [
+                clean_line(p, field=N_("The category name"), max_len=CATEGORY_NAME_MAX)
+                for p in category_parts(raw)
+            ]
+        except ValidationError:
+            continue
+        current: int | None = None
+        for depth, part in enumerate(parts):
+            found = index.child(current, part)
+            if found is None:
+                siblings = [
+                    c.position for c in index.categories.values() if c.parent_id == current
+                ]
+                temp_id = -(len(plans) + 1)
+                path = " / ".join(parts[: depth + 1])
+                plans.append(
+                    CategoryPlan(temp_id, current, part, max(siblings, default=-1) + 1, path)
+                )
+                index.add(Category(temp_id, current, Localized(part), plans[-1].position))
+                found = temp_id
+            current = found
+    return plans
 
 
 def _cell(cells: dict[str, str], name: str) -> str:
@@ -184,7 +273,7 @@ def check_row(
     line: int,
     cells: dict[str, str],
     currency: str,
-    categories: dict[int, Category],
+    categories: CategoryIndex,
     existing: ExistingProduct | None,
 ) -> tuple[ImportItem | None, list[RowError]]:
     """Validate one record; every problem of the row is reported, not just the first."""
@@ -239,11 +328,9 @@ def check_row(
             errors.append(RowError(line, N_("{column}: {problem}"), params))
     raw_category = _cell(cells, "category")
     if raw_category:
-        category_id = resolve_category(categories, raw_category)
+        category_id = categories.resolve(raw_category)
         if category_id is None:
-            errors.append(
-                RowError(line, N_("Unknown category: {category}."), {"category": raw_category})
-            )
+            errors.append(RowError(line, UNKNOWN_CATEGORY, {"category": raw_category}))
         changes["category_id"] = category_id
     if existing is not None and existing.has_variants and (raw_stock or "price" in changes):
         errors.append(
@@ -294,8 +381,16 @@ def check_import(
     currency: str,
     categories: dict[int, Category],
     existing: dict[str, ExistingProduct],
+    *,
+    create_missing: bool = False,
 ) -> ImportCheck:
-    """Validate every record; duplicate SKUs in the file are errors on each later line."""
+    """Validate every record; duplicate SKUs in the file are errors on each later line.
+    Category paths that don't exist are listed in `missing_categories`; with
+    `create_missing` they are planned instead (`new_categories`) and their rows pass."""
+    index = CategoryIndex(dict(categories))
+    wanted = {_cell(cells, "category"): None for _, cells in rows if _cell(cells, "category")}
+    missing = [raw for raw in wanted if index.resolve(raw) is None]
+    plans = plan_categories(index, missing) if create_missing else []
     items: list[ImportItem] = []
     errors: list[RowError] = []
     first_line: dict[str, int] = {}
@@ -308,14 +403,72 @@ def check_import(
         if sku_key:
             first_line[sku_key] = line
         item, row_errors = check_row(
-            line, cells, currency, categories, existing.get(_cell(cells, "sku"))
+            line, cells, currency, index, existing.get(_cell(cells, "sku"))
         )
         errors.extend(row_errors)
         if item is not None:
             items.append(item)
     if not rows:
         errors.append(RowError(1, N_("The file has a header but no goods.")))
-    return ImportCheck(items, errors)
+    still_missing = [raw for raw in missing if index.resolve(raw) is None]
+    return ImportCheck(items, errors, still_missing, plans)
+
+
+def template_csv(categories: dict[int, Category], currency: str) -> str:
+    """A small file that imports as it is: the header and two sample goods in the shop's
+    first active category (or a "Samples" category the import offers to create)."""
+    active = sorted(
+        (c for c in categories.values() if c.active and c.parent_id is None),
+        key=lambda c: (c.position, c.id),
+    )
+    category = category_label(categories, active[0].id, "en") if active else "Samples"
+    sink = io.StringIO()
+    writer = csv.writer(sink)
+    writer.writerow(COLUMNS)
+    samples = (
+        (
+            "SAMPLE-001",
+            "Sample green tea",
+            "绿茶样品",
+            "Loose leaf, 100 g.",
+            "",
+            format_price_plain(1250, currency),
+            "25",
+            "Weight: 100 g; Origin: Hangzhou",
+            "tea|green",
+        ),
+        (
+            "SAMPLE-002",
+            "Sample tea cup",
+            "",
+            "Porcelain, 150 ml.",
+            "",
+            format_price_plain(800, currency),
+            "10",
+            "Volume: 150 ml",
+            "cup",
+        ),
+    )
+    for sku, title, title_zh, description, description_zh, price, stock, specs, tags in samples:
+        row = {
+            "sku": sku,
+            "title_en": title,
+            "title_zh": title_zh,
+            "description_en": description,
+            "description_zh": description_zh,
+            "category": category,
+            "price": price,
+            "compare_at": "",
+            "brand": "",
+            "stock": stock,
+            "low_stock_threshold": "3",
+            "active": "1",
+            "specs": specs,
+            "tags": tags,
+            "photos": "",
+        }
+        writer.writerow([row[c] for c in COLUMNS])
+    return sink.getvalue()
 
 
 def export_header() -> list[str]:

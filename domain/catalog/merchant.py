@@ -18,9 +18,11 @@ from domain.catalog.merchant_input import (
     clean_description,
     clean_sku,
     clean_title,
+    format_price_plain,
     parse_count,
     parse_price,
     parse_specs,
+    specs_text,
 )
 from domain.catalog.types import (
     Category,
@@ -30,6 +32,8 @@ from domain.catalog.types import (
     Product,
     ProductDraft,
     ProductNotFound,
+    Variant,
+    VariantDraft,
 )
 from domain.kernel.errors import DomainError, ValidationError
 from domain.kernel.i18n import N_
@@ -51,6 +55,9 @@ EDITABLE_FIELDS = (
     "brand",
 )
 DeleteOutcome = Literal["deleted", "deactivated"]
+# Fields a form may leave empty: empty clears them (the chat's "-").
+OPTIONAL_FIELDS = frozenset({"title_zh", "description_zh", "compare_at", "specs", "brand"})
+MAX_VARIANTS = 50
 
 
 class EditConflict(DomainError):
@@ -82,6 +89,10 @@ class MerchantCatalog(Protocol):
 
     async def version(self, product_id: int) -> int: ...
 
+    async def list_variants(self, product_id: int) -> list[Variant]:
+        """The product's options, inactive ones too, by position."""
+        ...
+
     async def update_if_version(
         self, product_id: int, expected: int, changes: dict[str, object]
     ) -> bool | None:
@@ -98,7 +109,7 @@ class MerchantCatalog(Protocol):
     async def create_category(self, draft: CategoryDraft) -> Category: ...
 
     async def update_category(self, category_id: int, changes: dict[str, object]) -> bool:
-        """Columns: name (Localized), parent_id, position."""
+        """Columns: name (Localized), parent_id, position, active."""
         ...
 
     async def set_positions(self, positions: dict[int, int]) -> None: ...
@@ -160,6 +171,10 @@ class MerchantService:
         if found is None:
             raise ProductNotFound()
         return EditableProduct(found, await self.catalog.version(product_id))
+
+    async def variants(self, product_id: int) -> list[Variant]:
+        """Every option of a product (inactive ones too), for staff screens."""
+        return await self.catalog.list_variants(product_id)
 
     def parse_field(self, product: Product, field: str, text: str) -> dict[str, object]:
         """Turn what the admin typed for `field` into catalogue changes (validated)."""
@@ -225,7 +240,44 @@ class MerchantService:
         await self.audit.record(actor, "product.delete", f"product:{product_id}")
         return "deleted"
 
+    def form_changes(
+        self, product: Product, values: dict[str, str]
+    ) -> tuple[dict[str, object], dict[str, ValidationError]]:
+        """A whole form at once (the web console): the catalogue changes of the fields whose
+        text differs from the product's (`field_texts`), and each refused field's error, so
+        every problem is shown together and nothing typed is lost."""
+        current = field_texts(product)
+        changes: dict[str, object] = {}
+        problems: dict[str, ValidationError] = {}
+        for name, text in values.items():
+            if name not in current or _same(text, current[name]):
+                continue
+            typed = "-" if name in OPTIONAL_FIELDS and not text.strip() else text
+            try:
+                parsed = self.parse_field(product, name, typed)
+            except ValidationError as exc:
+                problems[name] = exc
+                continue
+            for key, value in parsed.items():  # title_en and title_zh both set "title"
+                if key in changes and isinstance(value, Localized):
+                    earlier = changes[key]
+                    assert isinstance(earlier, Localized)
+                    value = Localized(
+                        value.en if name.endswith("_en") else earlier.en,
+                        value.zh if name.endswith("_zh") else earlier.zh,
+                    )
+                changes[key] = value
+        return changes, problems
+
     # ---- categories ----
+
+    async def set_category_active(self, actor: int, category_id: int, active: bool) -> None:
+        """Show or hide a category (its goods stay as they are; shoppers stop seeing an
+        inactive category in the catalogue)."""
+        if not await self.catalog.update_category(category_id, {"active": active}):
+            raise CategoryNotFound()
+        action = "category.activate" if active else "category.deactivate"
+        await self.audit.record(actor, action, f"category:{category_id}")
 
     async def _category_map(self) -> dict[int, Category]:
         return {c.id: c for c in await self.catalog.all_categories()}
@@ -299,6 +351,68 @@ class MerchantService:
         await self.audit.record(
             actor, "category.reorder", f"category:{category_id}", {"position": other}
         )
+
+
+def field_texts(product: Product) -> dict[str, str]:
+    """Each editable field as a person types it (what a form shows and compares against)."""
+    currency = product.currency
+    return {
+        "title_en": product.title.en,
+        "title_zh": product.title.zh,
+        "description_en": product.description.en,
+        "description_zh": product.description.zh,
+        "price": format_price_plain(product.price, currency),
+        "compare_at": (
+            format_price_plain(product.compare_at, currency)
+            if product.compare_at is not None
+            else ""
+        ),
+        "specs": specs_text(product.specs),
+        "threshold": str(product.low_stock_threshold),
+        "sku": product.sku,
+        "brand": product.brand,
+    }
+
+
+def _same(typed: str, current: str) -> bool:
+    return typed.replace("\r\n", "\n").strip() == current.strip()
+
+
+def parse_variant_lines(text: str, currency: str) -> tuple[VariantDraft, ...]:
+    """Options of a new product, one per line: 'SKU | Size: M; Colour: Black | 12.50 | 5'
+    (SKU, options, price, opening stock; the stock may be left out)."""
+    variants: list[VariantDraft] = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) not in (3, 4):
+            raise ValidationError(
+                N_("Option line {line}: write 'SKU | Size: M; Colour: Black | price | stock'."),
+                line=number,
+            )
+        try:
+            sku = clean_sku(cells[0])
+            options = parse_specs(cells[1])
+            price = parse_price(cells[2], currency)
+            stock = parse_count(cells[3]) if len(cells) == 4 and cells[3] else 0
+        except ValidationError as exc:
+            raise ValidationError(
+                N_("Option line {line}: {problem}"),
+                line=number,
+                problem=exc.message,
+                **exc.params,
+            ) from None
+        if not options:
+            raise ValidationError(
+                N_("Option line {line}: name the option, e.g. 'Size: M'."), line=number
+            )
+        variants.append(VariantDraft(sku, options, price, stock, position=len(variants)))
+    if len(variants) > MAX_VARIANTS:
+        raise ValidationError(N_("At most {max} options, please."), max=MAX_VARIANTS)
+    if len({v.sku for v in variants}) != len(variants):
+        raise ValidationError(N_("Each option needs its own SKU."))
+    return tuple(variants)
 
 
 def ancestry(categories: dict[int, Category], category_id: int) -> list[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 from domain.kernel.errors import NotFound
@@ -23,6 +24,35 @@ MAX_PAGE_SIZE = 50
 HISTORY_KEEP = 50
 MAX_FAVOURITES = 500
 SIMILAR_LIMIT = 6
+
+
+# A service has no stock to count: it is always this available (never reserved against).
+SERVICE_AVAILABLE = 1_000_000
+
+
+class ProductKind(StrEnum):
+    """What a product is; it decides how it is paid and fulfilled (domain.orders.rules).
+
+    physical: ships to an address, paid through the payment provider in the shop's currency.
+    digital: a pool of units (codes, keys, links or files; domain.digital), one sent per item
+    bought, at once. service: no stock and no shipping. Digital goods and services are paid
+    in Telegram Stars only (Telegram's rule)."""
+
+    PHYSICAL = "physical"
+    DIGITAL = "digital"
+    SERVICE = "service"
+
+    @property
+    def ships(self) -> bool:
+        return self is ProductKind.PHYSICAL
+
+
+def product_kind(raw: str | None) -> ProductKind:
+    """A stored kind; anything unknown reads as physical (the kind every old row had)."""
+    try:
+        return ProductKind(raw or ProductKind.PHYSICAL)
+    except ValueError:
+        return ProductKind.PHYSICAL
 
 
 class CategoryNotFound(NotFound):
@@ -128,10 +158,15 @@ class Product:
     rating_count: int = 0
     views: int = 0
     sales: int = 0
+    kind: ProductKind = ProductKind.PHYSICAL
+    stars_price: int | None = None  # in Stars; None: derived from the shop's rate
 
     @property
     def available(self) -> int:
-        """Stock that can still be sold, never below zero (own stock; see ProductDetail)."""
+        """Stock that can still be sold, never below zero (own stock; see ProductDetail).
+        A digital good's on_hand is its count of unsold units; a service has no stock."""
+        if self.kind is ProductKind.SERVICE:
+            return SERVICE_AVAILABLE
         return max(0, self.on_hand - self.reserved)
 
     @property
@@ -226,6 +261,8 @@ class ProductDraft:
     sales: int = 0
     rating_avg: float = 0.0
     rating_count: int = 0
+    kind: ProductKind = ProductKind.PHYSICAL
+    stars_price: int | None = None
 
 
 def clamp_page(page: int, page_size: int, total: int) -> int:

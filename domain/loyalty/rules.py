@@ -179,10 +179,20 @@ def parse_adjustment(text: str) -> AdjustRequest:
         raise ValidationError(
             N_("Please send a Telegram id, +/- points and a reason, e.g. 1234567 +200 sorry")
         )
-    points = int(match.group(2))
+    checked = check_adjustment(int(match.group(2)), match.group(3))
+    return AdjustRequest(int(match.group(1)), checked.points, checked.reason)
+
+
+MAX_ADJUSTMENT = 999_999_999
+
+
+def check_adjustment(points: int, reason: str) -> AdjustRequest:
+    """A manual adjustment's points (not zero) and reason (3-200 characters, one line)."""
     if points == 0:
         raise ValidationError(N_("The adjustment must not be zero."))
-    reason = " ".join(match.group(3).split())
+    if abs(points) > MAX_ADJUSTMENT:
+        raise ValidationError(N_("An adjustment can be at most {max} points."), max=MAX_ADJUSTMENT)
+    reason = " ".join((reason or "").split())
     if not 3 <= len(reason) <= 200:
         raise ValidationError(N_("The reason must be 3-200 characters."))
-    return AdjustRequest(int(match.group(1)), points, reason)
+    return AdjustRequest(0, points, reason)

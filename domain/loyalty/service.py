@@ -29,6 +29,7 @@ from domain.loyalty.rules import (
     NotEnoughPoints,
     PointsOverCap,
     Tier,
+    check_adjustment,
     checkout_benefits,
     earned_points,
     next_expiry,
@@ -40,6 +41,7 @@ from domain.loyalty.rules import (
 )
 from domain.orders.states import OrderStatus, PaymentStatus
 from domain.orders.types import Benefits, Notice, Order
+from domain.staff.audit import AuditService
 
 __all__ = [
     "AdjustRequest",
@@ -184,16 +186,33 @@ class LoyaltyRepository(Protocol):
 class LoyaltyService:
     """Balances, history, checkout benefits and the ledger rules of orders and referrals."""
 
-    def __init__(self, repo: LoyaltyRepository, config: LoyaltyConfig) -> None:
+    def __init__(
+        self,
+        repo: LoyaltyRepository,
+        config: LoyaltyConfig,
+        audit: AuditService | None = None,
+        granted_tiers: Callable[[int, datetime], Awaitable[Sequence[str]]] | None = None,
+    ) -> None:
+        """`audit` records owners' manual adjustments (chat and console) in the audit log;
+        `granted_tiers` names tiers held without the spend (a live Stars subscription,
+        domain.subscriptions): the shopper gets the higher of earned and granted."""
         self.repo = repo
         self.config = config
+        self.audit = audit
+        self.granted_tiers = granted_tiers
 
     # ---- reading ----
 
     async def tier(self, user_id: int, now: datetime) -> tuple[Tier | None, int]:
         since = now - timedelta(days=self.config.window_days)
         spend = await self.repo.spend_since(user_id, since)
-        return tier_for(spend, self.config.tiers), spend
+        tier = tier_for(spend, self.config.tiers)
+        if self.granted_tiers is not None:
+            for name in await self.granted_tiers(user_id, now):
+                granted = next((t for t in self.config.tiers if t.name == name), None)
+                if rank(granted, self.config.tiers) > rank(tier, self.config.tiers):
+                    tier = granted
+        return tier, spend
 
     async def status(self, user_id: int, now: datetime) -> PointsStatus:
         """Balance, tier (and the next one), and the next batch of points to expire."""
@@ -385,9 +404,25 @@ class LoyaltyService:
     async def adjust(self, text: str, owner_telegram_id: int, now: datetime) -> LedgerEntry:
         """An owner's manual change with a reason: '<telegram id> <+/-points> <reason>'."""
         request = parse_adjustment(text)
-        user_id = await self.repo.user_by_telegram_id(request.telegram_id)
+        user_id = await self.shopper_id(request.telegram_id)
+        return await self.adjust_points(
+            user_id, request.points, request.reason, owner_telegram_id, now
+        )
+
+    async def shopper_id(self, telegram_id: int) -> int:
+        """The shopper with this Telegram id (NotFound unless they have used the shop)."""
+        user_id = await self.repo.user_by_telegram_id(telegram_id)
         if user_id is None:
             raise NotFound(N_("No shopper with that Telegram id has used the shop."))
+        return user_id
+
+    async def adjust_points(
+        self, user_id: int, points: int, reason: str, owner_telegram_id: int, now: datetime
+    ) -> LedgerEntry:
+        """Add (points > 0) or take away points with a reason: one ledger row naming the
+        owner, and a line in the audit log. Taking more than the balance is refused
+        (NotEnoughPoints)."""
+        request = check_adjustment(points, reason)
         draft = LedgerDraft(
             user_id,
             EntryKind.ADJUST,
@@ -400,6 +435,13 @@ class LoyaltyService:
         entry = await self.repo.add(draft)
         if entry is None:  # no key, so only a storage fault gets here
             raise ValidationError(N_("That adjustment could not be recorded."))
+        if self.audit is not None:
+            await self.audit.record(
+                owner_telegram_id,
+                "loyalty.adjust",
+                f"user:{user_id}",
+                {"points": entry.points, "reason": entry.reason[:100]},
+            )
         return entry
 
     async def referral_report(self, limit: int = 10) -> ReferralReport:

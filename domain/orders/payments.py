@@ -119,12 +119,15 @@ class PaymentOutcome(StrEnum):
     DUPLICATE = "duplicate"  # this payment was already recorded: say nothing
     LATE = "late"  # money for an order that expired or was cancelled: refund is due
     EXTRA = "extra"  # a second payment for an already paid order: flagged for refund
+    # Not in the order's pay currency (a forged or mixed-up payload): kept, refund is due.
+    MISMATCH = "mismatch"
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentResult:
     outcome: PaymentOutcome
     change: OrderChange | None = None
+    order: Order | None = None  # the order the payment was for (also for DUPLICATE)
 
 
 class PaymentService:
@@ -142,7 +145,12 @@ class PaymentService:
         order = await self.orders.order(user_id, order_id, now)
         if order.status is not OrderStatus.PENDING_PAYMENT:
             raise PaymentRefused(N_("This order is no longer waiting for payment."))
-        if order.pay_method not in self.config.methods:
+        if order.pay_method.offline:  # cash on delivery / bank transfer: staff mark it paid
+            raise PaymentRefused(N_("This order is paid on delivery or by bank transfer."))
+        # Digital goods and services are always paid in Stars (domain.orders.rules); goods
+        # that ship by the methods the shop configured.
+        allowed = [PayMethod.STARS] if order.digital else self.config.methods
+        if order.pay_method not in allowed:
             raise PaymentsUnavailable()
         flexible = order.pay_method is PayMethod.CARD and order.shipping_option_id is None
         return Invoice(
@@ -265,23 +273,28 @@ class PaymentService:
             False,
             now,
         )
+        if currency != order.pay_currency:  # Telegram charged something this order isn't
+            mismatch = replace(record, needs_refund=True)
+            if not await self.orders.repo.record_extra_payment(mismatch):
+                return PaymentResult(PaymentOutcome.DUPLICATE, order=order)
+            return PaymentResult(PaymentOutcome.MISMATCH, OrderChange(order, ()), order)
         try:
             if order.status is OrderStatus.PENDING_PAYMENT:
                 change = await self.orders.pay(order, record, now, changes)
                 if change is not None:
-                    return PaymentResult(PaymentOutcome.PAID, change)
+                    return PaymentResult(PaymentOutcome.PAID, change, change.order)
                 order = await self.orders.repo.get(order.id) or order
             if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
                 late = replace(record, needs_refund=True)
                 change = await self.orders.pay_late(order, late, now)
                 if change is not None:
-                    return PaymentResult(PaymentOutcome.LATE, change)
+                    return PaymentResult(PaymentOutcome.LATE, change, change.order)
         except DuplicatePayment:
-            return PaymentResult(PaymentOutcome.DUPLICATE)
+            return PaymentResult(PaymentOutcome.DUPLICATE, order=order)
         extra = replace(record, needs_refund=True)
         if not await self.orders.repo.record_extra_payment(extra):
-            return PaymentResult(PaymentOutcome.DUPLICATE)
-        return PaymentResult(PaymentOutcome.EXTRA, OrderChange(order, ()))
+            return PaymentResult(PaymentOutcome.DUPLICATE, order=order)
+        return PaymentResult(PaymentOutcome.EXTRA, OrderChange(order, ()), order)
 
 
 def invoice_prices(order: Order) -> tuple[InvoicePrice, ...]:

@@ -14,12 +14,30 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from domain.cart.service import CartEmpty, CartNeedsReview, CartService, CartView
+from domain.cart.service import (
+    CartEmpty,
+    CartLine,
+    CartNeedsReview,
+    CartService,
+    CartView,
+    category_scope,
+)
 from domain.catalog.types import Page, clamp_page
-from domain.kernel.errors import ValidationError
+from domain.kernel.errors import DomainError, ValidationError
 from domain.kernel.i18n import N_
 from domain.kernel.text import clean_line
-from domain.orders.pricing import STARS, keep_minimum_charge, plain_money, stars_amount
+from domain.orders.pricing import (
+    STARS,
+    CouponInvalid,
+    PricedLine,
+    ShippingOption,
+    coupon_discount,
+    keep_minimum_charge,
+    plain_money,
+    stars_amount,
+    totals,
+)
+from domain.orders.rules import CartPart, PayRule, split_cart
 from domain.orders.states import (
     BUYER_ACTIONS,
     Action,
@@ -77,9 +95,10 @@ class OrderRepository(Protocol):
         Raises OutOfStock or CouponInvalid (used up) and leaves nothing behind."""
         ...
 
-    async def placed_by_this_update(self, user_id: int) -> Order | None:
+    async def placed_by_this_update(self, user_id: int, digital: bool = False) -> Order | None:
         """The order of `user_id` that the update being handled already placed
-        (domain.kernel.idempotency), if any: handled again after a crash, it gets that one back."""
+        (domain.kernel.idempotency), if any: handled again after a crash, it gets that one back.
+        A checkout places at most one goods order and one `digital` order."""
         ...
 
     async def get(self, order_id: int) -> Order | None: ...
@@ -154,45 +173,161 @@ class OrderService:
     async def place(
         self,
         user_id: int,
-        address: Address,
+        address: Address | None,
         shipping_option_id: str | None,
-        method: PayMethod,
+        method: PayMethod | None,
         now: datetime,
         points: int = 0,
     ) -> Order:
-        """Turn the cart into an order and reserve its stock for `config.reservation`;
-        `points` are redeemed with it (refused if the balance no longer has them)."""
-        earlier = await self.repo.placed_by_this_update(user_id)
-        if earlier is not None:  # before the checks: the points are already redeemed
-            return earlier
-        if method not in self.config.methods:
-            raise PaymentsUnavailable()
+        """Turn the cart into an order (the first of `place_parts`: a cart of one kind of
+        goods makes exactly one)."""
+        return (await self.place_parts(user_id, address, shipping_option_id, method, now, points))[
+            0
+        ]
+
+    async def place_parts(
+        self,
+        user_id: int,
+        address: Address | None,
+        shipping_option_id: str | None,
+        method: PayMethod | None,
+        now: datetime,
+        points: int = 0,
+    ) -> list[Order]:
+        """Turn the cart into one order per payment rule (domain.orders.rules.split_cart):
+        physical goods paid by `method` and shipped to `address`, with the coupon and `points`;
+        digital goods and services in Stars. Each reserves its stock for
+        `config.reservation`; all of them are placed or none (a later part refused cancels the
+        earlier one). Goods orders come first in the list."""
+        placed: dict[PayRule, Order] = {}
+        for rule in PayRule:  # before the checks: a replayed update gets its orders back
+            earlier = await self._placed_by_this_update(user_id, rule)
+            if earlier is not None:
+                placed[rule] = earlier
         shipping = self.config.option(shipping_option_id)
-        if shipping is None and not (self.config.flexible and method is PayMethod.CARD):
-            raise ValidationError(N_("Please choose a shipping option."))
         cart = await self.carts.view(user_id, now=now, shipping=shipping)
         if cart.empty:
+            if placed:
+                return _goods_first(list(placed.values()))
             raise CartEmpty()
         # Stock is decided by the reservation itself (the only check that can't race);
         # a vanished product or a changed price needs the shopper's eyes first.
         if any(line.problem in ("inactive", "price") for line in cart.lines):
             raise CartNeedsReview()
+        parts = split_cart(cart.lines, self.config)
+        goods = next((p for p in parts if p.rule is PayRule.GOODS), None)
+        if goods is not None:
+            self._check_goods(goods, cart, address, shipping, method)
+        orders: list[Order] = []
+        try:
+            for part in sorted(parts, key=lambda p: p.rule is PayRule.GOODS):  # Stars first
+                if part.rule in placed:
+                    orders.append(placed[part.rule])
+                elif part.rule is PayRule.STARS:
+                    orders.append(await self.repo.place(self._stars_draft(user_id, part, now)))
+                else:
+                    assert method is not None and address is not None
+                    view = await self.part_view(cart, part, now)
+                    draft = await self._goods_draft(user_id, view, address, method, now, points)
+                    orders.append(await self.repo.place(draft))
+        except DomainError:
+            for order in orders:  # all parts or none: release what this call reserved
+                if order.id not in {o.id for o in placed.values()}:
+                    await self._cancel_quietly(order.id, now)
+            raise
+        return _goods_first(orders)
+
+    async def _placed_by_this_update(self, user_id: int, rule: PayRule) -> Order | None:
+        if rule is PayRule.GOODS:
+            return await self.repo.placed_by_this_update(user_id)
+        return await self.repo.placed_by_this_update(user_id, digital=True)
+
+    def _check_goods(
+        self,
+        part: CartPart,
+        cart: CartView,
+        address: Address | None,
+        shipping: ShippingOption | None,
+        method: PayMethod | None,
+    ) -> None:
+        if method is None or method not in part.methods:
+            raise PaymentsUnavailable()
+        if address is None:
+            raise ValidationError(N_("Please add a delivery address first."))
+        if shipping is None and not (self.config.flexible and method is PayMethod.CARD):
+            raise ValidationError(N_("Please choose a shipping option."))
         if cart.coupon_error is not None:
             raise cart.coupon_error
         if method is PayMethod.CARD and cart.currency != self.config.currency:
             raise PaymentsUnavailable()
-        lines = _merge_lines(
-            OrderLine(
-                line.item.product_id,
-                line.item.variant_id,
-                line.sku,
-                line.title,
-                line.variant_label,
-                line.unit_price,
-                line.quantity,
-            )
-            for line in cart.lines
+
+    async def _cancel_quietly(self, order_id: int, now: datetime) -> None:
+        try:
+            await self.cancel_unpaid(order_id, now, N_("the rest of the checkout failed"))
+        except DomainError:
+            log.warning("could not cancel order %s of a failed checkout", order_id)
+
+    async def part_view(self, cart: CartView, part: CartPart, now: datetime) -> CartView:
+        """The cart as if it held only `part`'s lines: its coupon priced on them alone (a
+        coupon that doesn't apply to them is simply not used by this order)."""
+        if len(part.lines) == len(cart.lines):
+            return cart
+        priced = [PricedLine(line.amount, line.category_id) for line in part.lines]
+        coupon, discount = cart.coupon, 0
+        if coupon is not None:
+            scope = None
+            if coupon.category_id is not None:
+                categories = await self.carts.catalog.list_categories()
+                scope = category_scope(categories, coupon.category_id)
+            try:
+                discount = coupon_discount(coupon, priced, cart.currency, now, scope)
+            except CouponInvalid:
+                coupon = None
+        ship = cart.shipping.price if cart.shipping is not None else 0
+        return CartView(
+            part.lines,
+            cart.currency,
+            totals(cart.currency, priced, discount, ship),
+            coupon,
+            cart.coupon_code if coupon else None,
+            None,
+            cart.shipping,
         )
+
+    def _stars_draft(self, user_id: int, part: CartPart, now: datetime) -> OrderDraft:
+        """Digital goods and services: their Stars prices, no coupon, points or shipping."""
+        currency = part.lines[0].currency
+        return OrderDraft(
+            user_id=user_id,
+            lines=_order_lines(part.lines),
+            currency=currency,
+            subtotal=part.subtotal,
+            discount=0,
+            shipping=0,
+            pay_method=PayMethod.STARS,
+            pay_currency=STARS,
+            pay_amount=part.stars,
+            address="",
+            shipping_option_id=None,
+            shipping_title=None,
+            coupon_id=None,
+            coupon_code=None,
+            once_per_customer=False,
+            created_at=now,
+            expires_at=now + self.config.reservation,
+            digital=True,
+        )
+
+    async def _goods_draft(
+        self,
+        user_id: int,
+        cart: CartView,
+        address: Address,
+        method: PayMethod,
+        now: datetime,
+        points: int,
+    ) -> OrderDraft:
+        shipping = cart.shipping
         t = await self.checkout_totals(user_id, cart, points, now)
         b = t.benefits
         # A coupon the minimum charge left nothing to take off isn't used up by this order.
@@ -201,9 +336,9 @@ class OrderService:
         pay_amount = t.total
         if method is PayMethod.STARS:
             pay_amount = stars_amount(t.total, cart.currency, self.config.minor_units_per_star)
-        draft = OrderDraft(
+        return OrderDraft(
             user_id=user_id,
-            lines=lines,
+            lines=_order_lines(cart.lines),
             currency=cart.currency,
             subtotal=t.subtotal,
             discount=t.discount,
@@ -218,14 +353,13 @@ class OrderService:
             coupon_code=coupon.code if coupon else None,
             once_per_customer=bool(coupon and coupon.once_per_customer),
             created_at=now,
-            expires_at=now + self.config.reservation,
+            expires_at=now + self.config.reservation_for(method),
             points_redeemed=b.points,
             points_discount=b.points_discount,
             tier_name=b.tier_name,
             tier_discount=b.tier_discount,
             free_shipping=b.free_shipping,
         )
-        return await self.repo.place(draft)
 
     async def checkout_totals(
         self, user_id: int, cart: CartView, points: int, now: datetime
@@ -321,17 +455,22 @@ class OrderService:
         return tuple(notices)
 
     async def pay(
-        self, order: Order, payment: PaymentRecord, now: datetime, changes: dict[str, Any]
+        self,
+        order: Order,
+        payment: PaymentRecord,
+        now: datetime,
+        changes: dict[str, Any],
+        actor: str = "telegram",
     ) -> OrderChange | None:
         """Pending -> paid with the payment recorded and the reserved stock sold, once.
 
         None when the order left pending_payment meanwhile; DuplicatePayment when this charge
-        is already recorded."""
+        is already recorded. `actor` is "merchant:<id>" when staff mark an offline payment."""
         try:
             change = await self._move(
                 order,
                 Action.PAY,
-                "telegram",
+                actor,
                 now,
                 changes={"paid_at": now, **changes},
                 payment=payment,
@@ -346,6 +485,30 @@ class OrderService:
             except Exception:  # a listener's bug must not turn a recorded payment into an error
                 log.exception("paid listener failed for order %s", order.id)
         return change
+
+    async def fulfil(self, order_id: int, now: datetime) -> OrderChange | None:
+        """A paid digital order is delivered the moment its units are sent (None when it
+        already moved on)."""
+        order = await self.get(order_id, now)
+        try:
+            return await self._move(
+                order, Action.FULFIL, "system", now, changes={"delivered_at": now}
+            )
+        except TransitionRefused:
+            return None
+
+    async def cancel_unfulfillable(self, order_id: int, now: datetime) -> OrderChange | None:
+        """A paid order whose goods ran out at payment: cancelled, refund due (Stars go back
+        at once through the adapter, like any Stars refund)."""
+        order = await self.get(order_id, now)
+        note = N_("sold out when it was paid")
+        try:
+            change = await self._move(
+                order, Action.CANCEL, "system", now, note, changes={"refund_reason": note}
+            )
+        except TransitionRefused:
+            return None
+        return await self._refund_stars_if_any(change, now)
 
     async def pay_late(
         self, order: Order, payment: PaymentRecord, now: datetime
@@ -532,6 +695,25 @@ class OrderService:
                 amount=plain_money(left, order.pay_currency),
             )
         return Action.PARTIAL_REFUND, amount
+
+
+def _goods_first(orders: list[Order]) -> list[Order]:
+    return sorted(orders, key=lambda o: o.digital)
+
+
+def _order_lines(lines: Sequence[CartLine]) -> tuple[OrderLine, ...]:
+    return _merge_lines(
+        OrderLine(
+            line.item.product_id,
+            line.item.variant_id,
+            line.sku,
+            line.title,
+            line.variant_label,
+            line.unit_price,
+            line.quantity,
+        )
+        for line in lines
+    )
 
 
 def _merge_lines(lines: Sequence[OrderLine] | Any) -> tuple[OrderLine, ...]:

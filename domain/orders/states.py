@@ -64,6 +64,7 @@ class Action(StrEnum):
     REFUND = "refund"
     PARTIAL_REFUND = "partial_refund"
     RETURN = "return"
+    FULFIL = "fulfil"  # digital goods and services: delivered the moment they are paid
 
 
 class StockMove(StrEnum):
@@ -126,6 +127,7 @@ _TABLE: list[Transition] = [
     Transition(S.PAID, A.CANCEL, S.REFUND_REQUESTED, **_CANCEL_PAID),  # type: ignore[arg-type]
     Transition(S.PROCESSING, A.CANCEL, S.REFUND_REQUESTED, **_CANCEL_PAID),  # type: ignore[arg-type]
     Transition(S.SHIPPED, A.DELIVER, S.DELIVERED, fulfilment=F.DELIVERED),
+    Transition(S.PAID, A.FULFIL, S.DELIVERED, fulfilment=F.DELIVERED),  # system only
     Transition(S.SHIPPED, A.COMPLETE, S.COMPLETED, fulfilment=F.DELIVERED),
     Transition(S.DELIVERED, A.COMPLETE, S.COMPLETED),
     *[

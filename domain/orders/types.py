@@ -21,6 +21,13 @@ from domain.orders.states import Action, FulfilmentStatus, OrderStatus, PaymentS
 class PayMethod(StrEnum):
     CARD = "card"
     STARS = "stars"
+    COD = "cod"  # cash on delivery: staff mark it paid (domain.orders.offline)
+    BANK = "bank"  # bank transfer to the merchant's account: staff mark it paid
+
+    @property
+    def offline(self) -> bool:
+        """Paid outside Telegram; the order waits for staff to mark it paid."""
+        return self in (PayMethod.COD, PayMethod.BANK)
 
 
 class OrderNotFound(NotFound):
@@ -46,10 +53,26 @@ class CheckoutConfig:
     # Discounts never bring a total below this (Telegram refuses a payment of 0 and tiny
     # ones; loyalty keeps the same floor for points): domain.orders.pricing.keep_minimum_charge
     min_charge: int = 100
+    # Offline methods for goods that ship (domain.orders.offline): cash on delivery and bank
+    # transfer (with the merchant's instructions); such orders hold their stock longer.
+    cod: bool = False
+    bank: bool = False
+    bank_instructions: str = ""
+    offline_reservation: timedelta = timedelta(hours=72)
 
     @property
     def methods(self) -> list[PayMethod]:
-        return [m for m, on in ((PayMethod.CARD, self.card), (PayMethod.STARS, self.stars)) if on]
+        switches = (
+            (PayMethod.CARD, self.card),
+            (PayMethod.STARS, self.stars),
+            (PayMethod.COD, self.cod),
+            (PayMethod.BANK, self.bank),
+        )
+        return [m for m, on in switches if on]
+
+    def reservation_for(self, method: PayMethod) -> timedelta:
+        """How long an unpaid order holds its stock: longer for offline payment."""
+        return self.offline_reservation if method.offline else self.reservation
 
     def option(self, option_id: str | None) -> ShippingOption | None:
         return next((o for o in self.shipping if o.id == option_id), None)
@@ -100,6 +123,9 @@ class OrderDraft:
     # The shopper's tier ships this order free: whatever option is chosen later in Telegram's
     # payment form (a flexible invoice) costs nothing.
     free_shipping: bool = False
+    # Digital goods and services (domain.orders.rules, PayRule.STARS): paid in Stars only,
+    # nothing shipped, fulfilled the moment it is paid.
+    digital: bool = False
 
     @property
     def total(self) -> int:
@@ -182,6 +208,7 @@ class Order:
     paid_at: datetime | None = None
     delivered_at: datetime | None = None
     free_shipping: bool = False  # see OrderDraft.free_shipping
+    digital: bool = False  # see OrderDraft.digital
 
     @property
     def total(self) -> int:

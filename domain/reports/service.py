@@ -6,13 +6,14 @@ recorded in it (paid_at), whatever happened to them later; *revenue* is what tho
 charged, per currency; *refunds* were recorded in the period; *units*, *top goods* and *top
 categories* come from the paid orders' lines; a paying customer is *new* when their first paid
 order ever falls in the period. The funnel counts product views and add-to-cart events (the
-recommender's event log), checkouts and paid orders.
+recommender's event log), checkouts and paid orders. *Support*: how many times staff answered
+a shopper in the period and the median time the shopper waited for that answer.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, Protocol
@@ -24,6 +25,8 @@ from domain.staff.service import StaffService
 
 TOP = 5
 MAX_DAYS = 366
+# (answers given in [start, end), their median wait in seconds or None): domain/support
+ResponseTimes = Callable[[datetime, datetime], Awaitable[tuple[int, float | None]]]
 Preset = Literal["today", "7d", "30d"]
 
 
@@ -140,6 +143,8 @@ class Report:
     returning_customers: int = 0
     views: int = 0
     cart_adds: int = 0
+    support_answers: int = 0
+    support_median_wait: float | None = None  # seconds
     daily: list[DayRow] = field(default_factory=list)
     rows: list[PaidRow] = field(default_factory=list)
 
@@ -157,10 +162,17 @@ def _day(moment: datetime, zone: ZoneInfo) -> date:
 class ReportService:
     """Builds reports for staff allowed to see revenue."""
 
-    def __init__(self, source: ReportSource, staff: StaffService, timezone: str) -> None:
+    def __init__(
+        self,
+        source: ReportSource,
+        staff: StaffService,
+        timezone: str,
+        response_times: ResponseTimes | None = None,
+    ) -> None:
         self.source = source
         self.staff = staff
         self.timezone = timezone
+        self.response_times = response_times
 
     async def ensure_allowed(self, actor: int) -> None:
         if not await self.staff.allowed(actor, "manager", "revenue"):
@@ -195,6 +207,9 @@ class ReportService:
         report.returning_customers = len(buyers) - report.new_customers
         events = await s.events(period.start, period.end)
         report.views, report.cart_adds = events.get("view", 0), events.get("cart", 0)
+        if self.response_times is not None:
+            figure = await self.response_times(period.start, period.end)
+            report.support_answers, report.support_median_wait = figure
         placed_by_day = Counter(_day(at, zone) for at in placed)
         report.daily = [
             DayRow(

@@ -1,4 +1,5 @@
-"""Categories: browse the tree, create, rename (English and Chinese), move, reorder."""
+"""Categories: browse the tree, create (then "Add another" at the same level), rename
+(English and Chinese), move, reorder."""
 
 from __future__ import annotations
 
@@ -30,8 +31,10 @@ async def show_level(
     category_id: int | None,
     locale: str,
     notice: str | None = None,
+    another_in: int | None = None,
 ) -> None:
-    """A category (None: the top level) with its sub-categories and the actions on it."""
+    """A category (None: the top level) with its sub-categories and the actions on it.
+    `another_in` (a parent id, 0 for the top level): offer "Add another" there first."""
     categories = {c.id: c for c in await merchant.categories()}
     if category_id is not None and category_id not in categories:
         raise CategoryNotFound()
@@ -41,6 +44,8 @@ async def show_level(
         kb.button(text=child.name.get(locale) + mark, callback_data=CatCb(act="open", id=child.id))
     kb.adjust(2)
     actions = InlineKeyboard()
+    if another_in is not None:
+        actions.button(text=_("➕ Add another"), callback_data=CatCb(act="new", id=another_in))
     actions.button(text=_("➕ New here"), callback_data=CatCb(act="new", id=category_id or 0))
     if category_id is None:
         text = _("🗂 <b>Categories</b> (top level)")
@@ -125,7 +130,14 @@ async def got_name(
     if await state.get_state() == CategoryForm.name.state:
         created = await merchant.create_category(message.from_user.id, en, zh, target or None)
         await state.clear()
-        await show_level(message, merchant, created.id, locale, _("Category created."))
+        await show_level(
+            message,
+            merchant,
+            created.id,
+            locale,
+            _("Category created."),
+            another_in=created.parent_id or 0,
+        )
         return
     await merchant.rename_category(message.from_user.id, target, en, zh)
     await state.clear()

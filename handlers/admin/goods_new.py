@@ -26,7 +26,10 @@ from domain.catalog.merchant_input import (
     parse_specs,
 )
 from domain.catalog.service import Localized, ProductDraft
+from domain.catalog.types import ProductKind, product_kind
 from domain.kernel.i18n import N_
+from domain.orders.rules import unit_stars
+from domain.orders.service import OrderService
 from handlers.admin.callbacks import NewGoodsCb
 from handlers.admin.goods import collect_photo, goods_menu, show_product
 from handlers.admin.render import category_picker, money
@@ -76,11 +79,40 @@ QUESTIONS = {
 }
 
 
-def _keyboard(step: State, extra: InlineKeyboard | None = None) -> InlineKeyboardMarkup:
+KINDS = {
+    ProductKind.PHYSICAL: N_("📦 Goods we ship"),
+    ProductKind.DIGITAL: N_("🔑 Digital: codes, keys, links or files"),
+    ProductKind.SERVICE: N_("🛠 A service (no stock, no shipping)"),
+}
+STARS_QUESTION = N_(
+    "Step 8/9. Digital goods and services are paid in Telegram Stars. Send its price in "
+    "Stars (a whole number), or press Skip to use {stars} ⭐ from the shop's rate."
+)
+
+
+def _kind(data: dict[str, Any]) -> ProductKind:
+    return product_kind(data.get("kind"))
+
+
+def _steps(data: dict[str, Any]) -> list[State]:
+    """A service has no stock to warn about; for digital goods and services the stock step
+    asks for the Stars price instead (a digital good's stock is its codes, added later)."""
+    if _kind(data) is ProductKind.SERVICE:
+        return [s for s in STEPS if s != NewProduct.threshold]
+    return STEPS
+
+
+def _optional(data: dict[str, Any]) -> set[State]:
+    return OPTIONAL | ({NewProduct.stock} if not _kind(data).ships else set())
+
+
+def _keyboard(
+    step: State, extra: InlineKeyboard | None = None, optional: set[State] = OPTIONAL
+) -> InlineKeyboardMarkup:
     controls = InlineKeyboard()
     if step == NewProduct.photos:
         controls.button(text=_("✅ Done"), callback_data=NewGoodsCb(act="done"))
-    elif step in OPTIONAL:
+    elif step in optional:
         controls.button(text=_("⏭ Skip"), callback_data=NewGoodsCb(act="skip"))
     if step != STEPS[0]:
         controls.button(text=_("⬅️ Back"), callback_data=NewGoodsCb(act="back"))
@@ -107,6 +139,10 @@ async def ask(
     text = _(QUESTIONS[step]).format(
         currency=merchant.currency, max=MAX_PHOTOS, count=len(data.get("photos", []))
     )
+    if step == NewProduct.stock and not _kind(data).ships:
+        rate = int(data.get("rate", 1))
+        stars = unit_stars(int(data["price"]), merchant.currency, None, rate)
+        text = _(STARS_QUESTION).format(stars=stars)
     extra = None
     if step == NewProduct.category:
         categories = {c.id: c for c in await merchant.categories()}
@@ -117,10 +153,21 @@ async def ask(
             lambda cid: NewGoodsCb(act="here", id=cid),
             locale,
         )
-    await show(target, text, _keyboard(step, extra))
+    await show(target, text, _keyboard(step, extra, _optional(data)))
 
 
 def summary(data: dict[str, Any], currency: str, locale: str) -> str:
+    kind = _kind(data)
+    if kind.ships:
+        stock = _("Stock: {stock}, low at {threshold}").format(
+            stock=data["stock"], threshold=data.get("threshold", 3)
+        )
+    elif data.get("stars"):
+        stock = _("Paid in Stars: {stars} ⭐").format(stars=data["stars"])
+    else:
+        stock = _("Paid in Stars (price from the shop's rate)")
+    if kind is ProductKind.DIGITAL:
+        stock += "\n" + _("Add its codes or files from the product card after saving.")
     lines = [
         _("<b>New product</b> — check and save:"),
         _("Title: {title}").format(title=esc(data["title_en"])),
@@ -129,9 +176,8 @@ def summary(data: dict[str, Any], currency: str, locale: str) -> str:
         _("Price: {price}").format(price=money(data["price"], currency, locale)),
         _("Photos: {count}").format(count=len(data.get("photos", []))),
         _("Specs: {count}").format(count=len(data.get("specs", []))),
-        _("Stock: {stock}, low at {threshold}").format(
-            stock=data["stock"], threshold=data.get("threshold", 3)
-        ),
+        _("Kind: {kind}").format(kind=_(KINDS[kind])),
+        stock,
     ]
     return "\n".join(lines)
 
@@ -150,8 +196,9 @@ async def _next(
 ) -> None:
     await state.update_data(**values)
     current = await state.get_state()
-    index = [s.state for s in STEPS].index(current or "")
-    await ask(message, state, STEPS[index + 1], merchant, locale)
+    steps = _steps(await state.get_data())
+    index = [s.state for s in steps].index(current or "")
+    await ask(message, state, steps[index + 1], merchant, locale)
 
 
 @router.callback_query(NewGoodsCb.filter(F.act == "new"))
@@ -159,6 +206,31 @@ async def start(
     query: CallbackQuery, state: FSMContext, merchant: MerchantService, locale: str
 ) -> None:
     await state.clear()
+    kb = InlineKeyboard()
+    for number, (kind, label) in enumerate(KINDS.items()):
+        kb.button(text=_(label), callback_data=NewGoodsCb(act="kind", id=number + 1))
+        del kind
+    kb.button(text=_("✖️ Cancel"), callback_data=NewGoodsCb(act="cancel"))
+    kb.adjust(1)
+    await show(query, _("What are you selling?"), kb.as_markup())
+
+
+@router.callback_query(NewGoodsCb.filter(F.act == "kind"))
+async def got_kind(
+    query: CallbackQuery,
+    callback_data: NewGoodsCb,
+    state: FSMContext,
+    merchant: MerchantService,
+    orders: OrderService,
+    locale: str,
+) -> None:
+    kinds = list(KINDS)
+    if not 1 <= callback_data.id <= len(kinds):
+        await query.answer(_(STALE_BUTTON), show_alert=True)
+        return
+    await state.clear()
+    rate = orders.config.minor_units_per_star  # to show the derived Stars price
+    await state.update_data(kind=kinds[callback_data.id - 1].value, rate=rate)
     await ask(query, state, NewProduct.title_en, merchant, locale)
 
 
@@ -209,6 +281,10 @@ async def got_specs(
 async def got_stock(
     message: Message, state: FSMContext, merchant: MerchantService, locale: str
 ) -> None:
+    if not _kind(await state.get_data()).ships:  # the Stars price of a digital good/service
+        stars = parse_count(message.text or "", N_("The price in Stars"))
+        await _next(message, state, merchant, locale, stars=stars or None, stock=0)
+        return
     await _next(message, state, merchant, locale, stock=parse_count(message.text or ""))
 
 
@@ -281,24 +357,29 @@ async def skip(
     locale: str,
 ) -> None:
     current = await state.get_state()
-    steps = [s.state for s in STEPS]
-    allowed = {s.state for s in OPTIONAL}
+    data = await state.get_data()
+    flow = _steps(data)
+    steps = [s.state for s in flow]
+    allowed = {s.state for s in _optional(data)}
     if current not in allowed:
         await query.answer(_(STALE_BUTTON), show_alert=True)
         return
-    await ask(query, state, STEPS[steps.index(current) + 1], merchant, locale)
+    if current == NewProduct.stock.state:
+        await state.update_data(stock=0, stars=None)
+    await ask(query, state, flow[steps.index(current) + 1], merchant, locale)
 
 
 @router.callback_query(NewGoodsCb.filter(F.act == "back"))
 async def back(
     query: CallbackQuery, state: FSMContext, merchant: MerchantService, locale: str
 ) -> None:
-    steps = [s.state for s in STEPS]
+    flow = _steps(await state.get_data())
+    steps = [s.state for s in flow]
     current = await state.get_state()
     if current not in steps or current == steps[0]:
         await query.answer(_(STALE_BUTTON), show_alert=True)
         return
-    await ask(query, state, STEPS[steps.index(current) - 1], merchant, locale)
+    await ask(query, state, flow[steps.index(current) - 1], merchant, locale)
 
 
 @router.callback_query(NewGoodsCb.filter(F.act == "cancel"))
@@ -312,6 +393,7 @@ async def save(
     query: CallbackQuery, state: FSMContext, merchant: MerchantService, locale: str
 ) -> None:
     data = await state.get_data()
+    kind = _kind(data)
     draft = ProductDraft(
         sku="P" + secrets.token_hex(4).upper(),
         category_id=int(data["category_id"]),
@@ -321,8 +403,10 @@ async def save(
         description=Localized(data.get("description", "")),
         photos=tuple(data.get("photos", [])),
         specs=tuple((k, v) for k, v in data.get("specs", [])),
-        on_hand=int(data["stock"]),
-        low_stock_threshold=int(data.get("threshold", 3)),
+        on_hand=int(data["stock"]) if kind.ships else 0,  # digital: its units, added later
+        low_stock_threshold=int(data.get("threshold", 0 if kind is ProductKind.SERVICE else 3)),
+        kind=kind,
+        stars_price=int(data["stars"]) if data.get("stars") else None,
     )
     product = await merchant.create_product(query.from_user.id, draft)
     await state.clear()

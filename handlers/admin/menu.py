@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    WebAppInfo,
+)
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
 
@@ -49,6 +55,7 @@ SECTIONS: list[AdminSection] = [
     AdminSection("staff", N_("👥 Staff"), min_role="owner"),
     AdminSection("audit", N_("📜 Audit log"), min_role="owner"),
     AdminSection("loyalty", N_("⭐ Loyalty"), min_role="owner"),
+    AdminSection("setup", N_("🧭 Setup checklist"), min_role="owner"),  # handlers/onboarding
     # Part 2 adds, one line each (with their routers handling AdminCb(to=key)):
     # orders (manager), reviews (manager), coupons (manager), reports (manager, "revenue").
 ]
@@ -62,13 +69,21 @@ def register_section(section: AdminSection, before: str | None = None) -> None:
     SECTIONS.insert(keys.index(before) if before in keys else len(SECTIONS), section)
 
 
-async def admin_menu(staff: StaffService, telegram_id: int) -> InlineKeyboardMarkup:
+async def admin_menu(
+    staff: StaffService, telegram_id: int, console_url: str = ""
+) -> InlineKeyboardMarkup:
     kb = InlineKeyboard()
     for section in SECTIONS:
         if await staff.allowed(telegram_id, section.min_role, section.permission):
             kb.button(text=_(section.label), callback_data=AdminCb(to=section.key))
     kb.adjust(2)
-    return kb.as_markup()
+    markup = kb.as_markup()
+    if console_url:  # the web console as a Mini App (handlers/admin/console.py: /console)
+        console = InlineKeyboardButton(
+            text=_("🖥 Web console"), web_app=WebAppInfo(url=f"{console_url}tma")
+        )
+        markup.inline_keyboard.append([console])
+    return markup
 
 
 def back_to_menu() -> InlineKeyboardMarkup:
@@ -77,28 +92,37 @@ def back_to_menu() -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-async def open_menu(target: Message | CallbackQuery, staff: StaffService, who: TgUser) -> None:
+async def open_menu(
+    target: Message | CallbackQuery, staff: StaffService, who: TgUser, console_url: str = ""
+) -> None:
     role = await staff.role_of(who.id)
     title = _("🛠 <b>Shop admin</b>") + "\n"
     title += _("You are an owner.") if role == "owner" else _("You are a manager.")
     await show(
         target,
         title + "\n\n" + _("What would you like to manage?"),
-        await admin_menu(staff, who.id),
+        await admin_menu(staff, who.id, console_url),
     )
 
 
 @router.message(Command("admin"))
-async def admin_command(message: Message, state: FSMContext, staff: StaffService) -> None:
+async def admin_command(
+    message: Message,
+    state: FSMContext,
+    staff: StaffService,
+    console_url: str = "",
+) -> None:
     await state.clear()
     assert message.from_user is not None
-    await open_menu(message, staff, message.from_user)
+    await open_menu(message, staff, message.from_user, console_url)
 
 
 @router.callback_query(AdminCb.filter(F.to == "home"))
-async def home_button(query: CallbackQuery, state: FSMContext, staff: StaffService) -> None:
+async def home_button(
+    query: CallbackQuery, state: FSMContext, staff: StaffService, console_url: str = ""
+) -> None:
     await state.clear()
-    await open_menu(query, staff, query.from_user)
+    await open_menu(query, staff, query.from_user, console_url)
 
 
 @router.callback_query(AdminCb.filter(F.to == "campaigns"))

@@ -26,6 +26,7 @@ from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.common import DbId, esc, fit, show
 from handlers.fallback import STALE_BUTTON
 from handlers.keyboard import InlineKeyboard
+from handlers.orders.admin import mark_paid_button
 from handlers.orders.texts import (
     PAYMENT_NAMES,
     notify_buyer,
@@ -115,6 +116,9 @@ def details_view(d: OrderDetails, locale: str) -> tuple[str, InlineKeyboardMarku
         )
     text = fit(buyer + "\n" + payment + "\n\n" + order_text(order, locale, d.events))
     kb = InlineKeyboard()
+    paid = mark_paid_button(order)  # cash on delivery / bank transfer (handlers/orders/admin)
+    if paid is not None:
+        kb.add(paid)
     for action in d.actions:
         kb.button(text=action_label(action), callback_data=BoardCb(act="a", id=order.id, s=action))
     kb.button(text=_("⬅️ Back to list"), callback_data=BoardCb(act="l", s=order.status))

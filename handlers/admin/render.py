@@ -13,7 +13,9 @@ from babel.numbers import format_currency
 from domain.catalog.merchant import EDITABLE_FIELDS, category_label
 from domain.catalog.merchant_input import currency_digits
 from domain.catalog.service import Category, Product
+from domain.catalog.types import ProductKind
 from handlers.admin.callbacks import AdminCb, GoodsCb, StockCb
+from handlers.admin.digital import UnitsCb
 from handlers.common import esc, fit
 from handlers.keyboard import InlineKeyboard
 
@@ -54,6 +56,16 @@ def money(amount: int, currency: str, locale: str) -> str:
     return format_currency(value, currency, locale=locale.replace("-", "_"))
 
 
+def kind_line(product: Product) -> str:
+    """A digital good or service: paid in Stars (its own price, or derived from the rate)."""
+    kind = _("digital") if product.kind is ProductKind.DIGITAL else _("service")
+    if product.stars_price:
+        return _("Kind: {kind}, paid in Stars: {stars} ⭐").format(
+            kind=kind, stars=product.stars_price
+        )
+    return _("Kind: {kind}, paid in Stars (price from the shop's rate)").format(kind=kind)
+
+
 def product_text(product: Product, categories: dict[int, Category], locale: str) -> str:
     status = _("🟢 on sale") if product.active else _("⚪️ hidden from shoppers")
     lines = [
@@ -75,6 +87,8 @@ def product_text(product: Product, categories: dict[int, Category], locale: str)
         )
     if product.brand:
         lines.append(_("Brand: {brand}").format(brand=esc(product.brand)))
+    if product.kind is not ProductKind.PHYSICAL:
+        lines.append(kind_line(product))
     if not product.has_variants:
         lines.append(
             _("Stock: {on_hand} on hand, {reserved} reserved (low at {threshold})").format(
@@ -97,7 +111,9 @@ def product_keyboard(product: Product, version: int) -> InlineKeyboardMarkup:
     for field in EDITABLE_FIELDS:
         data = GoodsCb(act="field", id=product.id, field=field, v=version)
         kb.button(text="✏️ " + field_label(field), callback_data=data)
-    if not product.has_variants:
+    if product.kind is ProductKind.DIGITAL:  # stock is its pool of codes/files
+        kb.button(text=_("🔑 Codes and files"), callback_data=UnitsCb(act="open", id=product.id))
+    elif not product.has_variants and product.kind is ProductKind.PHYSICAL:
         kb.button(text=_("📦 Adjust stock"), callback_data=StockCb(act="open", pid=product.id))
     if product.active:
         kb.button(text=_("⏸ Deactivate"), callback_data=GoodsCb(act="off", id=product.id))

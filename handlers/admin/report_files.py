@@ -5,17 +5,37 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
+from domain.kernel.i18n import N_
 from domain.orders.pricing import exponent
 from domain.reports.service import Report
 
-# Chart labels stay in English on purpose: matplotlib's bundled font has no CJK glyphs (a
-# Chinese title would render as boxes); the translated figures are in the message itself.
-REVENUE, PLACED, PAID = "Revenue by day", "Orders placed", "Paid orders"
+# The chart's texts, translated by the caller into the reader's language.
+REVENUE, PLACED, PAID = N_("Revenue by day"), N_("Orders placed"), N_("Paid orders")
+
+# Fonts tried in order for every glyph: a CJK font first (Debian's fonts-wqy-microhei or
+# fonts-noto-cjk; matplotlib's own DejaVu Sans has no Chinese), DejaVu Sans for the rest.
+CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "DejaVu Sans"]
 
 
-def chart_png(report: Report) -> bytes:
-    """Revenue per currency (top) and orders placed / paid (bottom), one point per day."""
+@dataclass(frozen=True, slots=True)
+class ChartLabels:
+    revenue: str = REVENUE
+    placed: str = PLACED
+    paid: str = PAID
+
+
+def chart_png(report: Report, labels_text: ChartLabels | None = None) -> bytes:
+    """Revenue per currency (top) and orders placed / paid (bottom), one point per day,
+    labelled with `labels_text` (the reader's language)."""
+    import matplotlib
+
+    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": CJK_FONTS}):
+        return _draw(report, labels_text or ChartLabels())
+
+
+def _draw(report: Report, text: ChartLabels) -> bytes:
     # Imported here, not at start-up: matplotlib costs half a second and ~30 MiB that a bot
     # which never draws a report shouldn't pay. The object API (Figure + the Agg canvas), not
     # pyplot: no global figure registry, no GUI toolkit, safe to use from worker threads.
@@ -36,14 +56,20 @@ def chart_png(report: Report) -> bytes:
             marker="o",
             label=currency,
         )
-    top.set_title(REVENUE)
+    top.set_title(text.revenue)
     top.legend(loc="upper left")
     top.grid(alpha=0.3)
     bottom.bar(
-        [p - 0.2 for p in positions], [d.orders for d in report.daily], width=0.4, label=PLACED
+        [p - 0.2 for p in positions],
+        [d.orders for d in report.daily],
+        width=0.4,
+        label=text.placed,
     )
     bottom.bar(
-        [p + 0.2 for p in positions], [d.paid_orders for d in report.daily], width=0.4, label=PAID
+        [p + 0.2 for p in positions],
+        [d.paid_orders for d in report.daily],
+        width=0.4,
+        label=text.paid,
     )
     bottom.legend(loc="upper left")
     bottom.grid(alpha=0.3, axis="y")

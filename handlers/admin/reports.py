@@ -15,6 +15,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from domain.kernel.money import money
+from domain.kernel.shop import ShopProfile
 from domain.recommend import RecommendationService
 from domain.reports.service import (
     Period,
@@ -26,12 +27,13 @@ from domain.reports.service import (
     preset_period,
 )
 from handlers.admin.callbacks import AdminCb
-from handlers.admin.report_files import chart_png, rows_csv
+from handlers.admin.report_files import PAID, PLACED, REVENUE, ChartLabels, chart_png, rows_csv
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.common import esc, fit, show
 from handlers.fallback import STALE_BUTTON
 from handlers.keyboard import InlineKeyboard
 from handlers.recommend.shelves import quality_lines
+from handlers.support.texts import support_line
 
 router = staff_router(__name__)
 
@@ -56,28 +58,30 @@ def report_menu() -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def _amounts(values: dict[str, int], locale: str) -> str:
-    return ", ".join(money(v, c, locale) for c, v in values.items()) or "0"
+def _amounts(values: dict[str, int], locale: str, currency: str) -> str:
+    """Each currency's amount; nothing at all is still an amount in the shop's currency."""
+    return ", ".join(money(v, c, locale) for c, v in values.items()) or money(0, currency, locale)
 
 
-def report_text(r: Report, locale: str) -> str:
+def report_text(r: Report, locale: str, currency: str = "USD") -> str:
     p = r.period
     span = p.first.isoformat() if p.first == p.last else f"{p.first} → {p.last}"
     aov = {c: r.average(c) for c in r.revenue}
     lines = [
         _("📊 <b>Report {span}</b>").format(span=span),
         "",
-        _("Revenue: {amount}").format(amount=_amounts(r.revenue, locale)),
+        _("Revenue: {amount}").format(amount=_amounts(r.revenue, locale, currency)),
         _("Orders placed: {n}").format(n=r.orders),
         _("Paid orders: {n}").format(n=r.paid_orders),
-        _("Average order value: {amount}").format(amount=_amounts(aov, locale)),
+        _("Average order value: {amount}").format(amount=_amounts(aov, locale, currency)),
         _("Units sold: {n}").format(n=r.units),
         _("Refunds: {count} ({amount})").format(
-            count=r.refund_count, amount=_amounts(r.refunds, locale)
+            count=r.refund_count, amount=_amounts(r.refunds, locale, currency)
         ),
         _("Customers: {new} new, {returning} returning").format(
             new=r.new_customers, returning=r.returning_customers
         ),
+        support_line(r.support_answers, r.support_median_wait),
         "",
         _(
             "<b>Funnel</b>: {views} product views → {carts} added to cart → {checkouts} "
@@ -100,15 +104,17 @@ async def send_report(
     period: Period,
     locale: str,
     recs: RecommendationService | None = None,
+    currency: str = "USD",
 ) -> None:
     report = await reports.build(actor, period, locale)
-    text = report_text(report, locale)
+    text = report_text(report, locale, currency)
     if recs is not None:  # what recommendations are worth (handlers/recommend/shelves.py)
         text = fit(
             "\n".join([text, "", _("<b>Recommendations</b>"), *quality_lines(recs.quality())])
         )
     await message.answer(text, reply_markup=report_menu())
-    png = await asyncio.to_thread(chart_png, report)
+    labels = ChartLabels(_(REVENUE), _(PLACED), _(PAID))
+    png = await asyncio.to_thread(chart_png, report, labels)
     name = f"report-{period.first}-{period.last}"
     await message.answer_photo(
         BufferedInputFile(png, f"{name}.png"), caption=_("Revenue and orders by day")
@@ -141,6 +147,7 @@ async def report_period(
     reports: ReportService,
     locale: str,
     recs: RecommendationService,
+    shop: ShopProfile,
 ) -> None:
     await reports.ensure_allowed(query.from_user.id)
     if callback_data.p == "custom":
@@ -153,7 +160,9 @@ async def report_period(
     presets: dict[str, Preset] = {"today": "today", "7d": "7d", "30d": "30d"}
     period = preset_period(presets[callback_data.p], datetime.now(UTC), reports.timezone)
     await query.answer(_("Preparing the report…"))
-    await send_report(query.message, reports, query.from_user.id, period, locale, recs)
+    await send_report(
+        query.message, reports, query.from_user.id, period, locale, recs, shop.currency
+    )
 
 
 @router.message(ReportForm.first, F.text, NOT_COMMAND)
@@ -170,12 +179,13 @@ async def got_last_day(
     reports: ReportService,
     locale: str,
     recs: RecommendationService,
+    shop: ShopProfile,
 ) -> None:
     assert message.from_user is not None
     first = parse_day(str((await state.get_data())["first"]))
     period = period_between(first, parse_day(message.text or ""), reports.timezone)
     await state.clear()
-    await send_report(message, reports, message.from_user.id, period, locale, recs)
+    await send_report(message, reports, message.from_user.id, period, locale, recs, shop.currency)
 
 
 @router.message(ReportForm.first, NOT_COMMAND)

@@ -43,14 +43,17 @@ class CampCb(CallbackData, prefix="cp"):
     id: int = 0
 
 
-def promo_keyboard(campaign_id: int, button: CampaignButton | None) -> InlineKeyboardMarkup:
+def promo_keyboard(
+    campaign_id: int, button: CampaignButton | None, preview: bool = False
+) -> InlineKeyboardMarkup:
+    """The buttons under a promotion; in staff's `preview` the opt-out only says what it
+    does (a live one would turn the owner's own promotions off)."""
     kb = InlineKeyboard()
     if button is not None:
         label = _("🛍 View the product") if button.kind == "product" else _("🎁 Get the coupon")
         kb.button(text=label, callback_data=PromoCb(action="open", id=campaign_id))
-    kb.button(
-        text=_("🔕 No more promotions"), callback_data=PromoCb(action="stop", id=campaign_id)
-    )
+    stop = PromoCb(action="preview" if preview else "stop", id=campaign_id)
+    kb.button(text=_("🔕 No more promotions"), callback_data=stop)
     kb.adjust(1)
     return kb.as_markup()
 
@@ -58,8 +61,9 @@ def promo_keyboard(campaign_id: int, button: CampaignButton | None) -> InlineKey
 async def send_promotion(
     bot: Bot, chat_id: int, campaign_id: int, draft: CampaignDraft
 ) -> Message:
-    """Send the promotion as recipients see it (raises aiogram's Telegram errors)."""
-    markup = promo_keyboard(campaign_id, draft.button)
+    """Send staff a preview of the promotion as recipients see it (raises aiogram's Telegram
+    errors); its opt-out button is a harmless stand-in."""
+    markup = promo_keyboard(campaign_id, draft.button, preview=True)
     if draft.photo_file_id:
         return await bot.send_photo(
             chat_id, draft.photo_file_id, caption=draft.text, reply_markup=markup

@@ -75,6 +75,15 @@ async def stop_promotions(query: CallbackQuery, user: User, users: UserService, 
     )
 
 
+@router.callback_query(PromoCb.filter(F.action == "preview"))
+async def preview_opt_out(query: CallbackQuery) -> None:
+    """The opt-out under a staff preview (handlers/campaigns/render.py) changes nothing."""
+    await query.answer(
+        _("In the real promotion this turns promotions off. This preview changes nothing."),
+        show_alert=True,
+    )
+
+
 @router.callback_query(PromoCb.filter(F.action == "open"))
 async def open_offer(
     query: CallbackQuery, callback_data: PromoCb, user: User, campaigns: CampaignService, bot: Bot

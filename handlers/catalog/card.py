@@ -11,6 +11,7 @@ from domain.catalog.search import SearchService
 from domain.catalog.service import CatalogService, CategoryNotFound, ProductNotFound
 from domain.recommend import EventLog
 from domain.recommend.shelves import ShelfService
+from domain.subscriptions.service import SubscriptionService
 from domain.users.service import User
 from handlers.catalog.browse import category_screen, roots_screen
 from handlers.catalog.callbacks import CardCb, parse_origin
@@ -23,6 +24,8 @@ from handlers.catalog.search import search_screen
 from handlers.common import esc, fit
 from handlers.keyboard import InlineKeyboard
 from handlers.recommend.keyboards import shelf_pager
+from handlers.subscriptions.shopper import plan_button
+from handlers.support.callbacks import with_contact
 
 router = Router(name=__name__)
 MAX_DB_ID = 2**31 - 1
@@ -45,9 +48,11 @@ async def card_view(
     *,
     viewed: bool = False,
     events: EventLog | None = None,
+    subscriptions: SubscriptionService | None = None,
 ) -> tuple[str, InlineKeyboardMarkup, str | None]:
     """Caption, keyboard and photo of a card; `viewed` counts a view and records history
-    (and, with `events`, tells the recommender)."""
+    (and, with `events`, tells the recommender); a product sold as a Stars subscription gets
+    a Subscribe button (handlers/subscriptions)."""
     detail = await catalog.detail(product_id, viewer_id=user.id if viewed else None)
     if viewed and events is not None:
         events.viewed(user.id, product_id)
@@ -59,6 +64,12 @@ async def card_view(
     markup = card_keyboard(
         detail, variant, index, favourite, origin, await bot_username(bot), locale
     )
+    plan = await subscriptions.plan_for_product(product_id) if subscriptions else None
+    if plan is not None:
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[[plan_button(plan)], *markup.inline_keyboard]
+        )
+    markup = with_contact(markup, "product", product_id)  # a question about it (support)
     return caption, markup, photos[index] if photos else None
 
 
@@ -70,13 +81,21 @@ async def send_product_card(
     locale: str,
     product_id: int,
     events: EventLog | None = None,
+    subscriptions: SubscriptionService | None = None,
 ) -> bool:
     """Open a card as a new message (deep links); False when the product isn't available."""
     if not 0 < product_id <= MAX_DB_ID:
         return False
     try:
         caption, markup, photo = await card_view(
-            catalog, bot, user, locale, product_id, viewed=True, events=events
+            catalog,
+            bot,
+            user,
+            locale,
+            product_id,
+            viewed=True,
+            events=events,
+            subscriptions=subscriptions,
         )
     except ProductNotFound:
         return False
@@ -94,6 +113,7 @@ async def card_action(
     locale: str,
     recs_events: EventLog,
     state: FSMContext,
+    subscriptions: SubscriptionService,
 ) -> None:
     cb = callback_data
     notice = None
@@ -113,6 +133,7 @@ async def card_action(
         cb.o,
         viewed=cb.a == "o",
         events=recs_events,
+        subscriptions=subscriptions,
     )
     if cb.a == "o":
         await _record_search_click(state, recs_events, user, cb)

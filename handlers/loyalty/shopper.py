@@ -31,6 +31,16 @@ KIND_NAMES = {
 }
 
 
+# The default tiers' names (LOYALTY__TIERS), so each reader sees them in their language; a
+# name the owner configured is shown as typed unless a catalogue translates it too.
+DEFAULT_TIER_NAMES = (N_("Member"), N_("Silver"), N_("Gold"))
+
+
+def tier_label(name: str | None) -> str:
+    """A tier's name in the reader's language, escaped for HTML."""
+    return esc(_(name)) if name else ""
+
+
 class PointsCb(CallbackData, prefix="pts"):
     """v=overview, h=history page p."""
 
@@ -40,7 +50,7 @@ class PointsCb(CallbackData, prefix="pts"):
 
 def status_lines(status: PointsStatus, currency: str, locale: str) -> list[str]:
     """Balance and tier, shared with the profile."""
-    tier = esc(status.tier.name) if status.tier else _("none yet")
+    tier = tier_label(status.tier.name) if status.tier else _("none yet")
     lines = [
         _("Points: {points}").format(points=status.balance),
         _("Membership tier: {tier}").format(tier=tier),
@@ -49,7 +59,7 @@ def status_lines(status: PointsStatus, currency: str, locale: str) -> list[str]:
         lines.append(
             _("Spend {amount} more to reach {tier}.").format(
                 amount=money(status.next_tier.threshold - status.spend, currency, locale),
-                tier=esc(status.next_tier.name),
+                tier=tier_label(status.next_tier.name),
             )
         )
     return lines

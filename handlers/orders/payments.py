@@ -14,9 +14,12 @@ from aiogram.types import LabeledPrice, Message, PreCheckoutQuery, ShippingOptio
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from domain.orders.payments import PaymentOutcome, PaymentService
-from domain.orders.service import OrderService
+from domain.digital.service import DigitalService
+from domain.orders.payments import PaymentOutcome, PaymentResult, PaymentService
+from domain.orders.service import OrderChange, OrderService
+from domain.orders.states import OrderStatus
 from domain.users.service import User, UserService
+from handlers.orders.digital import deliver
 from handlers.orders.texts import notify_buyer, settle_stars_refund
 
 router = Router(name=__name__)
@@ -60,6 +63,7 @@ async def successful_payment(
     users: UserService,
     orders: OrderService,
     payments: PaymentService,
+    digital: DigitalService,
     i18n_core: I18n,
 ) -> None:
     paid = message.successful_payment
@@ -82,10 +86,23 @@ async def successful_payment(
         shipping_option_id=paid.shipping_option_id,
         address=address,
     )
+    if result.outcome in (PaymentOutcome.PAID, PaymentOutcome.DUPLICATE) and result.order:
+        # Digital goods: delivered at once (also when this update is handled again after a
+        # crash: only what hadn't gone out is sent).
+        await deliver_digital(message, bot, user, users, orders, digital, i18n_core, result, now)
     if result.outcome is PaymentOutcome.DUPLICATE or result.change is None:
         log.info("payment %s delivered again; nothing to do", paid.telegram_payment_charge_id)
         return
     change = result.change
+    if result.outcome is PaymentOutcome.MISMATCH:
+        await message.answer(
+            _(
+                "This payment doesn't match order #{id} (another currency). It will be refunded."
+            ).format(id=change.order.id)
+        )
+        return
+    if change.order.digital:
+        return  # told with its units above
     if result.outcome is PaymentOutcome.EXTRA:
         await message.answer(
             _("Order #{id} was paid twice; the extra payment will be refunded.").format(
@@ -99,3 +116,31 @@ async def successful_payment(
         await notify_buyer(
             bot, users, i18n_core, type(change)(refunded.order, refunded.events[1:])
         )
+
+
+async def deliver_digital(
+    message: Message,
+    bot: Bot,
+    user: User,
+    users: UserService,
+    orders: OrderService,
+    digital: DigitalService,
+    i18n_core: I18n,
+    result: PaymentResult,
+    now: datetime,
+) -> None:
+    order = result.order
+    if order is None or not order.digital:
+        return
+    settled = await digital.settle(order, orders, now)
+    if settled is not None and settled.order.status is OrderStatus.DELIVERED:
+        await notify_buyer(bot, users, i18n_core, settled, tell_actions=False)
+    elif settled is not None:  # the pool ran short: cancelled, Stars given back
+        await notify_buyer(bot, users, i18n_core, settled)
+        if settled.stars_refund is not None:
+            refunded = await settle_stars_refund(bot, orders, settled, now)
+            await notify_buyer(
+                bot, users, i18n_core, OrderChange(refunded.order, refunded.events[1:])
+            )
+        return
+    await deliver(bot, message.chat.id, order, user.locale, digital)

@@ -13,15 +13,23 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from domain.digital.service import DigitalService
 from domain.kernel.i18n import N_
 from domain.kernel.shop import ShopProfile
 from domain.orders.payments import PaymentService
 from domain.orders.service import Order, OrderService
-from domain.orders.states import BUYER_ACTIONS, Action, OrderStatus, allowed_actions
+from domain.orders.states import (
+    BUYER_ACTIONS,
+    RECEIVED_STATUSES,
+    Action,
+    OrderStatus,
+    allowed_actions,
+)
 from domain.users.service import User, UserService
 from handlers.common import MenuCb, cancel_keyboard, fit, show
 from handlers.keyboard import InlineKeyboard
 from handlers.orders.checkout import send_invoice
+from handlers.orders.digital import send_units
 from handlers.orders.texts import (
     OrdersCb,
     notice_line,
@@ -31,6 +39,7 @@ from handlers.orders.texts import (
     send_notices,
     settle_stars_refund,
 )
+from handlers.support.callbacks import with_contact
 
 router = Router(name=__name__)
 
@@ -48,7 +57,7 @@ BUTTONS = {
 
 def order_keyboard(order: Order) -> InlineKeyboardMarkup:
     kb = InlineKeyboard()
-    if order.status is OrderStatus.PENDING_PAYMENT:
+    if order.status is OrderStatus.PENDING_PAYMENT and not order.pay_method.offline:
         kb.button(text=_("💳 Pay"), callback_data=OrdersCb(a="pay", id=order.id))
     actions = allowed_actions(
         order.status, order.payment_status, order.fulfilment_status, BUYER_ACTIONS
@@ -56,9 +65,11 @@ def order_keyboard(order: Order) -> InlineKeyboardMarkup:
     for action in actions:
         code, label = BUTTONS[action]
         kb.button(text=_(label), callback_data=OrdersCb(a=code, id=order.id))
+    if order.digital and order.status in RECEIVED_STATUSES:
+        kb.button(text=_("🔑 Show what I bought"), callback_data=OrdersCb(a="k", id=order.id))
     kb.button(text=_("⬅️ Orders"), callback_data=OrdersCb(a="l"))
     kb.adjust(1)
-    return kb.as_markup()
+    return with_contact(kb.as_markup(), "order", order.id)  # a question about it (support)
 
 
 async def render_order(
@@ -116,6 +127,26 @@ async def view_order(
     query: CallbackQuery, callback_data: OrdersCb, user: User, orders: OrderService
 ) -> None:
     await render_order(query, user, orders, callback_data.id)
+
+
+@router.callback_query(OrdersCb.filter(F.a == "k"))
+async def show_units(
+    query: CallbackQuery,
+    callback_data: OrdersCb,
+    bot: Bot,
+    user: User,
+    orders: OrderService,
+    digital: DigitalService,
+) -> None:
+    """A digital order's codes and files again, to its buyer only (someone else's order id
+    is "not found", like any order)."""
+    order = await orders.order(user.id, callback_data.id, datetime.now(UTC))
+    units = await digital.of_order(order)
+    if not units:
+        await query.answer(_("There is nothing to show for this order."), show_alert=True)
+        return
+    await query.answer()
+    await send_units(bot, user.telegram_id, order, units, user.locale, again=True)
 
 
 @router.callback_query(OrdersCb.filter(F.a == "pay"))

@@ -12,7 +12,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
+from domain.cart.service import CartService
 from domain.kernel.i18n import N_
+from domain.orders.service import OrderService
 from domain.users.service import (
     ADDRESS_FIELDS,
     MAX_ADDRESSES,
@@ -38,6 +40,9 @@ PROMPTS = {
 
 
 class AddrCb(CallbackData, prefix="ad"):
+    """action "addco": add an address from the checkout, which saving returns to with the
+    new address chosen."""
+
     action: str
     id: DbId = 0
 
@@ -143,9 +148,13 @@ async def make_default(
 # ---- the add/edit dialog ----
 
 
-@router.callback_query(AddrCb.filter(F.action == "add"))
+@router.callback_query(AddrCb.filter(F.action.in_({"add", "addco"})))
 async def start_add(
-    query: CallbackQuery, state: FSMContext, user: User, users: UserService
+    query: CallbackQuery,
+    callback_data: AddrCb,
+    state: FSMContext,
+    user: User,
+    users: UserService,
 ) -> None:
     if len(await users.addresses(user.id)) >= MAX_ADDRESSES:
         await query.answer(
@@ -156,7 +165,8 @@ async def start_add(
         )
         return
     await state.set_state(AddressForm.recipient)
-    await state.set_data({"address_id": None, "draft": {}, "current": {}})
+    back = "co" if callback_data.action == "addco" else ""
+    await state.set_data({"address_id": None, "draft": {}, "current": {}, "back": back})
     await ask(query, "recipient", {}, user)
 
 
@@ -261,14 +271,28 @@ async def button_answer(
 
 
 @router.callback_query(AddressForm.confirm, AddrCb.filter(F.action == "save"))
-async def save(query: CallbackQuery, state: FSMContext, user: User, users: UserService) -> None:
+async def save(
+    query: CallbackQuery,
+    state: FSMContext,
+    user: User,
+    users: UserService,
+    carts: CartService,
+    orders: OrderService,
+) -> None:
     data = await state.get_data()
     draft = AddressDraft(**data["draft"])
     if data["address_id"]:
         await users.update_address(user.id, data["address_id"], draft)
         notice = _("Address updated.")
     else:
-        await users.add_address(user.id, draft)
+        added = await users.add_address(user.id, draft)
         notice = _("Address saved.")
+        if data.get("back") == "co":  # added from the checkout: back to it, with this address
+            await state.clear()
+            # checkout.py imports this module (AddrCb), so its continuation is imported here
+            from handlers.orders.checkout import continue_with_address
+
+            await continue_with_address(query, user, users, carts, orders, added.id)
+            return
     await state.clear()
     await render_list(query, user, users, done=notice)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -19,6 +20,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from pydantic import Field
 
 from domain.loyalty.service import LoyaltyService
 from domain.users.service import SUPPORTED_LANGUAGES, User, UserService
@@ -26,6 +28,7 @@ from handlers.alerts.shopper import alerts_button
 from handlers.common import MenuCb, TextIs, cancel_keyboard, esc, main_menu, show
 from handlers.keyboard import InlineKeyboard
 from handlers.loyalty.shopper import PointsCb, status_lines
+from handlers.subscriptions.shopper import SubsCb
 
 router = Router(name=__name__)
 
@@ -37,7 +40,10 @@ class ProfileCb(CallbackData, prefix="pf"):
 
 
 class LangCb(CallbackData, prefix="lang"):
+    """`back`: where the person chose a language from, and returns to ("": the profile)."""
+
     code: str
+    back: Annotated[str, Field(max_length=8)] = ""
 
 
 class ProfileForm(StatesGroup):
@@ -64,7 +70,7 @@ def profile_keyboard(user: User) -> InlineKeyboardMarkup:
     kb = InlineKeyboard()
     kb.button(text=_("✏️ Name"), callback_data=ProfileCb(action="name"))
     kb.button(text=_("📱 Phone"), callback_data=ProfileCb(action="phone"))
-    kb.button(text=_("🌐 Language"), callback_data=MenuCb(to="language"))
+    kb.button(text=_("🌐 Language"), callback_data=ProfileCb(action="language"))
     promo = _("🔕 Stop promotions") if user.marketing_opt_in else _("🔔 Get promotions")
     kb.button(text=promo, callback_data=ProfileCb(action="marketing"))
     kb.button(text=_("📍 Addresses"), callback_data=ProfileCb(action="addresses"))
@@ -72,8 +78,9 @@ def profile_keyboard(user: User) -> InlineKeyboardMarkup:
     kb.button(text=_("🕘 Recently viewed"), callback_data=MenuCb(to="history"))
     kb.add(alerts_button())  # back-in-stock list and the price-drop switch (handlers/alerts.py)
     kb.button(text=_("⭐ Points"), callback_data=PointsCb(a="v"))  # handlers/loyalty.py
+    kb.button(text=_("🎫 Subscriptions"), callback_data=SubsCb(a="l"))  # handlers/subscriptions
     kb.button(text=_("⬅️ Main menu"), callback_data=MenuCb(to="home"))
-    kb.adjust(2, 2, 1, 2, 1, 1, 1)
+    kb.adjust(2, 2, 1, 2, 1, 1, 1, 1)
     return kb.as_markup()
 
 
@@ -207,21 +214,27 @@ async def _save_phone(
 # ---- language and promotions ----
 
 
-def language_keyboard() -> InlineKeyboardMarkup:
+def language_keyboard(back: str = "") -> InlineKeyboardMarkup:
     kb = InlineKeyboard()
     for code in SUPPORTED_LANGUAGES:
-        kb.button(text=LANGUAGE_NAMES[code], callback_data=LangCb(code=code))
+        kb.button(text=LANGUAGE_NAMES[code], callback_data=LangCb(code=code, back=back))
     kb.adjust(len(SUPPORTED_LANGUAGES))
     return kb.as_markup()
 
 
 @router.message(Command("language"))
 async def language_command(message: Message) -> None:
-    await message.answer(_("Choose your language:"), reply_markup=language_keyboard())
+    await message.answer(_("Choose your language:"), reply_markup=language_keyboard("home"))
 
 
 @router.callback_query(MenuCb.filter(F.to == "language"))
 async def language_button(query: CallbackQuery) -> None:
+    """From the main menu: the choice returns to the main menu."""
+    await show(query, _("Choose your language:"), language_keyboard("home"))
+
+
+@router.callback_query(ProfileCb.filter(F.action == "language"))
+async def profile_language_button(query: CallbackQuery) -> None:
     await show(query, _("Choose your language:"), language_keyboard())
 
 
@@ -235,8 +248,11 @@ async def set_language(
     loyalty: LoyaltyService,
 ) -> None:
     updated = await users.set_language(user.id, callback_data.code)
-    with i18n.use_locale(updated.locale):
+    with i18n.use_locale(updated.locale):  # back where they were, in the new language
         notice = _("Language set to {language}.").format(language=LANGUAGE_NAMES[updated.locale])
+        if callback_data.back == "home":
+            await show(query, notice + "\n\n" + _("What would you like to do?"), main_menu())
+            return
         await render_profile(query, updated, users, notice, loyalty)
 
 

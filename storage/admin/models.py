@@ -58,3 +58,16 @@ class ProductRevisionRow(Model):
 
     class Meta:
         table = "admin_product_revisions"
+
+
+class OrderNoteRow(Model):
+    # Staff notes on an order (the console's order page). No foreign key: the order lives in
+    # another app, and notes are the shop's own record, kept however the order ends.
+    id = fields.BigIntField(primary_key=True)
+    order_id = fields.IntField(db_index=True)
+    author = fields.BigIntField()  # Telegram id of the staff member
+    text = fields.CharField(max_length=1000)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "admin_order_notes"

@@ -73,8 +73,12 @@ class TortoiseCampaignRepository:
         row = await CampaignRow.get_or_none(id=campaign_id)
         return _campaign(row) if row else None
 
-    async def recent(self, limit: int) -> list[Campaign]:
-        return [_campaign(r) for r in await CampaignRow.all().order_by("-id").limit(limit)]
+    async def recent(self, limit: int, offset: int = 0) -> list[Campaign]:
+        rows = await CampaignRow.all().order_by("-id").offset(offset).limit(limit)
+        return [_campaign(r) for r in rows]
+
+    async def count(self) -> int:
+        return await CampaignRow.all().count()
 
     async def transition(
         self,

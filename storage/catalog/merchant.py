@@ -14,9 +14,16 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from domain.catalog.csv_rows import ExistingProduct, ImportItem, merge_localized
+from domain.catalog.csv_rows import CategoryPlan, ExistingProduct, ImportItem, merge_localized
 from domain.catalog.merchant import SkuTaken
-from domain.catalog.service import Category, CategoryDraft, Localized, Product, ProductDraft
+from domain.catalog.service import (
+    Category,
+    CategoryDraft,
+    Localized,
+    Product,
+    ProductDraft,
+    Variant,
+)
 from domain.catalog.transfer import ImportResult
 from domain.inventory.ledger import StockReason
 from domain.kernel.errors import DomainError, ValidationError
@@ -87,6 +94,9 @@ class TortoiseMerchantCatalog:
             row = await ProductRow.get_or_none(sku=sku or "")
         return product_from_row(row) if row is not None else None
 
+    async def list_variants(self, product_id: int) -> list[Variant]:
+        return await self.catalog.list_variants(product_id)
+
     async def version(self, product_id: int) -> int:
         row = await ProductRevisionRow.get_or_none(product_id=product_id)
         if row is None:
@@ -140,7 +150,7 @@ class TortoiseMerchantCatalog:
             name = changes["name"]
             assert isinstance(name, Localized)
             columns.update(name_en=name.en, name_zh=name.zh)
-        for key in ("parent_id", "position"):
+        for key in ("parent_id", "position", "active"):
             if key in changes:
                 columns[key] = changes[key]
         async with in_transaction():
@@ -177,18 +187,28 @@ class TortoiseMerchantCatalog:
         return found
 
     async def apply_import(
-        self, items: list[ImportItem], currency: str, actor: int
+        self,
+        items: list[ImportItem],
+        currency: str,
+        actor: int,
+        new_categories: list[CategoryPlan],
     ) -> ImportResult:
         created = updated = 0
         async with in_transaction():
+            stored: dict[int, int] = {}
+            for plan in new_categories:
+                parent = stored.get(plan.parent_id, plan.parent_id) if plan.parent_id else None
+                draft = CategoryDraft(Localized(plan.name), parent, plan.position)
+                stored[plan.temp_id] = (await self.catalog.create_category(draft)).id
             for item in items:
+                item = _with_stored_category(item, stored)
                 if item.existing_id is None:
                     await self.create_product(_draft(item, currency), actor)
                     created += 1
                 else:
                     await self._apply_update(item, actor)
                     updated += 1
-        return ImportResult(created, updated)
+        return ImportResult(created, updated, len(new_categories))
 
     async def _apply_update(self, item: ImportItem, actor: int) -> None:
         assert item.existing_id is not None
@@ -228,6 +248,14 @@ class TortoiseMerchantCatalog:
                 return
             yield [product_from_row(r) for r in rows]
             last_id = rows[-1].id
+
+
+def _with_stored_category(item: ImportItem, stored: dict[int, int]) -> ImportItem:
+    """A row naming a category created by this import gets that category's real id."""
+    category = item.changes.get("category_id")
+    if isinstance(category, int) and category in stored:
+        return replace(item, changes={**item.changes, "category_id": stored[category]})
+    return item
 
 
 def _draft(item: ImportItem, currency: str) -> ProductDraft:

@@ -61,6 +61,10 @@ class ProductRow(Model):
     sales = fields.IntField(default=0)
     search_title = fields.TextField(default="")
     search_body = fields.TextField(default="")
+    # domain.catalog.types.ProductKind: physical (ships), digital (a pool of DigitalUnitRow),
+    # service (no stock, no shipping). Digital goods and services are paid in Stars only.
+    kind = fields.CharField(max_length=16, default="physical")
+    stars_price = fields.IntField(null=True)  # Stars (XTR); unset: derived from the shop's rate
 
     class Meta:
         table = "catalog_products"
@@ -137,3 +141,32 @@ class TermRow(Model):
 
     class Meta:
         table = "catalog_terms"
+
+
+class DigitalUnitRow(Model):
+    """One sellable unit of a digital good: a code/key/link (text) or a Telegram file.
+
+    `payload_key` identifies the unit for duplicate checks (a hash of the text, or the file's
+    file_unique_id). A product's `on_hand` is kept equal to its count of available units inside
+    the same transactions (domain.digital), so every stock reader sees digital stock unchanged.
+    `product_id` is not a foreign key: a sold unit stays with its order when the product is
+    deleted.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    product_id = fields.IntField()
+    payload_kind = fields.CharField(max_length=8)  # "text" | "file"
+    payload = fields.TextField()
+    payload_key = fields.CharField(max_length=80)
+    file_name = fields.CharField(max_length=255, default="")
+    status = fields.CharField(max_length=10, default="available")  # available | sold | revoked
+    order_id = fields.IntField(null=True, db_index=True)
+    line = fields.IntField(null=True)  # the order line's position
+    sold_at = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)  # the buyer's message with it went out
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "catalog_digital_units"
+        unique_together = (("product_id", "payload_key"),)
+        indexes = (("product_id", "status", "id"),)

@@ -19,6 +19,7 @@ from domain.catalog.service import (
     ProductDraft,
     Variant,
 )
+from domain.catalog.types import product_kind
 from domain.inventory.ledger import StockReason, UnitNotFound, movement
 from storage.catalog.models import (
     CategoryRow,
@@ -85,6 +86,8 @@ def product_from_row(row: ProductRow) -> Product:
         rating_count=row.rating_count,
         views=row.views,
         sales=row.sales,
+        kind=product_kind(row.kind),
+        stars_price=row.stars_price,
     )
 
 
@@ -360,6 +363,8 @@ def product_columns(draft: ProductDraft) -> dict[str, object]:
         "rating_count": draft.rating_count,
         "views": draft.views,
         "sales": draft.sales,
+        "kind": draft.kind.value,
+        "stars_price": draft.stars_price,
     }
 
 

@@ -13,6 +13,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.catalog.search_text import deletes, fold, index_document, is_cjk, load_segmenter_for
 from domain.catalog.service import Localized, Product
+from domain.catalog.types import product_kind
 
 P = ParamSpec("P")
 
@@ -21,7 +22,7 @@ FUZZY_MIN_LEN = 4  # the vocabulary keys only words long enough to be typo-corre
 PRODUCT_COLUMNS = (
     "id, sku, category_id, title_en, title_zh, description_en, description_zh, brand, price, "
     "currency, compare_at, photos, specs, tags, on_hand, reserved, low_stock_threshold, active, "
-    "has_variants, created_at, rating_avg, rating_count, views, sales"
+    "has_variants, created_at, rating_avg, rating_count, views, sales, kind, stars_price"
 )
 
 
@@ -84,6 +85,8 @@ def product_from_record(row: Mapping[str, Any]) -> Product:
         rating_count=row["rating_count"],
         views=row["views"],
         sales=row["sales"],
+        kind=product_kind(row.get("kind")),
+        stars_price=row.get("stars_price"),
     )
 
 

@@ -117,6 +117,8 @@ class OrderRow(Model):
     updated_at = fields.DatetimeField()
     # The buyer's tier ships it free, whichever option the payment form picks (0004).
     free_shipping = fields.BooleanField(default=False)
+    # Digital goods and services, paid in Stars and fulfilled at once (0005; domain.orders.rules).
+    digital = fields.BooleanField(default=False)
 
     class Meta:
         table = "orders_orders"

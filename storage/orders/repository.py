@@ -17,7 +17,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from domain.cart.service import OutOfStock
-from domain.catalog.types import Localized
+from domain.catalog.types import Localized, ProductKind
 from domain.kernel.i18n import N_
 from domain.kernel.idempotency import effect_key
 from domain.orders.pricing import CouponInvalid
@@ -41,6 +41,7 @@ from domain.orders.states import (
 )
 from storage.catalog.repository import TortoiseCatalogRepository
 from storage.columns import int_column
+from storage.digital.repository import product_kinds, revoke_units, take_units
 from storage.orders.carts import remove_cart_units
 from storage.orders.effects import (
     EffectApplied,
@@ -75,6 +76,37 @@ _CHANGEABLE = {
     "address",
     "pay_amount",
 }
+
+
+# A refund is due or done: a digital order's units are revoked (never back to the pool).
+_REFUNDING = {
+    PaymentStatus.REFUND_PENDING,
+    PaymentStatus.REFUNDED,
+    PaymentStatus.PARTIALLY_REFUNDED,
+}
+
+
+def _place_effect(digital: bool) -> str:
+    return "order_place_digital" if digital else "order_place"
+
+
+async def _stocked(units: list[tuple[Unit, int]], restock: bool = False) -> list[tuple[Unit, int]]:
+    """The units whose stock moves: a service has none; a sold digital unit never goes back
+    on the shelf (it is revoked), so a digital good's on_hand stays its count of available
+    units."""
+    kinds = await product_kinds(product_id for (product_id, _), _ in units)
+    skip = {ProductKind.SERVICE} | ({ProductKind.DIGITAL} if restock else set())
+    return [u for u in units if kinds.get(u[0][0], ProductKind.PHYSICAL) not in skip]
+
+
+async def _take_units(order_id: int, lines: list[OrderLineRow]) -> None:
+    kinds = await product_kinds(ln.product_id for ln in lines)
+    wanted = [
+        (ln.id, ln.product_id, ln.quantity)
+        for ln in sorted(lines, key=lambda ln: ln.id)
+        if kinds.get(ln.product_id) is ProductKind.DIGITAL
+    ]
+    await take_units(order_id, wanted)
 
 
 class _NotInSourceStatus(Exception):
@@ -136,6 +168,7 @@ def _order(row: OrderRow, lines: list[OrderLineRow]) -> Order:
         paid_at=row.paid_at,
         delivered_at=row.delivered_at,
         free_shipping=row.free_shipping,
+        digital=row.digital,
     )
 
 
@@ -169,20 +202,21 @@ class TortoiseOrderRepository:
     async def place(self, draft: OrderDraft) -> Order:
         """Within an update, at most once (domain.kernel.idempotency): the marker commits with the
         order, its reservations, coupon use and hooks' rows (loyalty redeem), so the update
-        handled again after a crash gets the first order back and changes nothing."""
-        effect = effect_key("order_place")
+        handled again after a crash gets the first order back and changes nothing. A checkout's
+        digital order has a marker of its own (one update may place both)."""
+        effect = effect_key(_place_effect(draft.digital))
         if effect is None:
             return await self._place(draft, None)
         try:
             return await self._place(draft, effect)
         except EffectApplied:  # delivered twice at once: the other delivery placed it
-            order = await self.placed_by_this_update(draft.user_id)
+            order = await self.placed_by_this_update(draft.user_id, draft.digital)
             if order is None:
                 raise RuntimeError(f"effect {effect}: no order of user {draft.user_id}") from None
             return order
 
-    async def placed_by_this_update(self, user_id: int) -> Order | None:
-        effect = effect_key("order_place")
+    async def placed_by_this_update(self, user_id: int, digital: bool = False) -> Order | None:
+        effect = effect_key(_place_effect(digital))
         order_id = await applied_result(effect) if effect is not None else None
         order = await self.get(order_id) if order_id is not None else None
         return order if order is not None and order.user_id == user_id else None
@@ -213,8 +247,11 @@ class TortoiseOrderRepository:
                 expires_at=draft.expires_at,
                 updated_at=draft.created_at,
                 free_shipping=draft.free_shipping,
+                digital=draft.digital,
             )
-            units = summed_units([(x.product_id, x.variant_id, x.quantity) for x in draft.lines])
+            units = await _stocked(
+                summed_units([(x.product_id, x.variant_id, x.quantity) for x in draft.lines])
+            )
             for (product_id, variant_id), quantity in units:
                 if not await self.stock.reserve(
                     product_id, variant_id, quantity, ref=f"order:{row.id}"
@@ -408,6 +445,10 @@ class TortoiseOrderRepository:
                 row = await OrderRow.get(id=order_id)
                 lines = await OrderLineRow.filter(order_id=order_id)
                 await self._move_stock(t.stock, lines, f"order:{order_id}")
+                if t.action is Action.PAY and row.digital:
+                    await _take_units(order_id, lines)
+                if row.digital and t.payment in _REFUNDING:
+                    await revoke_units(order_id)
                 if t.action is Action.PAY:
                     # The bought units and the coupon leave the cart in the payment's own
                     # transaction: a crash right after it must not leave them behind.
@@ -449,7 +490,10 @@ class TortoiseOrderRepository:
             StockMove.SELL: self.stock.sell,
             StockMove.RESTOCK: self.stock.restock,
         }[move]
-        units = summed_units([(ln.product_id, ln.variant_id, ln.quantity) for ln in lines])
+        units = await _stocked(
+            summed_units([(ln.product_id, ln.variant_id, ln.quantity) for ln in lines]),
+            restock=move is StockMove.RESTOCK,
+        )
         for (product_id, variant_id), quantity in units:
             if not await operation(product_id, variant_id, quantity, ref):
                 # Only a product deleted under a live order gets here. The order's change (a

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.functions import Lower
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
-from domain.staff.audit import AuditEntry
+from domain.staff.audit import AuditEntry, AuditFilter
 from domain.staff.service import KnownPerson
 from storage.admin.models import AuditRow, ManagerRow, ShopFlagRow
 from storage.columns import int_column
 from storage.models import UserRow
+
+# An owner appointed in the console or chat (beyond ADMIN_IDS) is a manager row plus this
+# switch: a role is one more fact about a staff member, kept without a schema change.
+OWNER_FLAG = "owner:"
+
+
+def _owner_flag(telegram_id: int) -> str:
+    return f"{OWNER_FLAG}{telegram_id}"
 
 
 def _person(row: UserRow) -> KnownPerson:
@@ -31,7 +42,21 @@ class TortoiseStaffRepository:
         return True
 
     async def remove_manager(self, telegram_id: int) -> bool:
-        return await ManagerRow.filter(telegram_id=telegram_id).delete() > 0
+        async with in_transaction():
+            await ShopFlagRow.filter(name=_owner_flag(telegram_id)).delete()
+            return await ManagerRow.filter(telegram_id=telegram_id).delete() > 0
+
+    async def appointed_owner_ids(self) -> set[int]:
+        names = await ShopFlagRow.filter(name__startswith=OWNER_FLAG, value=True).values_list(
+            "name", flat=True
+        )
+        return {int(str(n)[len(OWNER_FLAG) :]) for n in names}
+
+    async def set_appointed_owner(self, telegram_id: int, owner: bool) -> None:
+        if owner:
+            await self.set_flag(_owner_flag(telegram_id), True)
+        else:
+            await ShopFlagRow.filter(name=_owner_flag(telegram_id)).delete()
 
     async def find_person(
         self, telegram_id: int | None, username: str | None
@@ -61,16 +86,47 @@ class TortoiseStaffRepository:
                 await ShopFlagRow.filter(name=name).update(value=value)
 
 
+def _entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        row.id, row.actor, row.action, row.target, dict(row.details or {}), row.created_at
+    )
+
+
+def _narrowed(where: AuditFilter | None) -> QuerySet[AuditRow]:
+    query = AuditRow.all()
+    if where is None:
+        return query
+    if where.actor is not None:
+        query = query.filter(actor=where.actor)
+    if where.action:
+        if "." in where.action:
+            query = query.filter(action=where.action)
+        else:  # a family: "staff" means every "staff.*" action
+            query = query.filter(Q(action=where.action) | Q(action__startswith=f"{where.action}."))
+    if where.since is not None:
+        query = query.filter(created_at__gte=where.since)
+    if where.until is not None:
+        query = query.filter(created_at__lt=where.until)
+    return query
+
+
 class TortoiseAuditRepository:
     async def add(self, actor: int, action: str, target: str, details: dict[str, object]) -> None:
         await AuditRow.create(actor=actor, action=action[:64], target=target[:64], details=details)
 
-    async def count(self) -> int:
-        return await AuditRow.all().count()
+    async def count(self, where: AuditFilter | None = None) -> int:
+        return await _narrowed(where).count()
 
-    async def newest(self, offset: int, limit: int) -> list[AuditEntry]:
-        rows = await AuditRow.all().order_by("-id").offset(offset).limit(limit)
-        return [
-            AuditEntry(r.id, r.actor, r.action, r.target, dict(r.details or {}), r.created_at)
-            for r in rows
-        ]
+    async def newest(
+        self, offset: int, limit: int, where: AuditFilter | None = None
+    ) -> list[AuditEntry]:
+        rows = await _narrowed(where).order_by("-id").offset(offset).limit(limit)
+        return [_entry(r) for r in rows]
+
+    async def actions(self) -> list[str]:
+        names = await AuditRow.all().distinct().values_list("action", flat=True)
+        return sorted(str(n) for n in names)
+
+    async def actors(self) -> list[int]:
+        ids = await AuditRow.all().distinct().values_list("actor", flat=True)
+        return sorted(int(str(i)) for i in ids)

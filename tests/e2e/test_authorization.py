@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,13 @@ from domain.campaigns.service import CampaignDraft
 from domain.catalog.service import Localized, ProductDraft
 from domain.orders.coupons import CouponDraft
 from domain.orders.pricing import CouponKind
+from domain.orders.service import Order, OrderDraft, OrderLine, PayMethod
 from domain.reviews.service import ReviewDraft
 from domain.staff.service import StaffTarget
+from domain.subscriptions.rules import Decision
+from domain.subscriptions.service import ChargeDraft
+from domain.support.types import About, Shopper
+from domain.users.service import User
 from handlers import get_routers, staff_routers
 from handlers.admin.callbacks import AdminCb
 from handlers.admin.menu import SECTIONS
@@ -60,6 +66,10 @@ class Seeded:
     coupon_id: int
     review_id: int
     campaign_id: int
+    offline_order_id: int  # cash on delivery, waiting for staff to mark it paid
+    subscription_id: int  # the shopper's live Stars subscription
+    conversation_id: int  # the shopper's support conversation
+    preview_key: str  # a CSV import previewed under every tester's id (the preview is per person)
 
 
 # ---------------------------------------------------------------- the table
@@ -77,6 +87,13 @@ ADMIN_COMMANDS: dict[str, Callable[[Seeded], str]] = {
     "refunded": lambda s: f"/refunded {s.order_id} 100",
     "returned": lambda s: f"/returned {s.order_id}",
     "rebuild_recs": lambda s: "/rebuild_recs",
+    "paid": lambda s: f"/paid {s.offline_order_id}",
+    "console": lambda s: "/console",
+    "subscribers": lambda s: "/subscribers",
+    "subplan": lambda s: f"/subplan {s.product_id} 250 tier gold",
+    "subrefund": lambda s: f"/subrefund {s.subscription_id}",
+    "support": lambda s: "/support",
+    "maintenance": lambda s: "/maintenance",
 }
 
 # Admin callback factories (by prefix) -> the other fields of a forged press, pointing at real
@@ -95,17 +112,29 @@ ADMIN_CALLBACKS: dict[str, Callable[[Seeded], dict[str, Any]]] = {
     "adly": lambda s: {},  # loyalty: referral report and points adjustments
     "cp": lambda s: {"id": s.campaign_id},  # campaigns
     "ca": lambda s: {},  # a campaign's audience
+    "su": lambda s: {},  # the owner's setup checklist (handlers/onboarding)
+    "opd": lambda s: {"id": s.offline_order_id},  # "Mark paid" (handlers/orders/admin)
+    "adu": lambda s: {"id": s.product_id},  # digital units (handlers/admin/digital)
+    "adimp": lambda s: {"key": s.preview_key},  # import creating missing categories
+    "sup": lambda s: {"id": s.conversation_id},  # support: answer, block, list
+    "mnt": lambda s: {},  # maintenance mode (handlers/support/maintenance)
 }
 
 # What only owners may use. The code's filters must agree (checked below), and managers are
 # refused these even if a filter is loosened by mistake.
-OWNER_ONLY_COMMANDS = {"staff", "audit", "rebuild_recs"}
-OWNER_ONLY_BUTTONS = {"adst", "adly"}
+OWNER_ONLY_COMMANDS = {"staff", "audit", "rebuild_recs", "subplan", "subrefund", "maintenance"}
+OWNER_ONLY_BUTTONS = {"adst", "adly", "su", "mnt"}
 
 # Checked inside the service (ReportService.ensure_allowed), not by a filter: what an owner's
 # "managers don't see revenue" switch must close to managers.
 REVENUE_COMMANDS = {"report"}
 REVENUE_BUTTONS = {"adrp"}
+
+# Factories shared with shoppers' handlers (no role filter): the actions shoppers may press.
+# Checked against the code below; every other action of the factory is tried as admin's.
+SHOPPERS_ACTIONS: dict[str, set[str]] = {
+    "sup": {"o", "x"},  # the shopper opens and closes their own support conversation
+}
 
 # Handlers that take every value of a factory (`ReportCb.filter()`): the values to try.
 UNFILTERED_VALUES: dict[str, tuple[str, Callable[[], list[str]]]] = {
@@ -145,22 +174,35 @@ def _routers() -> Iterator[tuple[Any, Gate | None]]:
         yield router, gate
 
 
+NO_ACTION = ""  # the field of a handler whose filter names no action: one press, as seeded
+
+
 def _rule_values(rule: Any) -> tuple[str | None, set[str]]:
-    """(field, accepted values) of a callback filter like `F.act.in_({"on", "off"})`."""
+    """(field, accepted values) of a callback filter like `F.act.in_({"on", "off"})`.
+
+    A comparison with something other than a string (`F.id > 0`) bounds a number, not an
+    action: such a filter names no action (NO_ACTION), and the forged press carries the
+    table's real ids, which satisfy the bound, so the handler is reached."""
     if rule is None:
         return None, set()
     field: str | None = None
     values: set[str] = set()
+    bounded = False
     for op in rule._operations:
         if isinstance(op, GetAttributeOperation):
             field = field or op.name
         elif isinstance(op, ComparatorOperation) and isinstance(op.right, str):
             values.add(op.right)
+        elif isinstance(op, ComparatorOperation) and isinstance(op.right, int):
+            bounded = True
         elif isinstance(op, FunctionOperation):
             for arg in op.args:
                 values |= {v for v in arg if isinstance(v, str)}
         else:
             raise AssertionError(f"teach _rule_values about {op!r} (in {rule!r})")
+    if bounded:
+        assert not values, f"teach _rule_values about a bound and an action together: {rule!r}"
+        return NO_ACTION, set()
     return field, values
 
 
@@ -187,6 +229,10 @@ def admin_callbacks(also: frozenset[str] = frozenset()) -> dict[str, AdminButton
                     continue
                 gate = handler_gate or Gate("manager")
                 field, values = _rule_values(f.callback.rule)
+                if handler_gate is None:
+                    values -= SHOPPERS_ACTIONS.get(prefix, set())
+                    if field is not None and not values:
+                        continue
                 if field is None:
                     field, listed = UNFILTERED_VALUES.get(prefix, (None, list))
                     values = set(listed())
@@ -199,6 +245,20 @@ def admin_callbacks(also: frozenset[str] = frozenset()) -> dict[str, AdminButton
     for prefix, entry in found.items():
         if prefix in REVENUE_BUTTONS:
             entry.gate = Gate(entry.gate.min_role, "revenue")
+    return found
+
+
+def shoppers_actions(prefix: str) -> set[str]:
+    """The actions of a factory that handlers without a role filter accept."""
+    found: set[str] = set()
+    for router, router_gate in _routers():
+        for handler in router.callback_query.handlers:
+            if _strictest(router_gate, _gate(handler.filters or [])) is not None:
+                continue
+            for f in handler.filters or []:
+                if isinstance(f.callback, CallbackQueryFilter):
+                    if f.callback.callback_data.__prefix__ == prefix:
+                        found |= _rule_values(f.callback.rule)[1]
     return found
 
 
@@ -236,6 +296,9 @@ def forged_presses(seeded: Seeded) -> Iterator[tuple[str, Gate]]:
         base = ADMIN_CALLBACKS[prefix](seeded)
         factory = buttons.factory
         for field, values in sorted(buttons.values.items()):
+            if field == NO_ACTION:
+                yield factory(**base).pack(), effective(buttons.gate, prefix in OWNER_ONLY_BUTTONS)
+                continue
             for value in [*sorted(values), "no-such-action"]:
                 gate = effective(buttons.gate, prefix in OWNER_ONLY_BUTTONS)
                 if factory is AdminCb:
@@ -263,6 +326,8 @@ def test_the_table_covers_every_admin_command_and_button() -> None:
     assert owners_commands == OWNER_ONLY_COMMANDS & set(commands), "owners' commands differ"
     owners_buttons = {p for p, b in buttons.items() if b.gate.min_role == "owner"}
     assert owners_buttons == OWNER_ONLY_BUTTONS & set(buttons), "owners' buttons differ"
+    for prefix, actions in SHOPPERS_ACTIONS.items():
+        assert shoppers_actions(prefix) == actions, f"shoppers' actions of {prefix} differ"
     values = buttons[AdminCb.__prefix__].values["to"]
     assert {s.key for s in SECTIONS} <= values, "a section of the admin menu nobody handles"
 
@@ -288,7 +353,76 @@ async def seed(k: Sandboxed) -> Seeded:
     )
     await k.app.services.staff.add_manager(OWNER, StaffTarget(telegram_id=MANAGER))
     review_id = review if isinstance(review, int) else review.id
-    return Seeded(product_id, category_id, order.id, coupon.id, review_id, campaign.id)
+    offline = await offline_order(k, buyer, product_id)
+    subscription_id = await live_subscription(k, buyer, product_id)
+    about = About()
+    conversation = await k.app.services.support.open(
+        Shopper(SHOPPER, "Alice", None, "en"), about, datetime.now(UTC)
+    )
+    csv = b"sku,title_en,category,price\nNEW-1,New thing,Brand new / Shelf,5\n"
+    for actor in (ATTACKER, SHOPPER, MANAGER):
+        await k.app.services.transfer.previews.put(f"{actor}:forged", csv, 600)
+    return Seeded(
+        product_id,
+        category_id,
+        order.id,
+        coupon.id,
+        review_id,
+        campaign.id,
+        offline.id,
+        subscription_id,
+        conversation.id,
+        "forged",
+    )
+
+
+async def offline_order(k: Sandboxed, buyer: User, product_id: int) -> Order:
+    """A cash-on-delivery order placed and waiting: "Mark paid" would pay it."""
+    now = datetime.now(UTC)
+    line = OrderLine(product_id, None, "MUG-1", Localized("Mug", "杯子"), "", 1200, 1)
+    draft = OrderDraft(
+        user_id=buyer.id,
+        lines=(line,),
+        currency="USD",
+        subtotal=1200,
+        discount=0,
+        shipping=0,
+        pay_method=PayMethod.COD,
+        pay_currency="USD",
+        pay_amount=1200,
+        address="Alice, 1 High St, Oxford",
+        shipping_option_id=None,
+        shipping_title=None,
+        coupon_id=None,
+        coupon_code=None,
+        once_per_customer=False,
+        created_at=now,
+        expires_at=now + timedelta(days=2),
+    )
+    return await k.app.services.orders.repo.place(draft)
+
+
+async def live_subscription(k: Sandboxed, buyer: User, product_id: int) -> int:
+    """A plan on the product and the shopper's paid subscription to it: /subrefund's target."""
+    subscriptions = k.app.services.subscriptions
+    plan = await subscriptions.save_plan(
+        OWNER, product_id, Localized("Mug club", "杯子俱乐部"), 300, "tier", "gold"
+    )
+    now = datetime.now(UTC)
+    charge = ChargeDraft(
+        plan.id,
+        buyer.id,
+        SHOPPER,
+        "sub-charge-1",
+        300,
+        Decision.START,
+        now + timedelta(days=30),
+        now,
+        None,
+    )
+    sub = await subscriptions.repo.record_charge(charge)
+    assert sub is not None
+    return sub.id
 
 
 async def stored(k: Sandboxed) -> dict[str, list[tuple[Any, ...]]]:
@@ -317,7 +451,10 @@ async def assert_refused_everything(
             continue
         before = await stored(k)
         await person.send(text_of(seeded))
-        assert last(person) in (UNKNOWN, OWNERS_ONLY, REVENUE_HIDDEN), (command, last(person))
+        answer = last(person)
+        # /admin by someone off the staff says how owners are configured (handlers/admin/denied)
+        told_how = command == "admin" and "ADMIN_IDS" in answer
+        assert told_how or answer in (UNKNOWN, OWNERS_ONLY, REVENUE_HIDDEN), (command, answer)
         assert await fsm_state(k, who) is None, command
         assert await stored(k) == before, f"/{command} by {name} changed data"
         tried += 1

@@ -23,6 +23,7 @@ class InMemoryAudit:
 class InMemoryStaff:
     def __init__(self, people: list[KnownPerson] | None = None) -> None:
         self.managers: set[int] = set()
+        self.owners: set[int] = set()  # appointed owners (among the managers)
         self.flags: dict[str, bool] = {}
         self.people = people or []
         self.loads = 0
@@ -41,7 +42,17 @@ class InMemoryStaff:
         if telegram_id not in self.managers:
             return False
         self.managers.discard(telegram_id)
+        self.owners.discard(telegram_id)
         return True
+
+    async def appointed_owner_ids(self) -> set[int]:
+        return set(self.owners)
+
+    async def set_appointed_owner(self, telegram_id: int, owner: bool) -> None:
+        if owner:
+            self.owners.add(telegram_id)
+        else:
+            self.owners.discard(telegram_id)
 
     async def find_person(
         self, telegram_id: int | None, username: str | None

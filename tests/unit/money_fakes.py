@@ -507,7 +507,7 @@ class InMemoryOrders:
     # ---- placing ----
 
     async def place(self, draft: OrderDraft) -> Order:
-        effect = effect_key("order_place")
+        effect = effect_key("order_place_digital" if draft.digital else "order_place")
         if effect is not None and effect in self.effects:
             return self.orders[self.effects[effect]]
         for interloper in self.before_place:
@@ -556,6 +556,7 @@ class InMemoryOrders:
                 created_at=draft.created_at,
                 expires_at=draft.expires_at,
                 free_shipping=draft.free_shipping,
+                digital=draft.digital,
             )
             self.orders[order_id] = order
             self.log[order_id] = [
@@ -573,8 +574,8 @@ class InMemoryOrders:
                 self.effects[effect] = order_id
         return order
 
-    async def placed_by_this_update(self, user_id: int) -> Order | None:
-        effect = effect_key("order_place")
+    async def placed_by_this_update(self, user_id: int, digital: bool = False) -> Order | None:
+        effect = effect_key("order_place_digital" if digital else "order_place")
         order_id = self.effects.get(effect) if effect is not None else None
         order = self.orders.get(order_id) if order_id is not None else None
         return order if order is not None and order.user_id == user_id else None

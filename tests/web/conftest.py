@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 
 from tests.web.browser import browser, page
+from tests.web.console import Console, open_console
 from tests.web.storefront import Storefront, open_storefront
 
-__all__ = ["browser", "page", "store"]
+__all__ = ["browser", "console", "page", "store"]
 
 
 @pytest_asyncio.fixture
@@ -21,3 +22,14 @@ async def store(db: str) -> AsyncIterator[Storefront]:
         yield s
     finally:
         await s.client.close()
+
+
+@pytest_asyncio.fixture
+async def console(db: str) -> AsyncIterator[Console]:
+    """The merchants' console (and storefront) on a fresh database, seeded, with an owner and
+    a manager (tests/web/console.py); closed after the test."""
+    c = await open_console()
+    try:
+        yield c
+    finally:
+        await c.close()

@@ -4,6 +4,7 @@ and every storefront text translated into Chinese."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -97,14 +98,25 @@ def test_web_settings() -> None:
 
 
 def storefront_msgids() -> set[str]:
-    """Texts of the templates (`_("...")`) and of web/*.py (`N_`/`_`)."""
+    """Texts of the templates (`_("...")`, string escapes undone as Jinja does) and of
+    web/*.py (`N_`/`_`/`gettext` calls, read with `ast` so implicit concatenation counts)."""
     found: set[str] = set()
     pattern = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
-    for path in [*WEB.rglob("*.html"), *WEB.rglob("*.py")]:
+    for path in WEB.rglob("*.html"):
         for match in pattern.finditer(path.read_text()):
-            found.add(match.group(1) if match.group(1) is not None else match.group(2))
-        for match in re.finditer(r'\bN_\(\s*"((?:[^"\\]|\\.)*)"', path.read_text()):
-            found.add(match.group(1))
+            text = match.group(1) if match.group(1) is not None else match.group(2)
+            found.add(re.sub(r"\\(.)", r"\1", text))
+    for path in WEB.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in {"_", "N_"}
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
     return found
 
 

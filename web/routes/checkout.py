@@ -16,6 +16,7 @@ from domain.kernel.errors import ValidationError
 from domain.kernel.i18n import N_
 from domain.orders.payments import Invoice, invoice_form
 from domain.orders.pricing import ShippingOption, stars_amount
+from domain.orders.rules import CartPart, split_cart
 from domain.orders.service import PayMethod
 from domain.orders.types import CheckoutTotals
 from domain.users.service import Address, AddressDraft, User
@@ -50,7 +51,18 @@ class Checkout:
     methods: list[PayMethod]
     method: PayMethod | None
     points: int
-    totals: CheckoutTotals
+    totals: CheckoutTotals  # of the goods that ship (all of the cart when nothing is digital)
+    # Payment rules by kind (domain.orders.rules): the goods that ship, and the digital goods
+    # and services paid in Stars; a cart with both is placed as two orders, two invoices.
+    goods: CartPart | None = None
+    stars_part: CartPart | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Everything needed to place it: an address and a method for goods that ship."""
+        if self.goods is None:
+            return self.stars_part is not None
+        return self.address is not None and self.method is not None
 
 
 async def checkout_for(
@@ -73,14 +85,33 @@ async def checkout_for(
     option = config.option(option_id) if option_id else (options[0] if options else None)
     if option_id and option is None:
         raise ValidationError(N_("Please choose a shipping option."))
-    cart = await s.carts.view(user.id, now=now, shipping=option)
-    if cart.empty:
+    whole = await s.carts.view(user.id, now=now, shipping=option)
+    if whole.empty:
         raise CartEmpty()
-    methods: list[PayMethod] = (
-        config.methods
-        if option is not None
-        else [m for m in config.methods if m is PayMethod.CARD]
-    )
+    parts = split_cart(whole.lines, config)
+    goods = next((p for p in parts if p.ships), None)
+    stars_part = next((p for p in parts if not p.ships), None)
+    cart = await s.orders.part_view(whole, goods, now) if goods is not None else whole
+    if goods is None:  # digital goods and services only: no address, no shipping, Stars
+        totals = await s.orders.checkout_totals(user.id, cart, 0, now)
+        return Checkout(
+            cart,
+            addresses,
+            None,
+            (),
+            None,
+            [PayMethod.STARS],
+            PayMethod.STARS,
+            0,
+            totals,
+            None,
+            stars_part,
+        )
+    # Cash on delivery and bank transfer are offered in the chat's checkout only: the page
+    # always ends in an invoice (handlers/orders/offline.py says what to do instead).
+    methods: list[PayMethod] = [
+        m for m in config.methods if not m.offline and (option is not None or m is PayMethod.CARD)
+    ]
     method = methods[0] if methods else None
     if method_raw:
         if method_raw not in {m.value for m in methods}:
@@ -91,7 +122,19 @@ async def checkout_for(
     if use_points:  # as many as allowed: the balance and the tier's cap decide, not the page
         points = min(totals.benefits.points_max, totals.benefits.balance)
         totals = await s.orders.checkout_totals(user.id, cart, points, now)
-    return Checkout(cart, addresses, address, options, option, methods, method, points, totals)
+    return Checkout(
+        cart,
+        addresses,
+        address,
+        options,
+        option,
+        methods,
+        method,
+        points,
+        totals,
+        goods,
+        stars_part,
+    )
 
 
 @routes.get("/api/view/checkout")
@@ -145,8 +188,6 @@ async def place(request: web.Request) -> web.Response:
     s, user = services_of(request), user_of(request)
     body = await json_body(request)
     address_id = opt_id(body, "address_id")
-    if address_id is None:
-        raise ValidationError(N_("Please add a delivery address first."))
     use_points = body.get("use_points", False)
     if not isinstance(use_points, bool):
         raise ValidationError(N_("That request isn't valid."))
@@ -158,18 +199,29 @@ async def place(request: web.Request) -> web.Response:
         str_field(body, "method", 8) or None,
         use_points,
     )
-    if checkout.method is None or checkout.address is None:
+    if checkout.goods is not None and address_id is None:  # goods that ship need one
+        raise ValidationError(N_("Please add a delivery address first."))
+    if not checkout.ready:
         raise ValidationError(N_("Payments are not available right now. Please try again later."))
     now = datetime.now(UTC)
     option_id = checkout.option.id if checkout.option is not None else None
-    order = await s.orders.place(
+    placed = await s.orders.place_parts(
         user.id, checkout.address, option_id, checkout.method, now, points=checkout.points
     )
-    invoice = await s.payments.invoice(user.id, order.id, now)
-    link = await invoice_link(request, user, invoice)
-    return ok(
-        order_id=order.id, invoice_link=link, amount=invoice.total, currency=invoice.currency
-    )
+    # One invoice per order: the page opens the next one when the first is closed.
+    pay: dict[str, object] | None = None
+    for order in reversed(placed):
+        invoice = await s.payments.invoice(user.id, order.id, now)
+        link = await invoice_link(request, user, invoice)
+        pay = {
+            "order_id": order.id,
+            "invoice_link": link,
+            "amount": invoice.total,
+            "currency": invoice.currency,
+            "then": pay,
+        }
+    assert pay is not None
+    return ok(**pay)
 
 
 @routes.post("/api/orders/{id}/invoice")

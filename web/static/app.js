@@ -186,6 +186,8 @@
     var orderPath = "order/" + result.order_id;
     if (!tg || !tg.openInvoice) { navigate(orderPath); return; }
     tg.openInvoice(result.invoice_link, function (status) {
+      // A cart of goods that ship and digital goods is two orders: the second invoice next.
+      if (result.then) { pay(result.then); return; }
       // The order view tells what the server knows; after "paid" the bot may still be
       // recording the payment, so look again for a few seconds.
       stack = ["home", orderPath];
