@@ -19,15 +19,20 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 API = "/api/"
 
-_STATUS: list[tuple[type[DomainError], int, str]] = [
-    (NotAuthenticated, 401, "unauthorized"),
-    (TooManyRequests, 429, "rate_limited"),
+# A domain error's HTTP status and code, first match wins; shared with the console
+# (web/console/middleware.py), which puts its own sign-in and CSRF errors first.
+DOMAIN_STATUS: list[tuple[type[DomainError], int, str]] = [
     (NotFound, 404, "not_found"),
     (ValidationError, 400, "invalid"),
     (LimitReached, 409, "limit"),
     (DomainError, 409, "refused"),
 ]
-_HTTP_TEXT = {
+_STATUS: list[tuple[type[DomainError], int, str]] = [
+    (NotAuthenticated, 401, "unauthorized"),
+    (TooManyRequests, 429, "rate_limited"),
+    *DOMAIN_STATUS,
+]
+HTTP_TEXT = {
     400: N_("That request isn't valid."),
     404: N_("Not found. It may have been removed."),
     405: N_("That request isn't valid."),
@@ -63,7 +68,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400 or (not is_api(request) and exc.status == 404):
             raise
-        text = _HTTP_TEXT.get(exc.status, N_("That can't be done right now."))
+        text = HTTP_TEXT.get(exc.status, N_("That can't be done right now."))
         message = i18n.gettext(text, locale=locale_of(request))
         return error_response(exc.status, "http", message)
     except Exception:

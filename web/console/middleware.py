@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from domain.kernel.errors import DomainError, LimitReached, NotFound, ValidationError
+from domain.kernel.errors import DomainError
 from domain.kernel.i18n import N_
 from domain.staff.audit import SOURCE_CONSOLE, audit_source
 from domain.staff.service import NotStaff
@@ -26,6 +26,7 @@ from web.console.access import (
 )
 from web.console.keys import CONFIG, I18N, SERVICES, SESSION, SESSIONS, STAFF
 from web.console.render import MOUNT, gettext, json_error, locale_of, render
+from web.middleware import DOMAIN_STATUS, HTTP_TEXT
 from web.render import error_text
 
 log = logging.getLogger(__name__)
@@ -40,17 +41,8 @@ _STATUS: list[tuple[type[DomainError], int, str]] = [
     (BadCsrf, 403, "csrf"),
     (Forbidden, 403, "forbidden"),
     (NotStaff, 403, "forbidden"),
-    (NotFound, 404, "not_found"),
-    (ValidationError, 400, "invalid"),
-    (LimitReached, 409, "limit"),
-    (DomainError, 409, "refused"),
+    *DOMAIN_STATUS,
 ]
-_HTTP_TEXT = {
-    400: N_("That request isn't valid."),
-    404: N_("Not found. It may have been removed."),
-    405: N_("That request isn't valid."),
-    413: N_("That is too long."),
-}
 
 
 def is_api(request: web.Request) -> bool:
@@ -88,7 +80,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         if exc.status < 400:
             raise
         return error_page(
-            request, exc.status, _HTTP_TEXT.get(exc.status, N_("That can't be done right now."))
+            request, exc.status, HTTP_TEXT.get(exc.status, N_("That can't be done right now."))
         )
     except Exception:
         log.exception("console request failed: %s %s", request.method, request.path)
