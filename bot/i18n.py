@@ -38,7 +38,8 @@ class PoI18n(I18n):
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         loaded: dict[str, gettext.GNUTranslations] = {}
-        for folder in sorted(p for p in self.path.iterdir() if p.is_dir()):
+        # A language is a folder with LC_MESSAGES (not the package's __pycache__).
+        for folder in sorted(p for p in self.path.iterdir() if (p / "LC_MESSAGES").is_dir()):
             catalog = Catalog(locale=folder.name, domain=self.domain)
             for msgid, msgstr in translations(folder.name, self.path).items():
                 catalog.add(msgid, msgstr)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import build_i18n, code_msgids, translations
+from bot.i18n import PoI18n, build_i18n, code_msgids, translations
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
@@ -40,3 +40,13 @@ def test_runtime_catalogue_translates() -> None:
     assert set(i18n.available_locales) >= {"en", "zh"}
     assert i18n.gettext("Cancelled.", locale="zh") == "已取消。"
     assert i18n.gettext("Cancelled.", locale="en") == "Cancelled."
+
+
+def test_only_folders_with_catalogues_are_languages(tmp_path: Path) -> None:
+    # An installed wheel has locales/__pycache__ beside en/ and zh/: it is not a language.
+    (tmp_path / "en" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "en" / "LC_MESSAGES" / "kiosk.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n', encoding="utf-8"
+    )
+    (tmp_path / "__pycache__").mkdir()
+    assert PoI18n(path=tmp_path, default_locale="en", domain="kiosk").available_locales == ("en",)

@@ -93,3 +93,12 @@ def test_the_web_package_ships_its_templates_and_static_files(wheel_files: list[
         )
         for path in files:
             assert path.relative_to(ROOT).as_posix() in wheel_files, path
+
+
+def test_the_wheel_ships_every_catalogue_where_the_bot_reads_it(wheel_files: list[str]) -> None:
+    from bot.i18n import LOCALES_DIR
+
+    catalogues = sorted(p.relative_to(ROOT).as_posix() for p in LOCALES_DIR.rglob("*.po"))
+    assert {"en", "zh"} <= {Path(c).parts[1] for c in catalogues}
+    missing = [c for c in catalogues if c not in wheel_files]
+    assert missing == [], missing
