@@ -12,7 +12,7 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
@@ -22,10 +22,23 @@ from storage.ops import broadcast_progress, ping_database, pool_stats
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-    from bot.runtime.app import KioskApp
+    from bot.jobs.scheduler import KioskScheduler
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 CHECK_TIMEOUT = 2.0  # a probe must answer even when a dependency hangs
+
+
+class Replica(Protocol):
+    """What the probes read of the running process (bot/runtime/app.py: KioskApp)."""
+
+    settings: Settings
+    redis: Redis | None
+    metrics: Metrics
+    scheduler: KioskScheduler | None
+
+    @property
+    def serving(self) -> bool: ...
 
 
 async def _passes(check: Awaitable[object]) -> bool:
@@ -47,7 +60,7 @@ async def _ping_database() -> bool:
     return True
 
 
-async def readiness(kiosk: KioskApp) -> dict[str, bool]:
+async def readiness(kiosk: Replica) -> dict[str, bool]:
     """Each check by name; all must be true for the replica to be ready."""
     checks = {"database": await _passes(_ping_database())}
     if kiosk.redis is not None:
@@ -63,7 +76,7 @@ def _backend() -> str:
         return "unknown"
 
 
-def register_ops_routes(app: web.Application, kiosk: KioskApp) -> None:
+def register_ops_routes(app: web.Application, kiosk: Replica) -> None:
     async def readyz(request: web.Request) -> web.Response:
         checks = await readiness(kiosk)
         failed = [name for name, ok in checks.items() if not ok]
@@ -81,7 +94,7 @@ def register_ops_routes(app: web.Application, kiosk: KioskApp) -> None:
     app.router.add_get("/metrics", metrics)
 
 
-def install_collectors(metrics: Metrics, kiosk: KioskApp) -> None:
+def install_collectors(metrics: Metrics, kiosk: Replica) -> None:
     """The gauges read at scrape time: this replica's state, its pool and broadcast progress."""
 
     async def replica() -> Iterable[str]:
