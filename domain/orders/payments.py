@@ -10,9 +10,6 @@ recorded and the order goes to "refund requested" instead of being lost.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -22,6 +19,7 @@ from enum import StrEnum
 from domain.catalog.types import Localized
 from domain.kernel.errors import DomainError
 from domain.kernel.i18n import N_
+from domain.kernel.signing import PayloadMac
 from domain.kernel.text import whole_number
 from domain.orders.pricing import ShippingOption
 from domain.orders.service import (
@@ -57,27 +55,20 @@ class InvoiceSigner:
     """HMAC-signed invoice payloads."""
 
     def __init__(self, secret: bytes) -> None:
-        self._key = hashlib.sha256(b"kiosk-invoice:" + secret).digest()
-
-    def _mac(self, body: str) -> str:
-        digest = hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:18]
-        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        self._mac = PayloadMac(b"kiosk-invoice:", secret)
 
     def sign(self, order_id: int, expires_at: datetime) -> str:
-        body = f"{order_id}.{int(expires_at.timestamp())}.{secrets.token_hex(4)}"
-        payload = f"{body}.{self._mac(body)}"
+        expires = str(int(expires_at.timestamp()))
+        payload = self._mac.sign(str(order_id), expires, secrets.token_hex(4))
         assert len(payload.encode()) <= MAX_PAYLOAD
         return payload
 
     def verify(self, payload: str) -> InvoiceClaim:
         """The claim inside a payload we signed; PaymentRefused for anything else."""
-        parts = (payload or "").split(".")
-        if len(parts) != 4 or len(payload.encode()) > MAX_PAYLOAD:
+        fields = self._mac.open(payload, 3, MAX_PAYLOAD)
+        if fields is None:
             raise PaymentRefused(N_("This invoice is not valid."))
-        body = ".".join(parts[:3])
-        if not hmac.compare_digest(self._mac(body).encode(), parts[3].encode()):
-            raise PaymentRefused(N_("This invoice is not valid."))
-        order_id, expires_at, nonce = parts[:3]
+        order_id, expires_at, nonce = fields
         order, expires = whole_number(order_id), whole_number(expires_at)
         if order is None or expires is None:
             raise PaymentRefused(N_("This invoice is not valid."))

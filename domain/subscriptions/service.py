@@ -10,9 +10,6 @@ database is changed only after Telegram said yes.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 import secrets
 from collections.abc import Sequence
@@ -24,6 +21,7 @@ from typing import Protocol
 from domain.catalog.types import Localized
 from domain.kernel.errors import DomainError, NotFound, ValidationError
 from domain.kernel.i18n import N_
+from domain.kernel.signing import PayloadMac
 from domain.kernel.text import whole_number
 from domain.staff.audit import AuditService
 from domain.subscriptions.rules import (
@@ -226,23 +224,16 @@ class SubscriptionSigner:
     """HMAC-signed subscription payloads: `sub.<plan>.<user>.<nonce>.<mac>` (under 64 bytes)."""
 
     def __init__(self, secret: bytes) -> None:
-        self._key = hashlib.sha256(b"kiosk-subscription:" + secret).digest()
-
-    def _mac(self, body: str) -> str:
-        digest = hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:18]
-        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        self._mac = PayloadMac(b"kiosk-subscription:", secret)
 
     def sign(self, plan_id: int, user_id: int) -> str:
-        body = f"{PAYLOAD_PREFIX}{plan_id}.{user_id}.{secrets.token_hex(4)}"
-        return f"{body}.{self._mac(body)}"
+        nonce = secrets.token_hex(4)
+        return self._mac.sign(PAYLOAD_PREFIX[:-1], str(plan_id), str(user_id), nonce)
 
     def verify(self, payload: str) -> tuple[int, int]:
         """(plan id, user id) of a payload we signed; SubscriptionRefused otherwise."""
-        parts = (payload or "").split(".")
-        if len(parts) != 5 or parts[0] != PAYLOAD_PREFIX[:-1] or len(payload) > 128:
-            raise SubscriptionRefused(N_("This invoice is not valid."))
-        body = ".".join(parts[:4])
-        if not hmac.compare_digest(self._mac(body).encode(), parts[4].encode()):
+        parts = self._mac.open(payload, 4)
+        if parts is None or parts[0] != PAYLOAD_PREFIX[:-1]:
             raise SubscriptionRefused(N_("This invoice is not valid."))
         plan_id, user_id = whole_number(parts[1]), whole_number(parts[2])
         if plan_id is None or user_id is None:
