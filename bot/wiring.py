@@ -80,6 +80,7 @@ from domain.users.service import UserService
 from handlers import dispatcher_routers
 from handlers.catalog.inline import InlineAnswerCache
 from handlers.onboarding.returns import ChecklistReturn
+from handlers.orders.texts import ChatOrderNotifier
 from storage.alerts.repository import TortoisePriceWatchStore, TortoiseStockSubscriptionStore
 from storage.campaigns.repository import TortoiseCampaignRepository
 from storage.campaigns.shop_audiences import register_shop_audiences
@@ -138,6 +139,7 @@ class Services:
     stock: StockService
     transfer: CatalogTransfer
     board: OrderBoard
+    order_notifier: ChatOrderNotifier  # buyers told in the chat (the console's orders too)
     coupon_admin: CouponAdmin
     moderation: ReviewModeration
     reports: ReportService
@@ -343,6 +345,7 @@ def build_services(
             merchant_catalog, audit, settings.payments.currency, csv_previews
         ),
         board=OrderBoard(TortoiseOrderBoardRepository(), orders, users, audit),
+        order_notifier=ChatOrderNotifier(users, orders),
         coupon_admin=CouponAdmin(
             TortoiseCouponAdminRepository(), audit, settings.payments.currency
         ),

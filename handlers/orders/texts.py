@@ -18,6 +18,9 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.kernel.i18n import N_
 from domain.kernel.money import money
+from domain.orders.labels import FULFILMENT_NAMES as FULFILMENT_NAMES  # re-exported
+from domain.orders.labels import PAYMENT_NAMES as PAYMENT_NAMES
+from domain.orders.labels import STATUS_NAMES as STATUS_NAMES
 from domain.orders.service import Order, OrderChange, OrderEvent, OrderService
 from domain.orders.states import Action, OrderStatus
 from domain.orders.types import Notice
@@ -36,39 +39,6 @@ class OrdersCb(CallbackData, prefix="ord"):
     id: DbId = 0
     p: int = 1
 
-
-STATUS_NAMES = {
-    OrderStatus.PENDING_PAYMENT: N_("⏳ Waiting for payment"),
-    OrderStatus.PAID: N_("💰 Paid"),
-    OrderStatus.PROCESSING: N_("🛠 Being prepared"),
-    OrderStatus.SHIPPED: N_("🚚 Shipped"),
-    OrderStatus.DELIVERED: N_("📬 Delivered"),
-    OrderStatus.COMPLETED: N_("✅ Completed"),
-    OrderStatus.CANCELLED: N_("✖️ Cancelled"),
-    OrderStatus.EXPIRED: N_("⌛ Expired (not paid in time)"),
-    OrderStatus.REFUND_REQUESTED: N_("↩️ Refund requested"),
-    OrderStatus.REFUNDED: N_("💸 Refunded"),
-    OrderStatus.PARTIALLY_REFUNDED: N_("💸 Partly refunded"),
-    OrderStatus.RETURNED: N_("📦 Returned"),
-}
-
-PAYMENT_NAMES = {
-    "unpaid": N_("not paid"),
-    "paid": N_("paid"),
-    "void": N_("not charged"),
-    "refund_pending": N_("refund pending"),
-    "refunded": N_("refunded"),
-    "partially_refunded": N_("partly refunded"),
-}
-
-FULFILMENT_NAMES = {
-    "unfulfilled": N_("not shipped yet"),
-    "processing": N_("being prepared"),
-    "shipped": N_("on its way"),
-    "delivered": N_("delivered"),
-    "cancelled": N_("cancelled"),
-    "returned": N_("returned"),
-}
 
 # What the buyer is told when something happens to their order.
 NOTICES = {
@@ -246,3 +216,25 @@ async def settle_stars_refund(
             return change  # stays "refund requested"; the merchant can retry
     refunded = await orders.stars_refunded(change.order.id, now)
     return OrderChange(refunded.order, change.events + refunded.events)
+
+
+class ChatOrderNotifier:
+    """The buyer told in the chat about a change to their order, Stars given back first when
+    the change asks for it: `settle_stars_refund` then `notify_buyer` above, as one object
+    built once in bot/wiring.py (`Services.order_notifier`). The web console receives it
+    there (web/console/services.py: `OrderNotifier`), so both doors say the same without
+    the web importing the chat adapter."""
+
+    def __init__(self, users: UserService, orders: OrderService) -> None:
+        self.users = users
+        self.orders = orders
+
+    async def settle_and_tell(
+        self, bot: Bot, i18n: I18n, change: OrderChange, now: datetime
+    ) -> OrderChange:
+        """Settle a Stars refund the change asks for, then tell the buyer; the change as
+        settled (still carrying `stars_refund` if Telegram kept the Stars). Telegram being
+        out of reach raises aiogram's TelegramAPIError; a buyer who blocked the bot doesn't."""
+        settled = await settle_stars_refund(bot, self.orders, change, now)
+        await notify_buyer(bot, self.users, i18n, settled)
+        return settled

@@ -3,7 +3,8 @@ the emulator: the owner signs in with the link the bot sends on /console, finds 
 the goods table, changes its price on the edit page (a shopper's chat card then shows the new
 price) and books stock received (a ledger row), then imports a CSV with one bad row: the
 preview shows the row and its reason, nothing is applied, and a fixed file is applied only
-when Import is pressed. Screenshots: test-output/screenshots/console-goods-*.png."""
+when Import is pressed. Screenshots (the table on a desktop and a phone too):
+test-output/screenshots/console-goods-*.png."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.asyncio
 OWNER = 9000
 SHOPPER = 4242
 DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest_asyncio.fixture
@@ -56,6 +58,10 @@ async def test_owner_edits_price_and_stock_and_imports_a_csv(shop: Sandboxed, pa
     await page.goto(f"{base}/console/goods")
     await expect(page.get_by_test_id("goods-row")).to_have_count(3)
     await screenshot(page, "console-goods-table")
+    await page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    await expect(page.get_by_test_id("goods-row")).to_have_count(3)
+    await screenshot(page, "console-goods-table-phone")
+    await page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
     await page.get_by_test_id("goods-search").fill("sencha")
     await page.get_by_test_id("goods-apply").click()
     await expect(page.get_by_test_id("goods-row")).to_have_count(1)

@@ -1,14 +1,21 @@
 """The console's orders in a real browser (Debian's Chromium) against a Kiosk in the sandbox:
 the owner signs in with the link the bot sends on /console, opens the order board, ships an
-order with a tracking number, and the buyer reads it in the Telegram chat. Screenshots of the
-board and the order page go to test-output/screenshots/."""
+order with a tracking number, and the buyer reads it in the Telegram chat; a cash-on-delivery
+order is marked paid, then shipped, and the buyer gets both messages. Screenshots of the board
+and the order page (desktop and phone) go to test-output/screenshots/."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from demo.harness import Sandboxed
+from domain.catalog.types import Localized
+from domain.orders.service import Order, OrderDraft, OrderLine, PayMethod
+from domain.users.service import User
 from tests.e2e.back_office_seed import paid_order, seed_product
 from tests.e2e.conftest import running_kiosk
 from tests.e2e.test_admin import OWNER, relax_throttle
@@ -20,6 +27,33 @@ chromium_executable()  # fails (test command) or skips (bare pytest) without a b
 from playwright.async_api import Page, expect  # noqa: E402
 
 DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+async def cash_on_delivery_order(k: Sandboxed, buyer: User, product_id: int) -> Order:
+    """An order of 2 mugs at 12.00 to pay in cash on delivery: placed, stock reserved."""
+    now = datetime.now(UTC)
+    line = OrderLine(product_id, None, "MUG-1", Localized("Mug", "杯子"), "", 1200, 2)
+    draft = OrderDraft(
+        user_id=buyer.id,
+        lines=(line,),
+        currency="USD",
+        subtotal=2400,
+        discount=0,
+        shipping=0,
+        pay_method=PayMethod.COD,
+        pay_currency="USD",
+        pay_amount=2400,
+        address="Alice, 1 High St, Oxford",
+        shipping_option_id=None,
+        shipping_title=None,
+        coupon_id=None,
+        coupon_code=None,
+        once_per_customer=False,
+        created_at=now,
+        expires_at=now + timedelta(hours=48),
+    )
+    return await k.app.services.orders.repo.place(draft)
 
 
 async def test_owner_ships_an_order_from_the_board(
@@ -82,3 +116,59 @@ async def test_owner_ships_an_order_from_the_board(
         # the refused tracking number above answered 400 on purpose
         refused = r"HTTP 400: POST .*/console/api/orders/\d+/actions/ship"
         assert page.errors.unexpected(refused) == []  # type: ignore[attr-defined]
+
+
+async def test_owner_marks_a_cash_on_delivery_order_paid_then_ships_it(
+    page: Page, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    async with running_kiosk("polling-sqlite", request, tmp_path, storefront=True) as kiosk:
+        relax_throttle(kiosk)
+        alice = kiosk.sandbox.user(1001, "Alice")
+        await alice.send("/start")
+        buyer = await kiosk.app.services.users.repo.get_by_telegram_id(1001)
+        assert buyer is not None
+        order = await cash_on_delivery_order(kiosk, buyer, await seed_product(kiosk))
+        await page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+        await browser_sign_in(page, kiosk, OWNER)
+
+        await page.goto(f"{kiosk.settings.web.public_url}/console/orders")
+        await page.get_by_test_id("order-method").select_option("cod")
+        await page.get_by_test_id("order-filter").click()
+        await page.get_by_test_id("status-pending_payment").click()
+        await expect(page).to_have_url(
+            re.compile(r"method=cod.*status=pending_payment|status=pending_payment.*method=cod")
+        )
+        rows = page.get_by_test_id("order-row")
+        await expect(rows).to_have_count(1)
+        await expect(rows.first).to_contain_text("Cash on delivery")
+        await rows.first.get_by_test_id("order-link").click()
+        status = page.get_by_test_id("order-status")
+        await expect(status).to_have_attribute("data-status", "pending_payment")
+        await expect(page.get_by_test_id("action-ship")).to_have_count(0)  # not paid yet
+        await screenshot(page, "console-order-cash-on-delivery")
+        await page.get_by_test_id("action-mark_paid-submit").click()
+        await expect(page.get_by_test_id("order-flash")).to_contain_text("marked paid")
+        await expect(status).to_have_attribute("data-status", "paid")
+        await expect(page.get_by_test_id("action-mark_paid")).to_have_count(0)
+        await page.get_by_test_id("ship-carrier").fill("DHL")
+        await page.get_by_test_id("ship-tracking").fill("JD0987654321")
+        await page.get_by_test_id("action-ship-submit").click()
+        await expect(status).to_have_attribute("data-status", "shipped")
+        events = page.get_by_test_id("timeline-event")
+        await expect(events).to_have_count(3)
+        assert [await e.get_attribute("data-action") for e in await events.all()] == [
+            "place",
+            "pay",
+            "ship",
+        ]
+        await page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+        await screenshot(page, "console-order-phone")
+
+        told = [m.content for m in alice.bot_messages]
+        assert any(f"Payment received for order #{order.id}" in t for t in told), (
+            alice.transcript()
+        )
+        assert any(
+            f"Order #{order.id} has shipped" in t and "DHL JD0987654321" in t for t in told
+        ), alice.transcript()
+        assert page.errors.unexpected() == []  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any
 
 import aiohttp
@@ -54,6 +55,36 @@ async def _edit_form(client: ConsoleClient, product_id: int) -> dict[str, str]:
     for photo in re.findall(r'name="photo" value="([^"]+)" checked', html):
         values.setdefault("photo", photo)
     return {k: v.replace("&amp;", "&") for k, v in values.items()}
+
+
+async def test_a_stale_price_edit_is_refused_and_the_chats_price_kept(console: Console) -> None:
+    """The chat saves a new price while the page is open: the console's save with the old
+    version is refused with a clear message, nothing of it stored or audited; a form without
+    a version is refused too (it can't say what it was drawn from)."""
+    owner = await console.client("owner")
+    mug = console.goods["mug"]
+    form = await _edit_form(owner, mug)
+    chat = await console.services.merchant.editable(mug)
+    await console.services.merchant.edit(MANAGER_ID, mug, chat.version, {"price": 1400})
+    audited = await AuditRow.filter(action="product.edit").count()
+
+    stale = form | {"price": "9.99", "title_en": "Console mug"}
+    status, html = await owner.call("POST", f"/console/goods/{mug}", data=_form(stale, owner.csrf))
+    assert status == 409 and "Someone else changed this product" in html, html[:500]
+    assert 'value="14.00"' in html  # the page now shows the chat's price to start again from
+    row = await ProductRow.get(id=mug)
+    assert (row.price, row.title_en) == (1400, chat.product.title.en)
+    assert await AuditRow.filter(action="product.edit").count() == audited
+
+    versionless = {k: v for k, v in stale.items() if k != "version"}
+    for sent in (versionless, versionless | {"version": "x"}):
+        status, html = await owner.call(
+            "POST", f"/console/goods/{mug}", data=_form(sent, owner.csrf)
+        )
+        assert status == 400 and "That request isn't valid." in unescape(html), html[:500]
+    row = await ProductRow.get(id=mug)
+    assert (row.price, row.title_en) == (1400, chat.product.title.en)
+    assert await AuditRow.filter(action="product.edit").count() == audited
 
 
 async def test_table_pages_searches_filters_and_sorts(console: Console) -> None:

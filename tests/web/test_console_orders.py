@@ -18,7 +18,9 @@ from domain.orders.board import BoardQuery, day_range, note_text, search_text
 from domain.orders.service import PayMethod
 from domain.orders.states import Action
 from storage.admin.models import AuditRow, OrderNoteRow
-from storage.orders.models import OrderEventRow, OrderRow, RefundRow
+from storage.catalog.models import ProductRow
+from storage.orders.models import OrderEventRow, OrderRow, PaymentRow, RefundRow
+from tests.unit.test_import_boundaries import python_files, violations
 from tests.web.console import MANAGER_ID, OWNER_ID, Console, console_app
 from tests.web.console_orders_seed import ChatRecorder, buyer, paid_order
 
@@ -226,6 +228,90 @@ async def test_stars_are_refunded_through_telegram(console: Console) -> None:
     assert any(f"Order #{order.id} has been refunded" in t for t in chat.told(1001))
 
 
+async def test_an_offline_order_is_marked_paid_once_and_the_buyer_gets_the_receipt(
+    console: Console,
+) -> None:
+    chat = ChatRecorder(console)
+    s, mug = console.services, console.goods["mug"]
+    ann = await buyer(s, 1001, "Ann")
+    cod = await paid_order(s, ann, mug, method=PayMethod.COD, pay=False)  # 2 mugs, $25.00
+    bank = await paid_order(s, ann, mug, qty=1, method=PayMethod.BANK, pay=False)
+    card = await paid_order(s, ann, mug, qty=1)  # paid through Telegram
+    unpaid_card = await paid_order(s, ann, mug, qty=1, pay=False)
+    manager = await console.client("manager")  # the chat's /paid is for managers too
+
+    # The board finds the offline orders waiting for their money.
+    status, body = await manager.call("GET", f"{API}?status=pending_payment&method=cod")
+    assert status == 200 and [o["id"] for o in body["orders"]] == [cod.id], body
+    assert body["orders"][0]["method_label"] == "Cash on delivery"
+    status, body = await manager.call("GET", f"{API}?method=bank")
+    assert [(o["id"], o["method_label"]) for o in body["orders"]] == [(bank.id, "Bank transfer")]
+    status, html = await manager.page("/console/orders")
+    assert '<option value="cod"' in html and '<option value="bank"' in html
+    for order, offered in ((cod, True), (bank, True), (card, False), (unpaid_card, False)):
+        status, page = await manager.call("GET", f"{API}/{order.id}")
+        assert ("mark_paid" in page["actions"]) is offered, (order.pay_method, page["actions"])
+    status, html = await manager.page(f"/console/orders/{cod.id}")
+    assert f'data-api="/console/api/orders/{cod.id}/paid"' in html
+    assert 'data-testid="action-mark_paid"' in html
+
+    before = await ProductRow.get(id=mug)
+    status, body = await manager.call("POST", f"{API}/{cod.id}/paid", {})
+    assert status == 200, body
+    assert (body["order"]["status"], body["order"]["payment_status"]) == ("paid", "paid")
+    assert (
+        body["message"] == f"Order #{cod.id} is marked paid; the buyer has been sent the receipt."
+    )
+    assert "mark_paid" not in body["order"]["actions"] and "process" in body["order"]["actions"]
+    assert body["order"]["timeline"][-1]["action"] == "pay"
+    # The chat's receipt, as after /paid or a card payment.
+    assert any(f"Payment received for order #{cod.id}" in t for t in chat.told(1001)), chat.sent
+    after = await ProductRow.get(id=mug)
+    assert (after.on_hand, after.reserved) == (before.on_hand - 2, before.reserved - 2)
+    payment = await PaymentRow.get(order_id=cod.id)
+    assert (payment.charge_id, payment.provider_charge_id) == (
+        f"offline:{cod.id}",
+        f"staff:{MANAGER_ID}",
+    )
+    audit = await AuditRow.get(action="orders.mark_paid", target=f"order:{cod.id}")
+    assert (audit.actor, audit.details["source"], audit.details["amount"]) == (
+        MANAGER_ID,
+        "console",
+        2500,
+    )
+    last = await OrderEventRow.filter(order_id=cod.id).order_by("-id").first()
+    assert last is not None and (last.action, last.actor) == ("pay", f"merchant:{MANAGER_ID}")
+
+    # Every refusal below changes nothing: no payment, event, audit line or message.
+    async def unchanged() -> tuple[int, int, int, int, list[str]]:
+        return (
+            await PaymentRow.all().count(),
+            await OrderEventRow.all().count(),
+            await AuditRow.all().count(),
+            len(chat.sent),
+            [o.status for o in await OrderRow.all().order_by("id")],
+        )
+
+    state = await unchanged()
+    status, body = await manager.call("POST", f"{API}/{cod.id}/paid", {})  # a second press
+    assert status == 409 and "can't be done" in body["message"], body
+    for order in (card, unpaid_card):
+        status, body = await manager.call("POST", f"{API}/{order.id}/paid", {})
+        assert status == 400 and "paid through Telegram, not offline" in body["message"], body
+    status, body = await manager.call("POST", f"{API}/{bank.id}/actions/mark_paid", {})
+    assert status == 400, body  # its own route only
+    status, body = await manager.call("POST", f"{API}/99999/paid", {})
+    assert status == 404, body
+    status, body = await manager.call("POST", f"{API}/{bank.id}/paid", {}, csrf=False)
+    assert status == 403 and "out of date" in body["message"], body
+    for who in ("anonymous", "shopper"):
+        client = await console.client(who)
+        status, _ = await client.call("POST", f"{API}/{bank.id}/paid", {})
+        assert status in (401, 403), who
+    assert await unchanged() == state
+    assert (await OrderRow.get(id=bank.id)).status == "pending_payment"
+
+
 async def test_staff_notes_say_who_and_when(console: Console) -> None:
     s = console.services
     await buyer(s, OWNER_ID, "Olga")  # the owner opened the bot once: her name is known
@@ -299,3 +385,9 @@ def test_the_boards_small_rules() -> None:
     for points, reason in ((0, "why not"), (10**9, "too many"), (5, "no")):
         with pytest.raises(ValidationError):
             check_adjustment(points, reason)
+
+
+def test_the_web_adapter_never_imports_the_chat_adapter() -> None:
+    """The console tells buyers through `services.order_notifier` (the chat's implementation,
+    wired in bot/wiring.py), not by importing handlers/."""
+    assert violations(python_files("web"), ("handlers",)) == []

@@ -282,7 +282,9 @@ async def save_product(request: web.Request) -> web.Response:
     product_id = _product_id(request)
     form = await request.post()
     values = _form_values(form)
-    version = whole_number(str(form.get("version", ""))) or 0
+    version = whole_number(str(form.get("version", "")))
+    if version is None:  # the edit page always sends the version it was drawn from
+        raise ValidationError(N_("That request isn't valid."))
     current = await merchant.editable(product_id)
     photos = _kept_photos(form)
     try:

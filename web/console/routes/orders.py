@@ -2,11 +2,14 @@
 (lines, money, buyer, shipping, payment, timeline, staff notes) with the moves its state
 allows. Every move is `OrderBoard.act`, the same call the chat's board makes: the one
 transition table, the order's event log, the audit log (source "console", set by the
-console's middleware). The buyer is told in the chat by the chat's own notifier, and Stars
-go back through `refundStarPayment` exactly as after `/refunded`.
+console's middleware). An offline order (cash on delivery, bank transfer) waiting for its
+money is marked paid with `mark_paid`, as the chat's /paid. The buyer is told in the chat by
+the chat's own notifier (`services.order_notifier`), and Stars go back through
+`refundStarPayment` exactly as after `/refunded`.
 
 Pages: GET /orders, GET /orders/{id}. API: GET /api/orders, GET /api/orders/{id},
-POST /api/orders/{id}/actions/{action}, POST /api/orders/{id}/notes.
+POST /api/orders/{id}/actions/{action}, POST /api/orders/{id}/paid,
+POST /api/orders/{id}/notes.
 """
 
 from __future__ import annotations
@@ -35,16 +38,11 @@ from domain.orders.board import (
     search_text,
     shipment,
 )
+from domain.orders.labels import FULFILMENT_NAMES, PAYMENT_NAMES, STATUS_NAMES
+from domain.orders.offline import can_mark_paid, mark_paid
 from domain.orders.service import Order, OrderChange, OrderEvent, OrderNotFound
 from domain.orders.states import Action, OrderStatus
 from domain.orders.types import PayMethod
-from handlers.orders.texts import (
-    FULFILMENT_NAMES,
-    PAYMENT_NAMES,
-    STATUS_NAMES,
-    notify_buyer,
-    settle_stars_refund,
-)
 from web.console.access import staff
 from web.console.keys import BOT, I18N, SERVICES
 from web.console.render import gettext, json_ok, locale_of, render
@@ -68,9 +66,16 @@ class ActionForm:
     done: str  # msgid shown after it worked ({id} is the order)
     fields: tuple[str, ...] = ()  # "carrier", "tracking", "reason", "amount"
     danger: bool = False
+    path: str = ""  # its own route under /api/orders/{id}/ ("" = actions/<name>)
 
 
+MARK_PAID = "mark_paid"  # cash on delivery, bank transfer: domain/orders/offline.py
 ACTION_FORMS: dict[str, ActionForm] = {
+    MARK_PAID: ActionForm(
+        N_("💵 Mark paid"),
+        N_("Order #{id} is marked paid; the buyer has been sent the receipt."),
+        path="paid",
+    ),
     Action.PROCESS.value: ActionForm(
         N_("🛠 Start preparing"), N_("Order #{id} is being prepared; the buyer has been told.")
     ),
@@ -105,7 +110,12 @@ ACTOR_NAMES = {
     "system": N_("system"),
     "telegram": N_("Telegram"),
 }
-METHOD_NAMES = {PayMethod.CARD.value: N_("Card"), PayMethod.STARS.value: N_("Telegram Stars")}
+METHOD_NAMES = {
+    PayMethod.CARD.value: N_("Card"),
+    PayMethod.STARS.value: N_("Telegram Stars"),
+    PayMethod.COD.value: N_("Cash on delivery"),
+    PayMethod.BANK.value: N_("Bank transfer"),
+}
 
 
 # ---- reading the request ----
@@ -324,7 +334,8 @@ class View:
                 "phone": buyer.phone or "",
                 "language": buyer.locale,
             },
-            "actions": [a.value for a in d.actions if a.value in ACTION_FORMS],
+            "actions": ([MARK_PAID] if can_mark_paid(order) else [])
+            + [a.value for a in d.actions if a.value in ACTION_FORMS],
             "timeline": [self.event(e) for e in d.events],
             "notes": [self.note(n) for n in d.notes],
         }
@@ -422,7 +433,7 @@ async def order_action(request: web.Request) -> web.Response:
     {reason}, refund {amount?} (the rest when left out; Stars always in full)."""
     order_id = order_id_of(request)
     name = request.match_info["action"]
-    if name not in ACTION_FORMS:
+    if name not in ACTION_FORMS or ACTION_FORMS[name].path:  # those have routes of their own
         raise ValidationError(BAD_REQUEST)
     action = Action(name)
     body = await json_body(request)
@@ -446,6 +457,29 @@ async def order_action(request: web.Request) -> web.Response:
         reason=reason,
         amount=amount,
     )
+    return await answer_change(request, name, change, now)
+
+
+@routes.post(r"/api/orders/{id:\d+}/paid")
+async def mark_order_paid(request: web.Request) -> web.Response:
+    """An offline order's money arrived (cash on delivery, bank transfer): `mark_paid`, the
+    same call as the chat's /paid, so the same `pay` transition, audit line and receipt to
+    the buyer. Refused for an order paid through Telegram, and once it is no longer waiting
+    (a second press changes nothing)."""
+    order_id = order_id_of(request)
+    services, now = request.config_dict[SERVICES], datetime.now(UTC)
+    change = await mark_paid(
+        services.orders, services.audit, staff(request).telegram_id, order_id, now
+    )
+    return await answer_change(request, MARK_PAID, change, now)
+
+
+async def answer_change(
+    request: web.Request, name: str, change: OrderChange, now: datetime
+) -> web.Response:
+    """The buyer told, then the order as it is now and what happened, in the staff member's
+    language."""
+    order_id = change.order.id
     change, told = await tell_buyer(request, change, now)
     view = View(request)
     message = view._(ACTION_FORMS[name].done, id=order_id)
@@ -466,14 +500,15 @@ async def tell_buyer(
     request: web.Request, change: OrderChange, now: datetime
 ) -> tuple[OrderChange, bool]:
     """Stars back through Telegram when the change asks for it, then the buyer told in the
-    chat, in their language: the chat's own helpers, so both doors say the same. The change
-    is recorded already, so Telegram being out of reach is reported, not raised; the change
-    returned still carries `stars_refund` when Telegram did not give the Stars back."""
+    chat, in their language: the chat's own notifier (`services.order_notifier`), so both
+    doors say the same. The change is recorded already, so Telegram being out of reach is
+    reported, not raised; the change returned still carries `stars_refund` when Telegram did
+    not give the Stars back."""
     app = request.config_dict
-    services = app[SERVICES]
     try:
-        settled = await settle_stars_refund(app[BOT], services.orders, change, now)
-        await notify_buyer(app[BOT], services.users, app[I18N], settled)
+        settled = await app[SERVICES].order_notifier.settle_and_tell(
+            app[BOT], app[I18N], change, now
+        )
     except TelegramAPIError:
         log.exception("could not reach Telegram about order %s", change.order.id)
         return change, False
