@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from domain.catalog.types import Product
 from domain.kernel.errors import DomainError
 from domain.kernel.money import money
+from domain.orders.labels import STATUS_NAMES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -60,7 +61,9 @@ class Renderer:
             lstrip_blocks=True,
             auto_reload=False,
         )
-        self.env.globals.update(money=money, photo_url=photo_url)
+        # An order status's msgid by its value, the same names the chat shows (_status.html).
+        status_names = {status.value: msgid for status, msgid in STATUS_NAMES.items()}
+        self.env.globals.update(money=money, photo_url=photo_url, status_names=status_names)
 
     def render(self, template: str, locale: str, **context: Any) -> str:
         _ = translator(self.i18n, locale)
