@@ -18,7 +18,7 @@ from aiohttp import web
 from .miniapp import MiniAppClient
 from .models import ApiCall, ApiError, RateLimits, SandboxError, SandboxMessage
 from .ratelimit import RateLimiter
-from .state import BotState, FileStore
+from .state import BotState, ChatState, FileStore
 from .validation import Params
 
 if TYPE_CHECKING:
@@ -167,6 +167,17 @@ class Sandbox:
         if key not in self.groups:
             self.groups[key] = SandboxGroup(self, bot, chat_id, title, is_forum)
         return self.groups[key]
+
+    def channel(
+        self, chat_id: int, title: str = "Members", bot_token: str | None = None
+    ) -> ChatState:
+        """A private channel the bot is an admin of (allowed to invite and ban users); its
+        members join with ``SandboxUser.join_chat`` and are listed in ``.members``."""
+        if not str(chat_id).startswith("-100"):
+            raise SandboxError("channel chat ids start with -100")
+        bot = self.bot(bot_token)
+        chat_dict = {"id": chat_id, "type": "channel", "title": title}
+        return bot.chats.setdefault(chat_id, ChatState(chat_id, chat_dict))
 
     def block(self, user_id: int) -> None:
         self.blocked.add(user_id)

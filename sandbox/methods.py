@@ -12,6 +12,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from . import members
 from . import messages as m
 from . import payments as pay
 from .models import ApiError, bad
@@ -294,6 +295,9 @@ METHODS: dict[str, Handler] = {
         "deleteMyCommands": delete_my_commands,
         "getFile": get_file,
         "getChat": get_chat,
+        "createChatInviteLink": members.create_chat_invite_link,
+        "banChatMember": members.ban_chat_member,
+        "unbanChatMember": members.unban_chat_member,
         "setChatMenuButton": set_chat_menu_button,
         "getChatMenuButton": get_chat_menu_button,
         "close": accept,

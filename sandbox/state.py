@@ -87,6 +87,9 @@ class ChatState:
         self.next_message_id = 1
         self.touched: list[SandboxMessage] = []  # change log, for "what did the bot do"
         self.reply_keyboard: dict[str, Any] | None = None
+        self.members: set[int] = set()  # users in a group/channel (sandbox/members.py)
+        self.banned: set[int] = set()
+        self.invite_links: dict[str, dict[str, Any]] = {}  # createChatInviteLink, with "used"
 
     def add(self, msg: SandboxMessage, seq: int) -> SandboxMessage:
         self.messages[msg.message_id] = msg

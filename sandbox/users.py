@@ -11,6 +11,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
+from .members import chat_of_link, join
 from .messages import add_message, new_file
 from .models import NoReply, PaymentResult, SandboxError, SandboxMessage
 from .state import BotState, ChatState, UpdateRec
@@ -181,6 +182,24 @@ class SandboxUser:
             caption=caption,
             **reply,
         )
+
+    async def send_document_again(
+        self, earlier: SandboxMessage, expect_reply: bool = True
+    ) -> list[SandboxMessage]:
+        """Send again a document this user sent before (forwarded or picked from the
+        client's recent files): Telegram keeps its file_id and file_unique_id."""
+        document = earlier.raw.get("document")
+        if not isinstance(document, dict):
+            raise SandboxError(f"message {earlier.message_id} has no document")
+        name = str(document.get("file_name", "file"))
+        return await self._say(expect_reply, f"document {name} again", document=dict(document))
+
+    def join_chat(self, link: str) -> int:
+        """Open an invite link and join its group or channel (sandbox/members.py); returns
+        the chat id, or raises SandboxError with Telegram's reason for refusing."""
+        chat = chat_of_link(self.bot, link)
+        join(chat, self.user_id, link)
+        return chat.chat_id
 
     async def share_contact(
         self,

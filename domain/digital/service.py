@@ -17,6 +17,8 @@ from typing import Protocol
 from domain.catalog.types import ProductKind
 from domain.digital.units import (
     DigitalUnit,
+    DuplicateFile,
+    DuplicateUnits,
     NotDigital,
     UnitDraft,
     UnitStatus,
@@ -73,12 +75,22 @@ class DigitalService:
         return len(units), await self.repo.add_units(product_id, units, actor)
 
     async def add_file(
-        self, product_id: int, file_id: str, file_unique_id: str, file_name: str, actor: int
+        self,
+        product_id: int,
+        file_id: str,
+        file_unique_id: str,
+        file_name: str,
+        actor: int,
+        photo: bool = False,
     ) -> int:
-        """One file is one unit (sent to its buyer as it is); returns now available."""
+        """One file (a document, or a photo) is one unit, sent to its buyer as it is;
+        returns now available."""
         await self._check_digital(product_id)
-        unit = file_unit(file_id, file_unique_id, file_name)
-        return await self.repo.add_units(product_id, [unit], actor)
+        unit = file_unit(file_id, file_unique_id, file_name, photo)
+        try:
+            return await self.repo.add_units(product_id, [unit], actor)
+        except DuplicateUnits:
+            raise DuplicateFile() from None
 
     async def available(self, product_id: int) -> int:
         return await self.repo.available(product_id)

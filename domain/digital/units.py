@@ -28,6 +28,12 @@ CSV_HEADERS = frozenset({"code", "codes", "key", "keys", "link", "links", "vouch
 class PayloadKind(StrEnum):
     TEXT = "text"  # a code, key or link, sent as text
     FILE = "file"  # a Telegram file (its file_id), sent as a document
+    PHOTO = "photo"  # a Telegram photo (its file_id), sent as a photo: Telegram refuses a
+    # photo's file_id in sendDocument ("type of file mismatch")
+
+    @property
+    def is_file(self) -> bool:
+        return self is not PayloadKind.TEXT
 
 
 class UnitStatus(StrEnum):
@@ -50,6 +56,12 @@ class DuplicateUnits(ValidationError):
     message = N_(
         "{count} of these are already in the pool (for example {example}). "
         "Nothing was added: remove them and send the rest again."
+    )
+
+
+class DuplicateFile(ValidationError):
+    message = N_(
+        "That file was added before: each file is sold once, to one buyer. Nothing was added."
     )
 
 
@@ -83,10 +95,14 @@ def text_unit(code: str) -> UnitDraft:
     return UnitDraft(PayloadKind.TEXT, code, text_key(code))
 
 
-def file_unit(file_id: str, file_unique_id: str, file_name: str = "") -> UnitDraft:
+def file_unit(
+    file_id: str, file_unique_id: str, file_name: str = "", photo: bool = False
+) -> UnitDraft:
+    """A document (or, with `photo`, a photo) sent to its buyer as it is."""
     if not file_id or not file_unique_id:
         raise ImportRefused(N_("That message has no file to add."))
-    return UnitDraft(PayloadKind.FILE, file_id, "f:" + file_unique_id[:76], file_name[:255])
+    kind = PayloadKind.PHOTO if photo else PayloadKind.FILE
+    return UnitDraft(kind, file_id, "f:" + file_unique_id[:76], file_name[:255])
 
 
 def parse_codes(text: str) -> list[UnitDraft]:

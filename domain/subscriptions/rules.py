@@ -25,6 +25,8 @@ STARS = "XTR"
 class Benefit(StrEnum):
     TIER = "tier"  # a loyalty tier by name (domain.loyalty: the higher of earned and granted)
     LINK = "link"  # an invite link to a private channel or group, shown while active
+    CHANNEL = "channel"  # a private channel/group the bot administers (its chat id): each
+    # grant gets a single-use invite link; a lapse or refund removes the member
 
 
 class SubStatus(StrEnum):
@@ -53,8 +55,15 @@ class Plan:
     price: int  # Stars per period
     period: int  # seconds (PERIOD_SECONDS)
     benefit: Benefit
-    benefit_value: str  # the tier's name or the invite link
+    benefit_value: str  # the tier's name, the invite link, or the channel's chat id
     active: bool = True
+
+    @property
+    def channel_id(self) -> int | None:
+        """The private channel a CHANNEL plan gives access to."""
+        if self.benefit is not Benefit.CHANNEL:
+            return None
+        return int(self.benefit_value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ from domain.subscriptions.rules import (
 PAYLOAD_PREFIX = "sub."
 BATCH = 200
 _LINK_RE = re.compile(r"^https://[^\s/]+/\S{1,200}$")
+_CHANNEL_RE = re.compile(r"^-100\d{5,15}$")  # a channel's or supergroup's chat id
 
 
 class SubscriptionNotFound(NotFound):
@@ -133,7 +134,9 @@ class SubscriptionRepository(Protocol):
         records the money (refund due). Returns the subscription after it."""
         ...
 
-    async def charge_refunded(self, charge_id: str, at: datetime) -> None: ...
+    async def charge_refunded(self, charge_id: str, at: datetime) -> int | None:
+        """Mark the charge refunded; returns the Stars it charged (None if unknown)."""
+        ...
 
     async def set_canceled(self, subscription_id: int, canceled: bool, at: datetime) -> bool:
         """Flip renewals off/on while active; False when it is no longer active."""
@@ -167,6 +170,26 @@ class StarsGateway(Protocol):
     async def refund(self, telegram_user_id: int, charge_id: str) -> None:
         """refundStarPayment(user_id, telegram_payment_charge_id)."""
         ...
+
+
+class ChannelGateway(Protocol):
+    """The private channel of a CHANNEL plan, as the adapter reaches it (the bot is its
+    admin, allowed to invite and ban users)."""
+
+    async def invite(self, chat_id: int, telegram_user_id: int, until: datetime) -> str:
+        """A new invite link one person can use, valid until `until`."""
+        ...
+
+    async def remove(self, chat_id: int, telegram_user_id: int) -> None:
+        """Remove the member (a kick: a later subscription's link lets them in again)."""
+        ...
+
+
+class ChannelUnavailable(DomainError):
+    message = N_(
+        "The members' channel can't be reached right now. Please get your invite link from "
+        "/subscriptions a little later; if it keeps failing, tell the shop."
+    )
 
 
 class PaidOutcome(StrEnum):
@@ -274,7 +297,7 @@ class SubscriptionService:
         try:
             kind = Benefit(benefit)
         except ValueError:
-            raise ValidationError(N_("The benefit must be “tier” or “link”.")) from None
+            raise ValidationError(N_("The benefit must be “tier”, “link” or “channel”.")) from None
         value = value.strip()
         if kind is Benefit.TIER:
             match = next((t for t in self.tiers if t.lower() == value.lower()), None)
@@ -283,6 +306,14 @@ class SubscriptionService:
                     N_("Unknown tier. The tiers are: {tiers}."), tiers=", ".join(self.tiers)
                 )
             value = match
+        elif kind is Benefit.CHANNEL:
+            if not _CHANNEL_RE.fullmatch(value):
+                raise ValidationError(
+                    N_(
+                        "Give the channel by its chat id, e.g. -1001234567890, and make the "
+                        "bot its admin (allowed to invite and ban users)."
+                    )
+                )
         elif not _LINK_RE.fullmatch(value):
             raise ValidationError(
                 N_("The invite link must start with https://, e.g. https://t.me/+AbCdEf.")
@@ -425,6 +456,25 @@ class SubscriptionService:
             raise ValidationError(N_("This subscription has ended."))
         return await self.repo.get(sub.id) or sub
 
+    async def invite_link(
+        self, user_id: int, subscription_id: int, now: datetime, gw: ChannelGateway
+    ) -> str:
+        """A fresh single-use invite to the channel of the user's own live CHANNEL
+        subscription (after paying, or again from /subscriptions), valid while it is paid."""
+        sub = await self._own(user_id, subscription_id)
+        plan = await self.repo.plan(sub.plan_id)
+        if plan is None or plan.channel_id is None:
+            raise SubscriptionNotFound()
+        if not sub.live(now):
+            raise ValidationError(N_("This subscription has ended."))
+        return await gw.invite(plan.channel_id, sub.telegram_user_id, sub.expires_at)
+
+    async def end_benefit(self, sub: Subscription, plan: Plan, gw: ChannelGateway) -> None:
+        """After a lapse or a refund: a CHANNEL plan's member leaves the channel (tiers and
+        links simply stop applying)."""
+        if plan.channel_id is not None:
+            await gw.remove(plan.channel_id, sub.telegram_user_id)
+
     # ---- the merchant ----
 
     async def subscribers(self, now: datetime, limit: int = 30) -> list[Subscriber]:
@@ -434,7 +484,8 @@ class SubscriptionService:
         self, actor: int, subscription_id: int, now: datetime, gw: StarsGateway
     ) -> tuple[Subscription, Plan, int]:
         """Give back the last payment of a live subscription: renewals stop, the benefit ends
-        now. Returns the subscription, its plan and the Stars refunded."""
+        now. Returns the subscription, its plan and the Stars refunded (the amount of that
+        payment, whatever the plan costs now)."""
         sub = await self.repo.get(subscription_id)
         if sub is None:
             raise SubscriptionNotFound()
@@ -445,12 +496,18 @@ class SubscriptionService:
             await gw.edit_subscription(sub.telegram_user_id, sub.charge_id, True)
             await self.repo.set_canceled(sub.id, True, now)
         await gw.refund(sub.telegram_user_id, sub.last_charge_id)
-        await self.repo.charge_refunded(sub.last_charge_id, now)
+        charged = await self.repo.charge_refunded(sub.last_charge_id, now)
+        # refundStarPayment gives back the whole charge: what was paid then, which is not
+        # the plan's price if the merchant has changed it since.
+        stars = plan.price if charged is None else charged
         await self.repo.end_refunded(sub.id, now)
         await self.audit.record(
-            actor, "subscriptions.refund", f"subscription:{sub.id}", {"plan": plan.id}
+            actor,
+            "subscriptions.refund",
+            f"subscription:{sub.id}",
+            {"plan": plan.id, "stars": stars},
         )
-        return await self.repo.get(sub.id) or sub, plan, plan.price
+        return await self.repo.get(sub.id) or sub, plan, stars
 
     async def summary(self, now: datetime, since: datetime, until: datetime) -> Summary:
         return await self.repo.summary(now, since, until)
@@ -477,6 +534,8 @@ __all__ = [
     "PAYLOAD_PREFIX",
     "AlreadySubscribed",
     "Benefit",
+    "ChannelGateway",
+    "ChannelUnavailable",
     "ChargeDraft",
     "ChargeKind",
     "Decision",

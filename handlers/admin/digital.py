@@ -119,21 +119,36 @@ async def got_code_file(
     await _added(message, product_id, added, left)
 
 
-@router.message(UnitsForm.files, F.document | F.photo | F.video | F.audio)
+@router.message(UnitsForm.files, F.document | F.photo)
 async def got_unit_file(message: Message, state: FSMContext, digital: DigitalService) -> None:
     actor = message.from_user.id if message.from_user else 0
     product_id = int((await state.get_data())["pid"])
-    media = message.document or message.video or message.audio
-    if media is not None:
-        file_id, unique, name = media.file_id, media.file_unique_id, media.file_name or ""
+    if message.document is not None:
+        doc = message.document
+        left = await digital.add_file(
+            product_id, doc.file_id, doc.file_unique_id, doc.file_name or "", actor
+        )
     else:
         assert message.photo
-        file_id, unique, name = message.photo[-1].file_id, message.photo[-1].file_unique_id, ""
-    left = await digital.add_file(product_id, file_id, unique, name, actor)
+        biggest = message.photo[-1]
+        left = await digital.add_file(
+            product_id, biggest.file_id, biggest.file_unique_id, "", actor, photo=True
+        )
     await _added(message, product_id, 1, left)
 
 
 @router.message(UnitsForm.codes, NOT_COMMAND)
-@router.message(UnitsForm.files, NOT_COMMAND)
 async def unit_expected(message: Message) -> None:
     await message.answer(_("Please send codes as text or a .txt/.csv file, or press Done."))
+
+
+@router.message(UnitsForm.files, NOT_COMMAND)
+async def file_expected(message: Message) -> None:
+    # A video's or a song's file_id can only be resent as a video or a song; sent "as a
+    # file" it arrives as a document, which reaches the buyer exactly as it was.
+    await message.answer(
+        _(
+            "Please send a file or a photo (nothing was added). Send videos and music as a "
+            "file (📎 → File), then press Done."
+        )
+    )

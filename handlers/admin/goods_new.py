@@ -164,8 +164,9 @@ def summary(data: dict[str, Any], currency: str, locale: str) -> str:
         )
     elif data.get("stars"):
         stock = _("Paid in Stars: {stars} ⭐").format(stars=data["stars"])
-    else:
-        stock = _("Paid in Stars (price from the shop's rate)")
+    else:  # what checkout will charge now; it follows the rate if the owner changes it
+        stars = unit_stars(int(data["price"]), currency, None, int(data.get("rate", 1)))
+        stock = _("Paid in Stars: {stars} ⭐ (from the shop's rate)").format(stars=stars)
     if kind is ProductKind.DIGITAL:
         stock += "\n" + _("Add its codes or files from the product card after saving.")
     lines = [

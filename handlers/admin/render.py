@@ -89,7 +89,7 @@ def product_text(product: Product, categories: dict[int, Category], locale: str)
         lines.append(_("Brand: {brand}").format(brand=esc(product.brand)))
     if product.kind is not ProductKind.PHYSICAL:
         lines.append(kind_line(product))
-    if not product.has_variants:
+    if not product.has_variants and product.kind is not ProductKind.SERVICE:  # no stock
         lines.append(
             _("Stock: {on_hand} on hand, {reserved} reserved (low at {threshold})").format(
                 on_hand=product.on_hand,

@@ -221,17 +221,12 @@ async def review(
     lines.append(_("Deliver to: {address}").format(address=esc(address.one_line())))
     if stars_part is not None:
         lines += ["", *stars_part_lines(stars_part, loc, second=True)]
-    minutes = int(orders.config.reservation.total_seconds() // 60)
-    lines += [
-        "",
-        _("Your items are reserved for {minutes} minutes once you confirm.").format(
-            minutes=minutes
-        ),
-    ]
     kb = InlineKeyboard()
     methods = orders.config.methods
     if option is None:  # Stars invoices can't be flexible: shipping must be known up front
         methods = [m for m in methods if m is PayMethod.CARD]
+    if methods:  # minutes for an invoice, hours or days for an offline method
+        lines += ["", offline.reservation_text(orders.config, methods, loc)]
     for method in methods:
         if method is PayMethod.CARD:
             label = _("💳 Confirm and pay by card")
@@ -288,9 +283,7 @@ async def review_stars_only(
         "",
         *stars_part_lines(part, user.locale, second=False),
         "",
-        _("Your items are reserved for {minutes} minutes once you confirm.").format(
-            minutes=int(orders.config.reservation.total_seconds() // 60)
-        ),
+        offline.reservation_text(orders.config, [PayMethod.STARS], user.locale),
     ]
     kb = InlineKeyboard()
     kb.button(

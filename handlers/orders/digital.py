@@ -1,4 +1,5 @@
-"""Sending a digital order's units to its buyer: codes as text, files as documents.
+"""Sending a digital order's units to its buyer: codes as text, files as documents, photos as
+photos.
 
 Used right after the payment (handlers/orders/payments.py; again when Telegram delivers the
 same successful_payment after a crash, which then sends only what hadn't gone out) and from
@@ -72,11 +73,15 @@ async def send_units(
         await bot.send_message(chat_id, text, reply_markup=kb.as_markup())
         if digital is not None:
             await digital.sent(batch, datetime.now(UTC))
-    files = [u for u in units if u.kind is PayloadKind.FILE]
+    files = [u for u in units if u.kind.is_file]
     if files and not any(u.kind is PayloadKind.TEXT for u in units):
         await bot.send_message(chat_id, _heading(order, again), reply_markup=kb.as_markup())
     for unit in files:
-        await bot.send_document(chat_id, unit.payload, caption=_title(order, unit, locale))
+        caption = _title(order, unit, locale)
+        if unit.kind is PayloadKind.PHOTO:  # a photo's file_id only works in sendPhoto
+            await bot.send_photo(chat_id, unit.payload, caption=caption)
+        else:
+            await bot.send_document(chat_id, unit.payload, caption=caption)
         if digital is not None:
             await digital.sent([unit], datetime.now(UTC))
 

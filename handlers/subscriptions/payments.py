@@ -11,12 +11,17 @@ from aiogram.types import Message, PreCheckoutQuery
 from aiogram.utils.i18n import gettext as _
 
 from domain.subscriptions.rules import Benefit
-from domain.subscriptions.service import PAYLOAD_PREFIX, PaidOutcome, SubscriptionService
+from domain.subscriptions.service import (
+    PAYLOAD_PREFIX,
+    ChannelUnavailable,
+    PaidOutcome,
+    SubscriptionService,
+)
 from domain.users.service import User
 from handlers.common import esc
 from handlers.keyboard import InlineKeyboard
 from handlers.subscriptions.shopper import SubsCb
-from handlers.subscriptions.texts import BotStars, benefit_text, day
+from handlers.subscriptions.texts import BotChannel, BotStars, benefit_text, day, invite_text
 
 router = Router(name=__name__)
 log = logging.getLogger(__name__)
@@ -30,6 +35,19 @@ async def subscription_pre_checkout(
         user.id, query.invoice_payload, query.currency, query.total_amount, datetime.now(UTC)
     )
     await query.answer(ok=True)
+
+
+async def _channel_invite(
+    bot: Bot, user: User, subscriptions: SubscriptionService, subscription_id: int
+) -> str:
+    """The new member's single-use invite, or why it must be fetched later."""
+    try:
+        link = await subscriptions.invite_link(
+            user.id, subscription_id, datetime.now(UTC), BotChannel(bot)
+        )
+    except ChannelUnavailable as exc:
+        return _(exc.message)
+    return invite_text(link)
 
 
 @router.message(F.successful_payment.invoice_payload.startswith(PAYLOAD_PREFIX))
@@ -67,6 +85,8 @@ async def subscription_paid(
         )
         if plan.benefit is Benefit.LINK:
             text += "\n" + _("Members' link: {link}").format(link=esc(plan.benefit_value))
+        elif plan.benefit is Benefit.CHANNEL:
+            text += "\n" + await _channel_invite(bot, user, subscriptions, sub.id)
     else:
         expires = day(sub.expires_at) if sub is not None else ""
         text = _("⭐ {plan} renewed until {day}. Thank you!").format(plan=title, day=expires)

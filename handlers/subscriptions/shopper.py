@@ -17,18 +17,26 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from domain.subscriptions.rules import Plan
+from domain.subscriptions.rules import Benefit, Plan
 from domain.subscriptions.service import ShopperView, SubscriptionService
 from domain.users.service import User
 from handlers.common import DbId, MenuCb, esc, fit, show
 from handlers.keyboard import InlineKeyboard
-from handlers.subscriptions.texts import BotStars, day, plan_line, subscription_line
+from handlers.subscriptions.texts import (
+    BotChannel,
+    BotStars,
+    day,
+    invite_text,
+    plan_line,
+    subscription_line,
+)
 
 router = Router(name=__name__)
 
 
 class SubsCb(CallbackData, prefix="sbs"):
-    """l = the list, b = subscribe to plan `id`, x = cancel subscription `id`, r = re-enable."""
+    """l = the list, b = subscribe to plan `id`, x = cancel subscription `id`, r = re-enable,
+    j = a new invite link to the channel of subscription `id`."""
 
     a: str
     id: DbId = 0
@@ -52,6 +60,9 @@ def view_screen(view: ShopperView, locale: str, now: datetime) -> tuple[str, Inl
         lines.append("• " + subscription_line(sub, mine.plan, locale, now))
         if mine.link:
             lines.append("  " + _("Members' link: {link}").format(link=esc(mine.link)))
+        if mine.live and mine.plan.benefit is Benefit.CHANNEL:
+            label = _("🔗 Invite link: {title}").format(title=mine.plan.title.get(locale))
+            kb.button(text=label[:60], callback_data=SubsCb(a="j", id=sub.id))
         if mine.live and not sub.canceled:
             label = _("✖️ Cancel {title}").format(title=mine.plan.title.get(locale))
             kb.button(text=label[:60], callback_data=SubsCb(a="x", id=sub.id))
@@ -141,3 +152,19 @@ async def change_renewal(
         else _("Re-enabled. It renews on {day}.").format(day=day(sub.expires_at))
     )
     await render(query, user, subscriptions, notice)
+
+
+@router.callback_query(SubsCb.filter(F.a == "j"))
+async def invite(
+    query: CallbackQuery,
+    callback_data: SubsCb,
+    bot: Bot,
+    user: User,
+    subscriptions: SubscriptionService,
+) -> None:
+    """A new single-use invite to the members' channel (the last one was used or lost)."""
+    link = await subscriptions.invite_link(
+        user.id, callback_data.id, datetime.now(UTC), BotChannel(bot)
+    )
+    await bot.send_message(user.telegram_id, invite_text(link))
+    await query.answer()

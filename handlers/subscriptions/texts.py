@@ -6,12 +6,13 @@ import logging
 from datetime import UTC, datetime
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from domain.kernel.i18n import N_
 from domain.subscriptions.rules import Benefit, Plan, Subscription
+from domain.subscriptions.service import ChannelUnavailable
 from domain.users.service import UserService
 from handlers.common import esc
 
@@ -43,6 +44,42 @@ class BotStars:
         except TelegramBadRequest as exc:
             if "ALREADY_REFUNDED" not in str(exc):  # a retry after a crash: already done
                 raise
+
+
+class BotChannel:
+    """ChannelGateway over the chat's Bot: a single-use createChatInviteLink per grant, and
+    banChatMember + unbanChatMember to remove a member without banning them for good."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def invite(self, chat_id: int, telegram_user_id: int, until: datetime) -> str:
+        try:
+            link = await self.bot.create_chat_invite_link(
+                chat_id=chat_id,
+                name=f"member {telegram_user_id}"[:32],
+                expire_date=until,
+                member_limit=1,
+            )
+        except TelegramAPIError as exc:  # not (or no longer) its admin, or Telegram is away
+            log.warning("no invite link to channel %s: %s", chat_id, exc)
+            raise ChannelUnavailable() from exc
+        return link.invite_link
+
+    async def remove(self, chat_id: int, telegram_user_id: int) -> None:
+        try:
+            await self.bot.ban_chat_member(chat_id=chat_id, user_id=telegram_user_id)
+            await self.bot.unban_chat_member(
+                chat_id=chat_id, user_id=telegram_user_id, only_if_banned=True
+            )
+        except TelegramAPIError as exc:  # the lapse is recorded: one failure stops no other
+            log.error("could not remove %s from channel %s: %s", telegram_user_id, chat_id, exc)
+
+
+def invite_text(link: str) -> str:
+    return _("🔗 Your invite link (it lets one person in: keep it to yourself): {link}").format(
+        link=esc(link)
+    )
 
 
 def day(moment: datetime) -> str:

@@ -3,6 +3,7 @@
 The low-unit query is shaped for the expression indexes of migration 0002: products by
 `on_hand - reserved - low_stock_threshold <= 0`, variants by `on_hand - reserved <= the
 highest threshold of any product` (a range on an index) before the exact per-product check.
+A service has no stock (on_hand stays 0), so it is never low.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ SELECT p.id AS product_id, 0 AS variant_id, p.sku AS sku, p.title_en AS title_en
        p.low_stock_threshold AS threshold
 FROM catalog_products p
 WHERE p.on_hand - p.reserved - p.low_stock_threshold <= 0
-  AND p.has_variants = FALSE AND p.active = TRUE
+  AND p.has_variants = FALSE AND p.active = TRUE AND p.kind <> 'service'
 UNION ALL
 SELECT v.product_id, v.id, v.sku, p.title_en, p.title_zh, v.on_hand - v.reserved,
        p.low_stock_threshold

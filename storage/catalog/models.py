@@ -155,7 +155,7 @@ class DigitalUnitRow(Model):
 
     id = fields.BigIntField(primary_key=True)
     product_id = fields.IntField()
-    payload_kind = fields.CharField(max_length=8)  # "text" | "file"
+    payload_kind = fields.CharField(max_length=8)  # "text" | "file" | "photo"
     payload = fields.TextField()
     payload_key = fields.CharField(max_length=80)
     file_name = fields.CharField(max_length=255, default="")

@@ -89,7 +89,7 @@ SELECT p.id AS product_id, 0 AS variant_id, p.sku AS sku, p.title_en AS title_en
        p.title_zh AS title_zh, p.on_hand AS on_hand, p.reserved AS reserved,
        p.low_stock_threshold AS threshold
 FROM catalog_products p
-WHERE p.has_variants = FALSE AND p.active = TRUE
+WHERE p.has_variants = FALSE AND p.active = TRUE AND p.kind <> 'service'
   AND p.on_hand - p.reserved <= p.low_stock_threshold
 UNION ALL
 SELECT v.product_id, v.id, v.sku, p.title_en, p.title_zh, v.on_hand, v.reserved,

@@ -18,7 +18,7 @@ class PlanRow(Model):
     title_zh = fields.CharField(max_length=200, default="")
     price = fields.IntField()  # Stars per period
     period = fields.IntField()  # seconds
-    benefit = fields.CharField(max_length=8)  # "tier" | "link"
+    benefit = fields.CharField(max_length=8)  # "tier" | "link" | "channel"
     benefit_value = fields.CharField(max_length=300)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -179,10 +179,12 @@ class TortoiseSubscriptionRepository:
             raise SubscriptionMoved()
         return draft.subscription_id
 
-    async def charge_refunded(self, charge_id: str, at: datetime) -> None:
+    async def charge_refunded(self, charge_id: str, at: datetime) -> int | None:
         await ChargeRow.filter(charge_id=charge_id, refunded_at__isnull=True).update(
             refunded_at=at
         )
+        row = await ChargeRow.get_or_none(charge_id=charge_id)
+        return None if row is None else row.amount
 
     async def set_canceled(self, subscription_id: int, canceled: bool, at: datetime) -> bool:
         moved = await SubscriptionRow.filter(id=subscription_id, status=SubStatus.ACTIVE).update(

@@ -135,6 +135,8 @@ async def test_offline_methods_are_off_unless_the_merchant_turns_them_on(shop: S
     review = (await user.press("Standard delivery — $5.00"))[-1]
     buttons = review.button_texts()
     assert "💳 Confirm and pay by card" in buttons, user.transcript()
+    assert "Your items are reserved for 15 minutes once you confirm." in review.content
+    assert "kept for" not in review.content
     assert not any("cash on delivery" in b or "bank transfer" in b for b in buttons)
     card = review.callback_data("💳 Confirm and pay by card")
     for method in ("cod", "bank"):
@@ -144,3 +146,54 @@ async def test_offline_methods_are_off_unless_the_merchant_turns_them_on(shop: S
     assert await OrderRow.filter(user__telegram_id=3003).count() == 0
     mug = await ProductRow.get(id=goods.mug_id)
     assert (mug.on_hand, mug.reserved) == (5, 0)
+
+
+async def review_of(shop: Sandboxed, telegram_id: int, mug_id: int):  # type: ignore[no-untyped-def]
+    user = shop.sandbox.user(telegram_id, "Alice")
+    await user.send("/start")
+    await user.press_data(f"cart:add:{mug_id}:0")
+    await user.send("/cart")
+    await user.press("✅ Checkout")
+    await add_address(user)
+    await user.send("/cart")
+    await user.press("✅ Checkout")
+    await user.press("⭐ Alice Liddell, Christ Church, St Aldates, Oxford")
+    return (await user.press("Standard delivery — $5.00"))[-1]
+
+
+async def test_the_review_says_how_long_each_method_holds_the_items(
+    offline_shop: Sandboxed,
+) -> None:
+    """Card and Stars hold the items for the invoice's 15 minutes; cash on delivery and bank
+    transfer for the offline reservation (48 hours here), said in days."""
+    goods = await seed_goods(offline_shop.app.services.catalog)
+    review = await review_of(offline_shop, 3004, goods.mug_id)
+    assert (
+        "Once you confirm, your items are reserved for 15 minutes when you pay online, or "
+        "kept for 2 days when you choose cash on delivery or bank transfer."
+    ) in review.content, review.content
+    assert "reserved for 15 minutes once you confirm" not in review.content
+
+
+@pytest.mark.parametrize("shop_mode", ["polling-sqlite"], indirect=False)
+async def test_a_cash_only_shop_says_the_offline_hold(
+    shop_mode: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A shop taking only cash on delivery (no provider, no Stars) promises its offline hold,
+    in the largest unit that states it exactly (36 hours, not "2 days")."""
+    payments = {"currency": "USD", "cash_on_delivery": True}
+    async with running_kiosk(
+        shop_mode,
+        request,
+        tmp_path,
+        payments=payments,
+        checkout={"offline_reservation_hours": 36},
+        scheduler={"enabled": False},
+    ) as shop:
+        goods = await seed_goods(shop.app.services.catalog)
+        review = await review_of(shop, 3005, goods.mug_id)
+        assert review.button_texts()[0] == "💵 Confirm, pay cash on delivery", review.content
+        assert (
+            "Once you confirm, your items are kept for 36 hours while we wait for your payment."
+        ) in review.content, review.content
+        assert "minutes" not in review.content

@@ -8,13 +8,16 @@ subscribers and refunds a subscription payment, which ends the benefit."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.jobs.scheduler import JobContext
 from bot.jobs.subscriptions import lapse_subscriptions
 from demo.harness import Sandboxed
 from domain.catalog.service import Localized, ProductDraft
-from sandbox.models import SandboxMessage
+from sandbox.models import SandboxError, SandboxMessage
 from storage.subscriptions.models import ChargeRow, SubscriptionRow
 from storage.users import TortoiseUserRepository
 from tests.e2e.shop_fixtures import seed_goods, shop, shop_mode  # noqa: F401
@@ -182,3 +185,116 @@ async def test_members_link_shown_while_active_and_gone_when_it_lapses(shop: San
     row = await SubscriptionRow.get(user__telegram_id=2003)
     assert (row.status, row.last_charge_id) == ("active", late.telegram_payment_charge_id)
     assert shop.sandbox.refunds == []
+
+
+async def test_refund_reports_what_was_charged_after_a_price_change(shop: Sandboxed) -> None:
+    """The merchant raises the plan's price after Dan paid: /subrefund gives back (and says)
+    the 300 ⭐ Dan's last payment charged, not the 450 ⭐ the plan costs now."""
+    club = await club_plan(shop)
+    dan, first = await subscribe(shop, 2004, "Dan")
+    owner = shop.sandbox.user(9000, "Merchant")
+    replies = await owner.send(f"/subplan {club} 450 tier gold")
+    assert "450 ⭐ a month" in replies[-1].content, owner.transcript()
+    row = await SubscriptionRow.get(user__telegram_id=2004)
+    replies = await owner.send(f"/subrefund {row.id}")
+    assert "refunded (300 ⭐) and ended" in replies[-1].content, owner.transcript()
+    assert any("Your payment of 300 ⭐ for Gold club" in m.content for m in dan.bot_messages)
+    assert not any("450" in m.content for m in dan.bot_messages), dan.transcript()
+    assert [r["telegram_payment_charge_id"] for r in shop.sandbox.refunds] == [
+        first.telegram_payment_charge_id
+    ]
+    charge = await ChargeRow.get(charge_id=first.telegram_payment_charge_id)
+    assert (charge.amount, charge.refunded_at is not None) == (300, True)
+
+
+INVITE = re.compile(r"https://t\.me/\+[\w-]+")
+
+
+def invite_links_sent(shop: Sandboxed) -> list[object]:
+    return [c for c in shop.sandbox.calls if c.method == "createChatInviteLink" and c.ok]
+
+
+def invite_in(messages: list[SandboxMessage]) -> str:
+    found = [INVITE.search(m.content) for m in messages if "Your invite link" in m.content]
+    links = [f.group(0) for f in found if f is not None]
+    assert links, [m.content for m in messages]
+    return links[-1]
+
+
+async def test_a_channel_plan_invites_each_member_once_and_removes_them(
+    shop: Sandboxed,
+) -> None:
+    """A plan giving a private channel: each new member gets a single-use invite link (a
+    forwarded one lets nobody else in), a fresh one from /subscriptions; the lapse and the
+    merchant's refund remove the member (a kick, not a ban: a later subscription lets them
+    back in)."""
+    channel_id = -1001234500002
+    channel = shop.sandbox.channel(channel_id, "Insiders")
+    goods = await seed_goods(shop.app.services.catalog)
+    product = await shop.app.services.catalog.create_product(
+        ProductDraft(
+            sku="CLUB-PRIV",
+            category_id=goods.category_id,
+            title=Localized("Insiders", "内部频道"),
+            price=500,
+        )
+    )
+    owner = shop.sandbox.user(9000, "Merchant")
+    await owner.send("/start")
+    replies = await owner.send(f"/subplan {product.id} 150 channel -1009999999999")
+    assert "can't reach that channel" in replies[-1].content, owner.transcript()
+    # That answer came from Telegram refusing getChat: expected here, so off the record the
+    # fixture checks for refused calls.
+    probe = [c for c in shop.sandbox.errors if c.method == "getChat"]
+    assert [c.description for c in probe] == ["Bad Request: chat not found"]
+    shop.sandbox.calls.remove(probe[0])
+    replies = await owner.send(f"/subplan {product.id} 150 channel insiders")
+    assert "by its chat id" in replies[-1].content, owner.transcript()
+    replies = await owner.send(f"/subplan {product.id} 150 channel {channel_id}")
+    assert "access to the members' channel" in replies[-1].content, owner.transcript()
+
+    erin = shop.sandbox.user(2005, "Erin")
+    await erin.send("/start")
+    await erin.send("/subscriptions")
+    replies = await erin.press("⭐ Subscribe: Insiders")
+    paid = await erin.pay_invoice_link(url_button(replies[-1], "⭐ Subscribe for 150"))
+    assert paid.ok, paid.error
+    link = invite_in(paid.messages)
+    assert erin.join_chat(link) == channel_id and channel.members == {2005}
+    with pytest.raises(SandboxError, match="USERS_TOO_MUCH"):  # forwarded to a friend
+        shop.sandbox.user(2099, "Friend").join_chat(link)
+    await erin.send("/subscriptions")
+    await erin.press("🔗 Invite link: Insiders")
+    assert invite_in(erin.bot_messages) != link  # a fresh one, e.g. after leaving
+    # The period ends unrenewed: Erin is removed, not banned.
+    ctx = JobContext(bot=shop.app.bot, services=shop.app.services, settings=shop.settings)
+    assert await lapse_subscriptions(ctx, datetime.now(UTC) + timedelta(days=31)) == 1
+    assert channel.members == set() and channel.banned == set(), erin.transcript()
+    await erin.send("/subscriptions")
+    assert "🔗 Invite link: Insiders" not in erin.last_bot_message.button_texts()
+    erins = (await SubscriptionRow.get(user__telegram_id=2005)).id
+    await erin.press_data(f"sbs:j:{erins}", expect_reply=False)  # a stale button: no link
+    assert "has ended" in str((erin.last_callback_answer or {}).get("text")), erin.transcript()
+    # Telegram's late renewal restarts it: a new single-use link lets Erin back in.
+    late = await erin.advance_subscription()
+    assert late is not None and late.ok
+    erin.join_chat(invite_in(late.messages))
+    assert channel.members == {2005}
+
+    # The merchant refunds Fay's payment: she is removed at once.
+    fay = shop.sandbox.user(2006, "Fay")
+    await fay.send("/start")
+    await fay.send("/subscriptions")
+    replies = await fay.press("⭐ Subscribe: Insiders")
+    paid = await fay.pay_invoice_link(url_button(replies[-1], "⭐ Subscribe for 150"))
+    fay.join_chat(invite_in(paid.messages))
+    assert channel.members == {2005, 2006}
+    row = await SubscriptionRow.get(user__telegram_id=2006)
+    replies = await owner.send(f"/subrefund {row.id}")
+    assert "refunded (150 ⭐) and ended" in replies[-1].content, owner.transcript()
+    assert channel.members == {2005} and channel.banned == set()
+    # Someone else's subscription gets no link.
+    invites = len(invite_links_sent(shop))
+    await fay.press_data(f"sbs:j:{erins}", expect_reply=False)
+    assert "doesn't exist" in str((fay.last_callback_answer or {}).get("text")), fay.transcript()
+    assert len(invite_links_sent(shop)) == invites
