@@ -271,8 +271,18 @@ class SandboxUser:
         message_id: int | None = None,
         expect_reply: bool = True,
     ) -> list[SandboxMessage]:
-        """Press an inline button on the newest bot message that has it."""
-        msg, button = self._find_button(text, callback_data, message_id)
+        """Press an inline button on the newest bot message that has it. Like a person, wait
+        (up to the reply timeout) for a button the bot is still drawing: a reply that comes in
+        two messages, the second after a slow lookup, outlasts the quiet period."""
+        deadline = time.monotonic() + self.sb.reply_timeout
+        while True:
+            try:
+                msg, button = self._find_button(text, callback_data, message_id)
+                break
+            except SandboxError:
+                if time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(0.02)
         if button.get("callback_data") is not None:
             self.story.append(f"{self.first_name} ▸ [{button.get('text', '')}]\n")
             seq0 = self.sb._seq
