@@ -15,8 +15,9 @@ from web.assets import Assets
 from web.auth import RateLimiter, RecentlySeen
 from web.config import StorefrontConfig
 from web.console.app import mount_console
+from web.gate import gate
 from web.keys import ASSETS, BOT, CALLER, CONFIG, I18N, LIMITER, RENDERER, SEEN, SERVICES
-from web.middleware import Handler, authenticate, errors, security_headers
+from web.middleware import Handler, authenticate, errors, identify, security_headers
 from web.render import Renderer
 from web.routes import cart, catalog, checkout, pages
 
@@ -43,7 +44,7 @@ def build_storefront(
     services: StorefrontServices, bot: Bot, config: StorefrontConfig, i18n: I18n
 ) -> web.Application:
     app = web.Application(
-        middlewares=[errors, authenticate, idempotent], client_max_size=64 * 1024
+        middlewares=[errors, authenticate, gate, identify, idempotent], client_max_size=64 * 1024
     )
     app[SERVICES] = services
     app[BOT] = bot

@@ -87,6 +87,16 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     caller = verify_init_data(config.bot_token, init_data, config.init_data_max_age)
     if not request.config_dict[LIMITER].allow(caller.identity.telegram_id):
         raise TooManyRequests()
+    request[CALLER] = caller
+    return await handler(request)
+
+
+@web.middleware
+async def identify(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The caller's shopper record, registered or refreshed (after web/gate.py's check)."""
+    if not is_api(request) or CALLER not in request:
+        return await handler(request)
+    caller = request[CALLER]
     users, seen = request.config_dict[SERVICES].users, request.config_dict[SEEN]
     user_id = seen.user_id(caller.identity)
     if user_id is not None:
@@ -94,7 +104,6 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     else:  # register or refresh, as the chat does for every update
         user, _ = await users.seen(caller.identity)
         seen.remember(caller.identity, user.id)
-    request[CALLER] = caller
     request[USER] = user
     return await handler(request)
 

@@ -118,12 +118,13 @@ async def low_stock_digest(ctx: JobContext) -> None:
 # ---- daily sales report -----------------------------------------------------------------------
 
 
-def sales_report_text(report: SalesReport, locale: str) -> str:
+def sales_report_text(report: SalesReport, locale: str, currency: str = "USD") -> str:
+    """Yesterday's figures; a day without sales is still an amount in the shop's currency."""
     revenue = ", ".join(money(amount, cur, locale) for cur, amount in report.revenue.items())
     lines = [
         _("📊 <b>Sales on {day}</b>").format(day=report.day.isoformat()),
         _("Orders paid: {count}").format(count=report.orders),
-        _("Revenue: {revenue}").format(revenue=revenue or "—"),
+        _("Revenue: {revenue}").format(revenue=revenue or money(0, currency, locale)),
         _("Units sold: {units}").format(units=report.units),
     ]
     if report.top:
@@ -145,7 +146,8 @@ async def daily_sales_report(ctx: JobContext, now: datetime | None = None) -> No
     report = await SalesReports(TortoiseSalesSource()).yesterday(
         moment, ctx.settings.shop.timezone
     )
-    await _tell_owners(ctx, lambda locale: sales_report_text(report, locale))
+    currency = ctx.services.shop.currency
+    await _tell_owners(ctx, lambda locale: sales_report_text(report, locale, currency))
 
 
 # ---- abandoned carts --------------------------------------------------------------------------

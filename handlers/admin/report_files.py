@@ -7,6 +7,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from aiogram.utils.i18n import gettext as _
+
 from domain.kernel.i18n import N_
 from domain.orders.pricing import exponent
 from domain.reports.service import Report
@@ -24,6 +26,11 @@ class ChartLabels:
     revenue: str = REVENUE
     placed: str = PLACED
     paid: str = PAID
+
+
+def chart_labels() -> ChartLabels:
+    """The chart's texts in the reader's language (the locale of the update being handled)."""
+    return ChartLabels(_(REVENUE), _(PLACED), _(PAID))
 
 
 def chart_png(report: Report, labels_text: ChartLabels | None = None) -> bytes:

@@ -27,7 +27,7 @@ from domain.reports.service import (
     preset_period,
 )
 from handlers.admin.callbacks import AdminCb
-from handlers.admin.report_files import PAID, PLACED, REVENUE, ChartLabels, chart_png, rows_csv
+from handlers.admin.report_files import chart_labels, chart_png, rows_csv
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.common import esc, fit, show
 from handlers.fallback import STALE_BUTTON
@@ -113,8 +113,7 @@ async def send_report(
             "\n".join([text, "", _("<b>Recommendations</b>"), *quality_lines(recs.quality())])
         )
     await message.answer(text, reply_markup=report_menu())
-    labels = ChartLabels(_(REVENUE), _(PLACED), _(PAID))
-    png = await asyncio.to_thread(chart_png, report, labels)
+    png = await asyncio.to_thread(chart_png, report, chart_labels())
     name = f"report-{period.first}-{period.last}"
     await message.answer_photo(
         BufferedInputFile(png, f"{name}.png"), caption=_("Revenue and orders by day")

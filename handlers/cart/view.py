@@ -39,6 +39,8 @@ def line_text(number: int, line: CartLine, locale: str) -> str:
             old=money(line.item.price_seen, line.currency, locale),
             new=money(line.unit_price, line.currency, locale),
         )
+    elif line.problem == "stock" and line.available <= 0:
+        text += "\n   " + _("⚠️ Sold out: accepting the changes removes it.")
     elif line.problem == "stock":
         text += "\n   " + _("⚠️ Only {count} left in stock.").format(count=line.available)
     return text

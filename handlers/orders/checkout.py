@@ -116,6 +116,8 @@ def refusal_reason(cart: CartView, locale: str) -> str | None:
             return _("The price of {title} changed to {price}.").format(
                 title=title, price=money(line.unit_price, line.currency, locale)
             )
+        if line.problem == "stock" and line.available <= 0:
+            return _("{title} is sold out.").format(title=title)
         if line.problem == "stock":
             return _("Only {count} of {title} left in stock.").format(
                 count=line.available, title=title

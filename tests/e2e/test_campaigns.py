@@ -265,3 +265,36 @@ async def test_cancel_stops_sending(kiosk_factory: KioskFactory) -> None:
         await asyncio.sleep(1.5)
         assert sum(len(promos(k, u, "Weekend deal")) for u in ids) == sent_then < len(ids)
         assert (await k.app.services.campaigns.get(cid)).state == "cancelled"
+
+
+async def test_the_opt_out_in_a_preview_leaves_the_owner_opted_in(
+    kiosk_factory: KioskFactory,
+) -> None:
+    """The owner's previews carry the recipients' "No more promotions" button; pressed there
+    it only says what it does. The same button under a real promotion opts the owner out."""
+    async with kiosk_factory() as k:
+        await seed_shoppers(k, [ADMIN, 121])  # the owner gets the shop's promotions too
+        owner = k.sandbox.user(ADMIN, "Owner")
+        cid = await compose(k, "Owner's own sale")
+        await owner.press("👁 Preview")
+        assert (await k.app.services.campaigns.get(cid)).state == "draft"
+        previews = promos(k, ADMIN, "Owner's own sale")
+        assert len(previews) == 2  # the composer's, then the card's
+        for preview in previews:
+            assert preview.button_texts() == ["🔕 No more promotions"]
+            await owner.press("🔕 No more promotions", message_id=preview.message_id)
+            answer = owner.last_callback_answer or {}
+            assert answer.get("show_alert") and "This preview changes nothing" in answer.get(
+                "text", ""
+            ), owner.transcript()
+        user = await k.app.services.users.repo.get_by_telegram_id(ADMIN)
+        assert user is not None and user.marketing_opt_in
+
+        await owner.press("🚀 Send now")
+        await owner.press("✅ Yes, send now")
+        await wait_for(lambda: len(promos(k, ADMIN, "Owner's own sale")) == 3)
+        real = promos(k, ADMIN, "Owner's own sale")[-1]
+        await owner.press("🔕 No more promotions", message_id=real.message_id)
+        assert (owner.last_callback_answer or {}).get("text") == "Promotions off."
+        user = await k.app.services.users.repo.get_by_telegram_id(ADMIN)
+        assert user is not None and not user.marketing_opt_in

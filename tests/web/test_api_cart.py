@@ -9,6 +9,7 @@ from bot.i18n import build_i18n
 from domain.kernel.money import money as chat_money
 from handlers.cart.view import cart_text
 from tests.web.storefront import Storefront
+from tests.web.test_api_checkout import ADDRESS
 
 
 async def test_add_change_remove_and_totals_match_the_chat(store: Storefront) -> None:
@@ -101,3 +102,25 @@ def _identity(telegram_id: int):  # type: ignore[no-untyped-def]
     from domain.users.service import TelegramIdentity
 
     return TelegramIdentity(telegram_id=telegram_id, first_name="Ann", language_code="en")
+
+
+async def test_a_line_sold_out_meanwhile_says_so_and_accepting_removes_it(
+    store: Storefront,
+) -> None:
+    await store.call("POST", "cart/items", 1001, {"product_id": store.goods["mug"]})
+    # Another shopper takes all twenty mugs between Ann's cart and her checkout.
+    bob = {"product_id": store.goods["mug"], "quantity": 20}
+    await store.call("POST", "cart/items", 2002, bob)
+    status, body = await store.call("POST", "addresses", 2002, ADDRESS)
+    assert status == 200, body
+    order = {"address_id": body["address_id"], "shipping_option": "pickup", "method": "card"}
+    assert (await store.call("POST", "checkout", 2002, order))[0] == 200
+    _, html = await store.call("GET", "view/cart", 1001)
+    problem = html.split('data-testid="line-problem">')[1].split("</p>")[0]
+    assert problem == "⚠️ Sold out: accepting the changes removes it."
+    await store.services.users.set_language(await store.user_id(1001), "zh")
+    _, html = await store.call("GET", "view/cart", 1001)
+    assert "⚠️ 已售罄：接受更改后将从购物车移除。" in html
+    await store.call("POST", "cart/accept", 1001, {})
+    _, body = await store.call("GET", "cart", 1001)
+    assert body["cart"]["lines"] == []

@@ -185,3 +185,21 @@ async def test_checkout_view_tells_when_discounts_stop_at_the_minimum_charge(db:
         assert note.startswith("优惠后至少需支付") and "42.00" in note
     finally:
         await store.client.close()
+
+
+async def test_the_members_tier_is_named_in_the_shoppers_language(store: Storefront) -> None:
+    from dataclasses import replace
+
+    from domain.loyalty.rules import Tier
+
+    loyalty = store.services.loyalty
+    tier = Tier("Silver", 0, percent_off=5, free_shipping_over=1000)
+    loyalty.config = replace(loyalty.config, tiers=(tier,))
+    address_id = await fill_cart(store)
+    path = f"view/checkout?address={address_id}&option=standard"
+    _, html = await store.call("GET", path)
+    assert "Member discount (Silver)" in html and "Free shipping (Silver)" in html, html
+    await store.services.users.set_language(await store.user_id(1001), "zh")
+    _, html = await store.call("GET", path)
+    assert "会员折扣（银卡）" in html and "免运费（银卡）" in html, html
+    assert "Silver" not in html

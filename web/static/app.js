@@ -349,5 +349,9 @@
     stack = ["home"];
     if (me.open_product) { stack.push("product/" + me.open_product); }
     reload();
-  }, showError);
+  }, function (e) {
+    // Not served (session expired, shop closed, shopper blocked): the reason, not "loading".
+    root.innerHTML = "";
+    showError(e);
+  });
 })();
