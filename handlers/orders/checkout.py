@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, LabeledPrice, Message
 from aiogram.utils.i18n import gettext as _
 from pydantic import Field
 
+from domain.cart.refusal import refusal_text
 from domain.cart.service import CartEmpty, CartNeedsReview, CartService, CartView, OutOfStock
 from domain.kernel.errors import DomainError
 from domain.kernel.money import money
@@ -103,26 +104,7 @@ async def continue_with_address(
 
 def refusal_reason(cart: CartView, locale: str) -> str | None:
     """Why this cart can't go on to checkout, in the shopper's words; None when it can."""
-    if cart.coupon_error is not None and cart.coupon_code:
-        error = cart.coupon_error
-        return _("Coupon {code} can't be used: {reason}").format(
-            code=cart.coupon_code, reason=_(error.message).format(**error.params)
-        )
-    for line in cart.lines:
-        title = line.title.get(locale)
-        if line.problem == "inactive":
-            return _("{title} is no longer available.").format(title=title)
-        if line.problem == "price":
-            return _("The price of {title} changed to {price}.").format(
-                title=title, price=money(line.unit_price, line.currency, locale)
-            )
-        if line.problem == "stock" and line.available <= 0:
-            return _("{title} is sold out.").format(title=title)
-        if line.problem == "stock":
-            return _("Only {count} of {title} left in stock.").format(
-                count=line.available, title=title
-            )
-    return None
+    return refusal_text(cart, locale, _)
 
 
 async def back_to_cart(query: CallbackQuery, user: User, carts: CartService, reason: str) -> None:

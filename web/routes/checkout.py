@@ -11,17 +11,18 @@ from datetime import UTC, datetime
 from aiogram.types import LabeledPrice
 from aiohttp import web
 
-from domain.cart.service import CartEmpty, CartView
+from domain.cart.refusal import refusal_text
+from domain.cart.service import CartEmpty, CartNeedsReview, CartView, OutOfStock
 from domain.kernel.errors import ValidationError
 from domain.kernel.i18n import N_
 from domain.orders.payments import Invoice, invoice_form
-from domain.orders.pricing import ShippingOption, stars_amount
+from domain.orders.pricing import CouponInvalid, ShippingOption, stars_amount
 from domain.orders.rules import CartPart, split_cart
 from domain.orders.service import PayMethod
 from domain.orders.types import CheckoutTotals
 from domain.users.service import Address, AddressDraft, User
 from web.keys import BOT, I18N
-from web.render import translator
+from web.render import error_text, translator
 from web.routes.common import (
     MAX_ID,
     fragment,
@@ -205,9 +206,18 @@ async def place(request: web.Request) -> web.Response:
         raise ValidationError(N_("Payments are not available right now. Please try again later."))
     now = datetime.now(UTC)
     option_id = checkout.option.id if checkout.option is not None else None
-    placed = await s.orders.place_parts(
-        user.id, checkout.address, option_id, checkout.method, now, points=checkout.points
-    )
+    try:
+        placed = await s.orders.place_parts(
+            user.id, checkout.address, option_id, checkout.method, now, points=checkout.points
+        )
+    except (CouponInvalid, OutOfStock, CartNeedsReview) as refused:
+        # The real reason, as the chat says it (domain/cart/refusal.py); the page then shows
+        # it on the cart, redrawn as it is now (app.js: "cart_changed").
+        cart = await s.carts.view(user.id, now=now)
+        i18n, locale = request.config_dict[I18N], user.locale
+        reason = refusal_text(cart, locale, lambda msgid: i18n.gettext(msgid, locale=locale))
+        message = reason or error_text(i18n, locale, refused)
+        return web.json_response({"error": "cart_changed", "message": message}, status=409)
     # One invoice per order: the page opens the next one when the first is closed.
     pay: dict[str, object] | None = None
     for order in reversed(placed):

@@ -273,7 +273,13 @@
     },
     pay: function (el) {
       el.disabled = true;
-      return api("POST", "checkout", checkoutBody()).then(pay).finally(function () { el.disabled = false; });
+      return api("POST", "checkout", checkoutBody()).then(pay, function (e) {
+        if (!e || e.error !== "cart_changed") throw e;
+        // Refused for a reason in the cart: say it there, the cart redrawn as it is now.
+        if (stack.length > 1 && stack[stack.length - 2] === "cart") stack.pop();
+        else stack[stack.length - 1] = "cart";
+        return reload().then(function () { showError(e); });
+      }).finally(function () { el.disabled = false; });
     },
     repay: function (el) {
       var id = el.getAttribute("data-order-id") || (root.querySelector("[data-order-id]") || el).getAttribute("data-order-id");
