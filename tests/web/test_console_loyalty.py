@@ -80,3 +80,14 @@ async def test_refused_adjustments_change_nothing(console: Console) -> None:
     assert await AuditRow.filter(action="loyalty.adjust").count() == 0
     status, html = await owner.page("/console/loyalty?who=%40nobody_here")
     assert status == 200 and 'data-testid="shopper-problem"' in html
+
+
+async def test_tier_names_are_in_the_staff_members_language(console: Console) -> None:
+    await buyer(console.services, 1001, "Ann", "ann_shops")
+    owner_user = await buyer(console.services, OWNER_ID, "Owner")
+    await console.services.users.set_language(owner_user.id, "zh")
+    owner = await console.client("owner")
+    status, html = await owner.page("/console/loyalty?who=1001")
+    assert status == 200
+    assert "会员" in html and "银卡" in html, html  # Member now, Silver next
+    assert "Member" not in html and "Silver" not in html
