@@ -61,20 +61,20 @@ OPTIONAL = {
     NewProduct.threshold,
 }
 QUESTIONS = {
-    NewProduct.title_en: N_("Step 1/9. Send the product title in English."),
-    NewProduct.title_zh: N_("Step 2/9. Send the title in Chinese, or press Skip."),
-    NewProduct.description: N_("Step 3/9. Send a description, or press Skip."),
-    NewProduct.category: N_("Step 4/9. Choose the category."),
-    NewProduct.price: N_("Step 5/9. Send the price in {currency}, e.g. 12.50."),
+    NewProduct.title_en: N_("Send the product title in English."),
+    NewProduct.title_zh: N_("Send the title in Chinese, or press Skip."),
+    NewProduct.description: N_("Send a description, or press Skip."),
+    NewProduct.category: N_("Choose the category."),
+    NewProduct.price: N_("Send the price in {currency}, e.g. 12.50."),
     NewProduct.photos: N_(
-        "Step 6/9. Send photos (as photos, up to {max}), then press Done. Photos so far: {count}."
+        "Send photos (as photos, up to {max}), then press Done. Photos so far: {count}."
     ),
     NewProduct.specs: N_(
-        "Step 7/9. Send specs, one 'key: value' per line (e.g. 'Weight: 250 g'), or press Skip."
+        "Send specs, one 'key: value' per line (e.g. 'Weight: 250 g'), or press Skip."
     ),
-    NewProduct.stock: N_("Step 8/9. How many are in stock? Send a whole number, e.g. 25."),
+    NewProduct.stock: N_("How many are in stock? Send a whole number, e.g. 25."),
     NewProduct.threshold: N_(
-        "Step 9/9. Warn me when stock falls to how many? Send a number, or Skip for 3."
+        "Warn me when stock falls to how many? Send a number, or Skip for 3."
     ),
 }
 
@@ -85,7 +85,7 @@ KINDS = {
     ProductKind.SERVICE: N_("🛠 A service (no stock, no shipping)"),
 }
 STARS_QUESTION = N_(
-    "Step 8/9. Digital goods and services are paid in Telegram Stars. Send its price in "
+    "Digital goods and services are paid in Telegram Stars. Send its price in "
     "Stars (a whole number), or press Skip to use {stars} ⭐ from the shop's rate."
 )
 
@@ -143,6 +143,11 @@ async def ask(
         rate = int(data.get("rate", 1))
         stars = unit_stars(int(data["price"]), merchant.currency, None, rate)
         text = _(STARS_QUESTION).format(stars=stars)
+    questions = [s for s in _steps(data) if s != NewProduct.confirm]  # a service has fewer
+    if step in questions:
+        text = _("Step {n}/{total}. {question}").format(
+            n=questions.index(step) + 1, total=len(questions), question=text
+        )
     extra = None
     if step == NewProduct.category:
         categories = {c.id: c for c in await merchant.categories()}

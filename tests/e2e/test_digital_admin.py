@@ -91,6 +91,7 @@ async def test_merchant_creates_a_digital_good_adds_files_and_buyers_get_them(
     await new_product(owner, "🔑 Digital: codes, keys, links or files", "Tea guide", "5")
     # The Stars question shows what the shop's rate (2 cents a Star) would make of $5.00.
     assert "paid in Telegram Stars" in last(owner) and "Skip to use 250 ⭐" in last(owner)
+    assert last(owner).startswith("Step 8/9. ")  # a digital good still has its threshold step
     await owner.send("many")
     assert "as a number" in last(owner) or "whole number" in last(owner), owner.transcript()
     await owner.send("120")
@@ -183,6 +184,7 @@ async def test_merchant_creates_a_service_priced_from_the_rate(shop: Sandboxed) 
     await owner.send("/start")
     await new_product(owner, "🛠 A service (no stock, no shipping)", "Tea tasting call", "7.99")
     assert "Skip to use 400 ⭐" in last(owner), owner.transcript()  # 799 / 2, rounded up
+    assert last(owner).startswith("Step 8/8. ")  # a service's last question: no threshold
     await owner.press("⏭ Skip")
     summary = last(owner)  # straight to the summary: a service has no stock to warn about
     assert "Kind: 🛠 A service (no stock, no shipping)" in summary, owner.transcript()
