@@ -314,7 +314,11 @@ def build_services(
 
     merchant_catalog = TortoiseMerchantCatalog()
     merchant = MerchantService(
-        merchant_catalog, OrderLineReferences(), audit, settings.payments.currency
+        merchant_catalog,
+        OrderLineReferences(),
+        audit,
+        settings.payments.currency,
+        checkout.minor_units_per_star,
     )
     csv_previews = RedisPreviewStore(redis) if redis is not None else MemoryPreviewStore()
     support = SupportService(

@@ -130,11 +130,15 @@ class MerchantService:
         references: ProductReferences,
         audit: AuditService,
         currency: str,
+        minor_units_per_star: int | None = None,
     ) -> None:
+        """`minor_units_per_star`: the shop's Stars rate, for the Stars price of a digital good
+        or service without its own (None: not shown)."""
         self.catalog = catalog
         self.references = references
         self.audit = audit
         self.currency = currency
+        self.minor_units_per_star = minor_units_per_star
 
     # ---- goods ----
 

@@ -52,7 +52,7 @@ async def show_product(
 ) -> None:
     editable = await merchant.editable(product_id)
     categories = {c.id: c for c in await merchant.categories()}
-    text = product_text(editable.product, categories, locale)
+    text = product_text(editable.product, categories, locale, merchant.minor_units_per_star)
     if notice and isinstance(target, Message):
         text = f"{notice}\n\n{text}"
     await show(target, text, product_keyboard(editable.product, editable.version), notice)

@@ -28,11 +28,12 @@ from domain.catalog.merchant_input import (
 from domain.catalog.service import Localized, ProductDraft
 from domain.catalog.types import ProductKind, product_kind
 from domain.kernel.i18n import N_
+from domain.kernel.money import money
 from domain.orders.rules import unit_stars
 from domain.orders.service import OrderService
 from handlers.admin.callbacks import NewGoodsCb
 from handlers.admin.goods import collect_photo, goods_menu, show_product
-from handlers.admin.render import category_picker, money
+from handlers.admin.render import category_picker
 from handlers.admin.security import NOT_COMMAND, staff_router
 from handlers.admin.states import NewProduct
 from handlers.common import esc, show

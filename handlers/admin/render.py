@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from babel.numbers import format_currency
 
 from domain.catalog.merchant import EDITABLE_FIELDS, category_label
-from domain.catalog.merchant_input import currency_digits
 from domain.catalog.service import Category, Product
 from domain.catalog.types import ProductKind
+from domain.kernel.money import money
+from domain.orders.rules import unit_stars
 from handlers.admin.callbacks import AdminCb, GoodsCb, StockCb
 from handlers.admin.digital import UnitsCb
 from handlers.common import esc, fit
@@ -49,24 +48,27 @@ def field_label(field: str) -> str:
     return labels[field]
 
 
-def money(amount: int, currency: str, locale: str) -> str:
-    value = Decimal(amount).scaleb(-currency_digits(currency))
-    if currency == "XTR":
-        return f"{value} ⭐"
-    return format_currency(value, currency, locale=locale.replace("-", "_"))
-
-
-def kind_line(product: Product) -> str:
+def kind_line(product: Product, minor_units_per_star: int | None = None) -> str:
     """A digital good or service: paid in Stars (its own price, or derived from the rate)."""
     kind = _("digital") if product.kind is ProductKind.DIGITAL else _("service")
     if product.stars_price:
         return _("Kind: {kind}, paid in Stars: {stars} ⭐").format(
             kind=kind, stars=product.stars_price
         )
+    if minor_units_per_star:
+        stars = unit_stars(product.price, product.currency, None, minor_units_per_star)
+        return _("Kind: {kind}, paid in Stars: {stars} ⭐ (from the shop's rate)").format(
+            kind=kind, stars=stars
+        )
     return _("Kind: {kind}, paid in Stars (price from the shop's rate)").format(kind=kind)
 
 
-def product_text(product: Product, categories: dict[int, Category], locale: str) -> str:
+def product_text(
+    product: Product,
+    categories: dict[int, Category],
+    locale: str,
+    minor_units_per_star: int | None = None,
+) -> str:
     status = _("🟢 on sale") if product.active else _("⚪️ hidden from shoppers")
     lines = [
         f"<b>{esc(product.title.en)}</b>"
@@ -88,7 +90,7 @@ def product_text(product: Product, categories: dict[int, Category], locale: str)
     if product.brand:
         lines.append(_("Brand: {brand}").format(brand=esc(product.brand)))
     if product.kind is not ProductKind.PHYSICAL:
-        lines.append(kind_line(product))
+        lines.append(kind_line(product, minor_units_per_star))
     if not product.has_variants and product.kind is not ProductKind.SERVICE:  # no stock
         lines.append(
             _("Stock: {on_hand} on hand, {reserved} reserved (low at {threshold})").format(

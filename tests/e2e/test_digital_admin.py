@@ -189,7 +189,9 @@ async def test_merchant_creates_a_service_priced_from_the_rate(shop: Sandboxed) 
     summary = last(owner)  # straight to the summary: a service has no stock to warn about
     assert "Kind: 🛠 A service (no stock, no shipping)" in summary, owner.transcript()
     assert "Paid in Stars: 400 ⭐ (from the shop's rate)" in summary
-    await owner.press("💾 Save")
+    await owner.press("💾 Save")  # the merchant's card names the derived Stars price too
+    card = "\n".join(m.content for m in owner.bot_messages[-2:])
+    assert "Kind: service, paid in Stars: 400 ⭐ (from the shop's rate)" in card, card
     row = await ProductRow.get(title_en="Tea tasting call")
     assert (row.kind, row.stars_price, row.price) == ("service", None, 799)
     buyer = await buy_in_stars(shop, 1206, row.id, 400)
