@@ -8,6 +8,7 @@ quiet period after a reaction is not counted.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -45,13 +46,25 @@ class Run:
     failures: list[str] = field(default_factory=list)
     transcripts: list[str] = field(default_factory=list)  # of the users who failed
     elapsed_s: float = 0.0
+    # Open-loop load (bench/scale_out.py --offered): awaited with (user id, updates) before
+    # each step, it holds the step until the pacer's clock says the next update is due.
+    pace: Callable[[int, int], Awaitable[None]] | None = None
 
     @property
     def updates(self) -> int:
         return sum(len(k) for k in self.kinds.values())
 
 
-async def _timed(run: Run, user: SandboxUser, kind: str, action: Awaitable[Any]) -> Any:
+async def _timed(
+    run: Run, user: SandboxUser, kind: str, action: Awaitable[Any], updates: int = 1
+) -> Any:
+    if run.pace is not None:
+        try:
+            await run.pace(user.id, updates)
+        except BaseException:
+            if inspect.iscoroutine(action):
+                action.close()  # never sent: no "coroutine was never awaited" warning
+            raise
     user.bench_t0 = time.perf_counter()  # type: ignore[attr-defined]
     user.bench_sink = run.latencies_ms  # type: ignore[attr-defined]
     run.kinds.setdefault(user.id, []).append(kind)
@@ -122,7 +135,7 @@ async def shopper(run: Run, user: SandboxUser, plan: ShopPlan, rng: random.Rando
         await _timed(run, user, "c", user.press(CONFIRM_BUTTON))
         await until(user, lambda _c, _b: any(m.raw.get("invoice") for m in user.bot_messages))
         run.kinds[user.id] += ["m"]  # pre_checkout_query + successful_payment
-        result = await _timed(run, user, "m", user.pay_invoice())
+        result = await _timed(run, user, "m", user.pay_invoice(), updates=2)
         if not result.ok:
             run.failures.append(f"{user.id}: payment {result.error}")
     except (SandboxError, AssertionError, IndexError) as exc:
