@@ -11,6 +11,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.fsm.storage.memory import DisabledEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import TelegramObject, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import gettext as _
@@ -36,6 +39,20 @@ class Redeliver:
 
 
 REDELIVER = Redeliver()
+
+# The whole claim in one round trip, with the conversation state read beside it (KEYS[2],
+# optional): "claimed" (1, state), "handled" (0, state) or "being handled" (2, state).
+# ARGV: lease in ms, 1 when a busy claim is taken over (the single long-polling consumer).
+_CLAIM_LUA = """
+local state = false
+if KEYS[2] then state = redis.call('GET', KEYS[2]) end
+if redis.call('SET', KEYS[1], 'busy', 'NX', 'PX', ARGV[1]) then return {1, state} end
+local now = redis.call('GET', KEYS[1])
+if now == 'busy' and ARGV[2] ~= '1' then return {2, state} end
+if now and now ~= 'busy' then return {0, state} end
+redis.call('SET', KEYS[1], 'busy', 'PX', ARGV[1])
+return {1, state}
+"""
 
 
 class UpdateDeduplicator:
@@ -64,6 +81,8 @@ class UpdateDeduplicator:
         self.single_consumer = single_consumer
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._busy: set[int] = set()
+        self._claim_script = redis.register_script(_CLAIM_LUA) if redis is not None else None
+        self._renewals: dict[int, asyncio.TimerHandle] = {}
 
     def _key(self, update_id: int) -> str:
         return f"kiosk:upd:{self.bot_id}:{update_id}"
@@ -82,85 +101,136 @@ class UpdateDeduplicator:
         done). Raises UpdateInProgress if a webhook delivery is being handled, here or by
         another process: answered 200, a copy would count as delivered, and a crash before
         the first copy is done would lose the update."""
+        claimed, _ = await self.claim_reading(update_id, None)
+        return claimed
+
+    async def claim_reading(self, update_id: int, read_key: str | None) -> tuple[bool, Any]:
+        """`claim`, and the value of the Redis key `read_key` (the conversation state) read in
+        the same round trip: (claimed, value; None without Redis or without the key)."""
         if update_id in self._busy:
             if self.single_consumer:
-                return False
+                return False, None
             raise UpdateInProgress(update_id)
         self._busy.add(update_id)  # before any await: a second copy here is a duplicate
         try:
-            claimed = await self._claim(update_id)
+            claimed, value = await self._claim(update_id, read_key)
         except BaseException:
             self._busy.discard(update_id)
             raise
         if not claimed:
             self._busy.discard(update_id)
-        return claimed
+        return claimed, value
 
-    async def _claim(self, update_id: int) -> bool:
-        if self.redis is None:
-            return self._remember(update_id)
-        key, lease = self._key(update_id), int(self.LEASE * 1000)
-        if await self.redis.set(key, "busy", nx=True, px=lease):
-            return True
-        state = await self.redis.get(key)
-        if state == b"busy" and not self.single_consumer:
+    async def _claim(self, update_id: int, read_key: str | None) -> tuple[bool, Any]:
+        if self._claim_script is None:
+            return self._remember(update_id), None
+        keys = [self._key(update_id)] + ([read_key] if read_key is not None else [])
+        lease, takeover = int(self.LEASE * 1000), int(self.single_consumer)
+        outcome, value = await self._claim_script(keys=keys, args=[lease, takeover])
+        if outcome == 2:
             raise UpdateInProgress(update_id)
-        if state is not None and state != b"busy":  # done
-            return False
-        await self.redis.set(key, "busy", px=lease)  # left by a dead process, or just expired
-        return True
+        return outcome == 1, value
 
-    async def keep(self, update_id: int) -> None:
-        """Renew the busy lease until cancelled (runs beside a slow handler)."""
+    def keep(self, update_id: int) -> None:
+        """Renew the busy lease every LEASE/3 until `finish` or `release` (a slow handler):
+        a timer, not a task per update, since nearly every update is done long before."""
+        if self.redis is not None and update_id in self._busy:
+            loop = asyncio.get_running_loop()
+            self._renewals[update_id] = loop.call_later(self.LEASE / 3, self._renew, update_id)
+
+    def _renew(self, update_id: int) -> None:
         assert self.redis is not None
-        while True:
-            await asyncio.sleep(self.LEASE / 3)
-            await self.redis.pexpire(self._key(update_id), int(self.LEASE * 1000))
+        self._renewals.pop(update_id, None)
+        if update_id in self._busy:
+            renewal = self.redis.pexpire(self._key(update_id), int(self.LEASE * 1000))
+            task = asyncio.ensure_future(renewal)
+            task.add_done_callback(_log_failed_renewal)
+            self.keep(update_id)
+
+    def _forget(self, update_id: int) -> None:
+        self._busy.discard(update_id)
+        renewal = self._renewals.pop(update_id, None)
+        if renewal is not None:
+            renewal.cancel()
 
     async def finish(self, update_id: int) -> None:
-        self._busy.discard(update_id)
+        self._forget(update_id)
         if self.redis is not None:
             await self.redis.set(self._key(update_id), "done", ex=24 * 3600)
 
     async def release(self, update_id: int) -> None:
         """Handling failed: forget the claim so a redelivery is handled again."""
-        self._busy.discard(update_id)
+        self._forget(update_id)
         self._seen.pop(update_id, None)
         if self.redis is not None:
             await self.redis.delete(self._key(update_id))
 
 
+def _log_failed_renewal(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("renewing an update claim failed: %s", task.exception())
+
+
 class DedupeMiddleware(BaseMiddleware):
-    """Telegram may deliver an update twice; handle each update id once."""
+    """Telegram may deliver an update twice; handle each update id once.
+
+    With `fsm` (the Dispatcher's own FSM middleware, created with `disable_fsm=True` so it
+    does not run by itself) it also loads the conversation state as aiogram's would, after
+    the throttle: on Redis, read in the claim's round trip (one round trip, not two).
+    """
 
     def __init__(
-        self, dedup: UpdateDeduplicator, on_duplicate: Callable[[], None] | None = None
+        self,
+        dedup: UpdateDeduplicator,
+        on_duplicate: Callable[[], None] | None = None,
+        fsm: FSMContextMiddleware | None = None,
     ) -> None:
         self.dedup = dedup
         self.on_duplicate = on_duplicate  # metrics count the skipped redeliveries
+        self.fsm = fsm
+
+    def _state_key(self, context: Any) -> str | None:
+        """The Redis key of the state when it can be read with the claim: the same server,
+        and no event isolation (a lock must be taken before the state is read)."""
+        fsm = self.fsm
+        if fsm is None or context is None or not isinstance(fsm.storage, RedisStorage):
+            return None
+        if fsm.storage.redis is not self.dedup.redis:
+            return None
+        if not isinstance(fsm.events_isolation, DisabledEventIsolation):
+            return None
+        return fsm.storage.key_builder.build(context.key, "state")
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         update_id = event.update_id
-        if not await self.dedup.claim(update_id):
+        context = self.fsm.resolve_event_context(data["bot"], data) if self.fsm else None
+        state_key = self._state_key(context)
+        claimed, state = await self.dedup.claim_reading(update_id, state_key)
+        if not claimed:
             log.info("update %s delivered again; ignored", update_id)
             if self.on_duplicate is not None:
                 self.on_duplicate()
             return None
-        keeper = None
-        if self.dedup.redis is not None:
-            keeper = asyncio.create_task(self.dedup.keep(update_id))
+        self.dedup.keep(update_id)
         try:
-            result = await handler(event, data)
+            if self.fsm is None or context is None:
+                result = await handler(event, data)
+            elif state_key is not None:
+                data["fsm_storage"], data["state"] = self.fsm.storage, context
+                data["raw_state"] = state.decode() if isinstance(state, bytes) else state
+                result = await handler(event, data)
+            else:  # as aiogram's FSMContextMiddleware: the state is read under the lock
+                data["fsm_storage"] = self.fsm.storage
+                async with self.fsm.events_isolation.lock(key=context.key):
+                    data.update({"state": context, "raw_state": await context.get_state()})
+                    result = await handler(event, data)
         except Exception:  # the error router answers it; a redelivery must not run it again
             await self.dedup.finish(update_id)
             raise
         except BaseException:  # cancelled mid-update (shutdown): a redelivery handles it
             await asyncio.shield(self.dedup.release(update_id))
             raise
-        finally:
-            if keeper is not None:
-                keeper.cancel()
         await self.dedup.finish(update_id)
         return result
 

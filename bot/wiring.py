@@ -27,7 +27,14 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.methods import Response, TelegramMethod
+from aiogram.methods import (
+    EditMessageCaption,
+    EditMessageMedia,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    Response,
+    TelegramMethod,
+)
 from aiogram.methods.base import TelegramType
 from redis.asyncio import Redis
 
@@ -401,10 +408,24 @@ class KeepAnswerModels(BaseSession):
     """
 
     _answer_models: ClassVar[dict[Any, Any]] = {}
+    # An edit is answered with the edited Message or True (aiogram types it Message | bool);
+    # Kiosk never reads it, so a successful edit is taken as True instead of validating a
+    # whole Message (half the updates edit a screen). Refusals still raise as before.
+    _unread_answers = (
+        EditMessageText,
+        EditMessageCaption,
+        EditMessageMedia,
+        EditMessageReplyMarkup,
+    )
 
     def check_response(
         self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
     ) -> Response[TelegramType]:
+        if isinstance(method, self._unread_answers) and 200 <= status_code < 300:
+            answer = self.json_loads(content)
+            if isinstance(answer, dict) and answer.get("ok") is True:
+                done: Response[Any] = Response[bool].model_construct(ok=True, result=True)
+                return done
         returning = method.__returning__
         if returning not in self._answer_models:
             self._answer_models[returning] = Response[returning]  # type: ignore[valid-type]
@@ -445,14 +466,17 @@ def build_dispatcher(
     redis: Redis | None = None,
 ) -> Dispatcher:
     """The chat adapter: middlewares, the routers in their order, the error router."""
-    dp = Dispatcher(storage=build_fsm_storage(redis), **services.workflow_data())
+    # The FSM middleware runs inside DedupeMiddleware (after the throttle; on Redis the state
+    # is read in the update claim's round trip), not on its own.
+    fsm_storage = build_fsm_storage(redis)
+    dp = Dispatcher(storage=fsm_storage, disable_fsm=True, **services.workflow_data())
     dp["i18n_core"] = i18n
     # Throttle first: an update from someone flooding the bot is dropped before any I/O.
     dp.update.outer_middleware(
         ThrottleMiddleware(settings.throttle.rate, settings.throttle.burst, i18n)
     )
     dedup = UpdateDeduplicator(redis, bot_id, single_consumer=settings.run_mode == "polling")
-    dp.update.outer_middleware(DedupeMiddleware(dedup, metrics.count_duplicate))
+    dp.update.outer_middleware(DedupeMiddleware(dedup, metrics.count_duplicate, fsm=dp.fsm))
     dp.update.outer_middleware(UpdateKeyMiddleware())  # exactly-once effects (runtime/effects)
     # After de-duplication: counts and times the updates really handled.
     dp.update.outer_middleware(MetricsMiddleware(metrics))

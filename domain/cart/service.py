@@ -166,6 +166,10 @@ class CartRepository(Protocol):
 
     async def coupon_code(self, user_id: int) -> str | None: ...
 
+    async def contents(self, user_id: int) -> tuple[list[CartItem], str | None]:
+        """`items` and `coupon_code` read together."""
+        ...
+
     async def set_coupon_code(self, user_id: int, code: str | None) -> None: ...
 
 
@@ -307,10 +311,11 @@ class CartService:
     ) -> CartView:
         """The cart priced now: lines with flags, the coupon (if it still applies), totals."""
         lines: list[CartLine] = []
-        for item in await self.carts.items(user_id):
+        items, saved_code = await self.carts.contents(user_id)
+        for item in items:
             lines.append(await self._current(item))
         currency = lines[0].currency if lines else ""
-        code = code or await self.carts.coupon_code(user_id)
+        code = code or saved_code
         priced = [PricedLine(line.amount, line.category_id) for line in lines if line.active]
         coupon, discount, error = None, 0, None
         if code and lines and now is not None:

@@ -224,7 +224,9 @@ class CatalogService:
         With `viewer_id`, counts a view and puts it on top of the viewer's history.
         """
         product = await self.product(product_id)
-        variants = tuple(v for v in await self.repo.list_variants(product_id) if v.active)
+        variants: tuple[Variant, ...] = ()
+        if product.has_variants:  # as carts do: a product without variants reads none
+            variants = tuple(v for v in await self.repo.list_variants(product_id) if v.active)
         categories = await self._active_categories()
         path = tuple(_path(categories, product.category_id))
         if viewer_id is not None:

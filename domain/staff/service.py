@@ -8,6 +8,7 @@ replica and within `cache_ttl` seconds on the others.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -163,18 +164,29 @@ class StaffService:
         self._appointed: frozenset[int] = frozenset()
         self._flags: dict[str, bool] = {}
         self._loaded_at: float | None = None
+        # One reload at a time: when the cache expires under load, every update in flight
+        # asks for a role at once, and without the lock each of them re-read the staff list
+        # (three queries each); the others wait for the one reload and use it.
+        self._reloading = asyncio.Lock()
 
     def invalidate(self) -> None:
         self._loaded_at = None
 
+    def _fresh(self) -> bool:
+        return self._loaded_at is not None and self.clock() - self._loaded_at < self.cache_ttl
+
     async def _refresh(self) -> None:
-        now = self.clock()
-        if self._loaded_at is not None and now - self._loaded_at < self.cache_ttl:
+        if self._fresh():
             return
-        self._managers = frozenset(await self.repo.manager_ids())
-        self._appointed = frozenset(await self.repo.appointed_owner_ids()) & self._managers
-        self._flags = {MANAGERS_SEE_REVENUE: await self.repo.get_flag(MANAGERS_SEE_REVENUE, True)}
-        self._loaded_at = now
+        async with self._reloading:
+            if self._fresh():  # reloaded while this one waited
+                return
+            now = self.clock()
+            managers = frozenset(await self.repo.manager_ids())
+            self._appointed = frozenset(await self.repo.appointed_owner_ids()) & managers
+            revenue = await self.repo.get_flag(MANAGERS_SEE_REVENUE, True)
+            self._managers, self._flags = managers, {MANAGERS_SEE_REVENUE: revenue}
+            self._loaded_at = now
 
     async def role_of(self, telegram_id: int) -> Role | None:
         """'owner', 'manager' or None; cached for a few seconds (replicas converge by TTL)."""

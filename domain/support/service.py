@@ -8,6 +8,7 @@ this process and within `cache_ttl` seconds by the other replicas.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -130,19 +131,28 @@ class SupportService:
         self._blocked: frozenset[int] = frozenset()
         self._maintenance = Maintenance()
         self._loaded_at: float | None = None
+        # One reload at a time: every update in flight finds the cache expired at once, and
+        # without the lock each of them re-read the block list (StaffService does the same).
+        self._reloading = asyncio.Lock()
 
     # ---- the gate: read per update, from memory ----
 
     def invalidate(self) -> None:
         self._loaded_at = None
 
+    def _fresh(self) -> bool:
+        return self._loaded_at is not None and self.clock() - self._loaded_at < self.cache_ttl
+
     async def _refresh(self) -> None:
-        now = self.clock()
-        if self._loaded_at is not None and now - self._loaded_at < self.cache_ttl:
+        if self._fresh():
             return
-        self._blocked = frozenset(await self.repo.blocked_ids())
-        self._maintenance = await self.repo.maintenance()
-        self._loaded_at = now
+        async with self._reloading:
+            if self._fresh():  # reloaded while this one waited
+                return
+            now = self.clock()
+            blocked = frozenset(await self.repo.blocked_ids())
+            self._maintenance = await self.repo.maintenance()
+            self._blocked, self._loaded_at = blocked, now
 
     async def refusal(self, telegram_id: int) -> Refusal | None:
         """Why the shop won't serve this person now (blocked, or closed to shoppers), or None.

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
 from domain.catalog.service import (
@@ -107,6 +107,38 @@ def variant_from_row(row: VariantRow, currency: str) -> Variant:
     )
 
 
+_CATEGORY_COLUMNS = ("id", "parent_id", "name_en", "name_zh", "position", "active")
+_VARIANT_COLUMNS = (
+    "id",
+    "product_id",
+    "sku",
+    "options",
+    "price",
+    "compare_at",
+    "on_hand",
+    "reserved",
+    "position",
+    "active",
+)
+
+
+def variant_from_values(row: dict[str, Any]) -> Variant:
+    """A variant from `.values(*_VARIANT_COLUMNS, currency=...)` (the product's currency)."""
+    return Variant(
+        id=row["id"],
+        product_id=row["product_id"],
+        sku=row["sku"],
+        options=tuple((str(k), str(v)) for k, v in row["options"] or ()),
+        price=row["price"],
+        currency=row["currency"],
+        compare_at=row["compare_at"],
+        on_hand=row["on_hand"],
+        reserved=row["reserved"],
+        position=row["position"],
+        active=bool(row["active"]),
+    )
+
+
 async def category_path(category_id: int) -> list[tuple[int, Localized]]:
     """(id, name) of the category and its ancestors, indexed with each product."""
     path: list[tuple[int, Localized]] = []
@@ -120,8 +152,18 @@ async def category_path(category_id: int) -> list[tuple[int, Localized]]:
 
 class TortoiseCatalogRepository:
     async def list_categories(self) -> list[Category]:
-        rows = await CategoryRow.all().order_by("position", "id")
-        return [category_from_row(r) for r in rows]
+        # Read by every catalogue screen and card: the values, no model built per row.
+        rows = await CategoryRow.all().order_by("position", "id").values(*_CATEGORY_COLUMNS)
+        return [
+            Category(
+                id=r["id"],
+                parent_id=r["parent_id"],
+                name=Localized(r["name_en"], r["name_zh"]),
+                position=r["position"],
+                active=bool(r["active"]),
+            )
+            for r in rows
+        ]
 
     async def count_products(self, category_ids: Sequence[int]) -> int:
         return await ProductRow.filter(category_id__in=list(category_ids), active=True).count()
@@ -155,11 +197,14 @@ class TortoiseCatalogRepository:
         return [product_from_row(rows[i]) for i in ids if i in rows]
 
     async def list_variants(self, product_id: int) -> list[Variant]:
-        product = await ProductRow.get_or_none(id=product_id).only("id", "currency")
-        if product is None:
-            return []
-        rows = await VariantRow.filter(product_id=product_id).order_by("position", "id")
-        return [variant_from_row(r, product.currency) for r in rows]
+        # One statement (the product's currency joined in), and no model built per row:
+        # cards, carts and checkout read a product's variants on every screen.
+        rows = (
+            await VariantRow.filter(product_id=product_id)
+            .order_by("position", "id")
+            .values(*_VARIANT_COLUMNS, currency="product__currency")
+        )
+        return [variant_from_values(r) for r in rows]
 
     async def similar_products(self, product: Product, limit: int) -> list[Product]:
         base = ProductRow.filter(category_id=product.category_id, active=True).exclude(
@@ -400,29 +445,20 @@ class TortoiseShopperListsRepository:
         return [product_from_row(r.product) for r in rows]
 
     async def record_view(self, user_id: int, product_id: int, keep: int) -> None:
-        """Put the product on top of the history, dropping entries beyond `keep`: one commit
-        (not one per statement), and the trim only when an entry was added (moving one to
-        the top can't make the list longer)."""
+        """Put the product on top of the history, dropping entries beyond `keep`: one statement
+        when it is there already, else an insert and one trimming delete (moving an entry to
+        the top can't make the list longer). No transaction: each statement leaves a valid
+        history, and a concurrent trim only deletes what is beyond `keep` anyway."""
         now = datetime.now(UTC)
-        async with in_transaction():
-            touched = await HistoryRow.filter(user_id=user_id, product_id=product_id).update(
-                viewed_at=now
-            )
-            if touched:
-                return
-            try:
-                async with in_transaction():  # a savepoint: the outer transaction survives
-                    await HistoryRow.create(user_id=user_id, product_id=product_id, viewed_at=now)
-            except IntegrityError:  # the same card opened twice at once: already recorded
-                return
-            stale = (
-                await HistoryRow.filter(user_id=user_id)
-                .order_by("-viewed_at", "-id")
-                .offset(keep)
-                .values_list("id", flat=True)
-            )
-            if stale:
-                await HistoryRow.filter(id__in=list(stale)).delete()
+        mine = HistoryRow.filter(user_id=user_id)
+        if await mine.filter(product_id=product_id).update(viewed_at=now):
+            return
+        try:
+            await HistoryRow.create(user_id=user_id, product_id=product_id, viewed_at=now)
+        except IntegrityError:  # the same card opened twice at once: already recorded
+            return
+        newest = mine.order_by("-viewed_at", "-id").limit(keep).values("id")
+        await mine.exclude(id__in=Subquery(newest)).delete()
 
     async def list_history(self, user_id: int, limit: int) -> list[Product]:
         rows = (

@@ -29,6 +29,9 @@ class _LineKey(TypedDict):
     variant_id: int
 
 
+_LINE_COLUMNS = ("id", "product_id", "variant_id", "quantity", "price_seen", "currency")
+
+
 def _item(row: CartLineRow) -> CartItem:
     return CartItem(
         id=row.id,
@@ -87,6 +90,28 @@ class TortoiseCartRepository:
     async def items(self, user_id: int) -> list[CartItem]:
         rows = await CartLineRow.filter(cart__user_id=user_id).order_by("added_at", "id")
         return [_item(r) for r in rows]
+
+    async def contents(self, user_id: int) -> tuple[list[CartItem], str | None]:
+        """The lines (oldest first) and the coupon code in ONE statement (the cart left-joined
+        to its lines), no model built per row: every cart and checkout screen reads both."""
+        rows = (
+            await CartRow.filter(user_id=user_id)
+            .order_by("lines__added_at", "lines__id")
+            .values("coupon_code", *(f"lines__{c}" for c in _LINE_COLUMNS))
+        )
+        items = [
+            CartItem(
+                id=r["lines__id"],
+                product_id=r["lines__product_id"],
+                variant_id=r["lines__variant_id"] or None,
+                quantity=r["lines__quantity"],
+                price_seen=r["lines__price_seen"],
+                currency=r["lines__currency"],
+            )
+            for r in rows
+            if r["lines__id"] is not None  # a cart without lines: one row of NULLs
+        ]
+        return items, rows[0]["coupon_code"] if rows else None
 
     async def add(
         self,

@@ -87,6 +87,9 @@ async def test_detail_variants_availability_and_deleted_card(catalog: CatalogSer
     user_id = await _user()
     detail = await catalog.detail(shirt.id, viewer_id=user_id)
     assert [v.label for v in detail.variants] == ["M", "L"]
+    first = detail.variants[0]  # read in one statement, the product's currency joined in
+    assert (first.options, first.currency, first.active) == ((("Size", "M"),), "USD", True)
+    assert (first.price, first.on_hand, first.reserved, first.product_id) == (1099, 2, 0, shirt.id)
     assert detail.available == 2 and detail.stock_status == "low"
     variant = await catalog.variant(shirt.id, detail.variants[0].id)
     assert variant.sku == "TS-M" and variant.currency == "USD"

@@ -394,6 +394,9 @@ class InMemoryCarts:
     async def coupon_code(self, user_id: int) -> str | None:
         return self.codes.get(user_id)
 
+    async def contents(self, user_id: int) -> tuple[list[CartItem], str | None]:
+        return await self.items(user_id), self.codes.get(user_id)
+
     async def set_coupon_code(self, user_id: int, code: str | None) -> None:
         self.codes[user_id] = code
 

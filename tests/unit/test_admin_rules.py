@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from domain.catalog.csv_rows import (
@@ -183,6 +185,30 @@ async def test_roles_owners_managers_and_revenue_switch() -> None:
     now[0] += 3.5
     assert await staff.role_of(55) is None
     assert [e.action for e in audit.entries] == ["staff.add_manager", "staff.revenue_visibility"]
+
+
+async def test_an_expired_role_cache_is_reloaded_once_for_every_update_in_flight() -> None:
+    """200 updates at once find the cache expired: one reload (three reads), not 200."""
+    now = [0.0]
+    repo = InMemoryStaff([KnownPerson(55, "Bob", "bob")])
+    repo.managers.add(55)
+    reads = 0
+    manager_ids = repo.manager_ids
+
+    async def counted() -> set[int]:
+        nonlocal reads
+        reads += 1
+        await asyncio.sleep(0)  # a real query suspends: the others arrive meanwhile
+        return await manager_ids()
+
+    repo.manager_ids = counted  # type: ignore[method-assign]
+    staff = StaffService(repo, frozenset({1}), AuditService(InMemoryAudit()), clock=lambda: now[0])
+    roles = await asyncio.gather(*(staff.role_of(55) for _ in range(200)))
+    assert set(roles) == {"manager"} and reads == 1
+    now[0] += 3.5
+    repo.managers.discard(55)
+    roles = await asyncio.gather(*(staff.role_of(55) for _ in range(200)))
+    assert set(roles) == {None} and reads == 2
 
 
 def test_stock_movement_vocabulary() -> None:
