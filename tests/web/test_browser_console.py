@@ -24,6 +24,7 @@ from demo.run import DEMO_OWNER, DEMO_PAYMENTS
 from demo.seed import seed_demo_catalog
 from domain.orders.types import PayMethod
 from domain.users.service import AddressDraft, TelegramIdentity
+from storage.recs.models import RecsEventRow
 from tests.e2e.conftest import running_kiosk
 from tests.web.browser import ROOT, chromium_executable, screenshot
 from tests.web.console import chat_sign_in_link
@@ -64,6 +65,17 @@ async def a_week_of_orders(running: Sandboxed) -> int:
             user.id, 3000 + n, payload, order.pay_currency, order.pay_amount, f"c{n}", "p", when
         )
         total += order.pay_amount
+    # The shoppers' product views and cart adds of that week (the funnel's first steps).
+    events = [
+        RecsEventRow(
+            user_id=None,
+            item_id=goods[n % len(goods)].id,
+            kind="view" if n % 4 else "cart",
+            created_at=now - timedelta(days=n % 7, minutes=7 + n),
+        )
+        for n in range(160)
+    ]
+    await RecsEventRow.bulk_create(events)
     return total
 
 
@@ -89,6 +101,7 @@ async def test_owner_signs_in_by_link_and_sees_the_dashboard(shop: Sandboxed, pa
     box = await page.get_by_test_id("chart").bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 80
     await expect(page.get_by_test_id("funnel-step")).to_have_count(4)
+    await expect(page.get_by_test_id("funnel-step").first).to_contain_text("120")  # the views
     await expect(page.get_by_test_id("top-good").first).to_be_visible()
     path = await screenshot(page, "console-dashboard")
     if os.environ.get("KIOSK_UPDATE_DOC_SCREENSHOTS") == "1":
