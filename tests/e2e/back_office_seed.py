@@ -3,7 +3,7 @@ straight on the storage layer (the kiosk fixture has no payment provider)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from demo.harness import Sandboxed
 from domain.catalog.service import Localized, ProductDraft
@@ -20,9 +20,15 @@ async def seed_product(k: Sandboxed, sku: str = "MUG-1", on_hand: int = 10) -> i
     return (await admin.merchant.create_product(9000, draft)).id
 
 
-async def paid_order(k: Sandboxed, buyer: User, product_id: int, qty: int = 2) -> Order:
-    orders = k.app.services.orders
-    assert orders is not None
+async def placed_order(
+    k: Sandboxed,
+    buyer: User,
+    product_id: int,
+    qty: int = 2,
+    method: PayMethod = PayMethod.CARD,
+    reserved: timedelta = timedelta(days=365),
+) -> Order:
+    """`qty` mugs at 12.00, placed (stock reserved) and waiting for payment by `method`."""
     now = datetime.now(UTC)
     line = OrderLine(product_id, None, "MUG-1", Localized("Mug", "杯子"), "", 1200, qty)
     draft = OrderDraft(
@@ -32,7 +38,7 @@ async def paid_order(k: Sandboxed, buyer: User, product_id: int, qty: int = 2) -
         subtotal=1200 * qty,
         discount=0,
         shipping=0,
-        pay_method=PayMethod.CARD,
+        pay_method=method,
         pay_currency="USD",
         pay_amount=1200 * qty,
         address="Alice, 1 High St, Oxford",
@@ -42,9 +48,20 @@ async def paid_order(k: Sandboxed, buyer: User, product_id: int, qty: int = 2) -
         coupon_code=None,
         once_per_customer=False,
         created_at=now,
-        expires_at=now.replace(year=now.year + 1),
+        expires_at=now + reserved,
     )
-    order = await orders.repo.place(draft)
+    return await k.app.services.orders.repo.place(draft)
+
+
+async def offline_order(k: Sandboxed, buyer: User, product_id: int, qty: int = 1) -> Order:
+    """A cash-on-delivery order placed and waiting: "Mark paid" would pay it."""
+    return await placed_order(k, buyer, product_id, qty, PayMethod.COD, timedelta(days=2))
+
+
+async def paid_order(k: Sandboxed, buyer: User, product_id: int, qty: int = 2) -> Order:
+    orders = k.app.services.orders
+    now = datetime.now(UTC)
+    order = await placed_order(k, buyer, product_id, qty)
     payment = PaymentRecord(
         order.id,
         buyer.id,

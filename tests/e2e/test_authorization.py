@@ -35,7 +35,6 @@ from domain.campaigns.service import CampaignDraft
 from domain.catalog.service import Localized, ProductDraft
 from domain.orders.coupons import CouponDraft
 from domain.orders.pricing import CouponKind
-from domain.orders.service import Order, OrderDraft, OrderLine, PayMethod
 from domain.reviews.service import ReviewDraft
 from domain.staff.service import StaffTarget
 from domain.subscriptions.rules import Decision
@@ -47,7 +46,7 @@ from handlers.admin.callbacks import AdminCb
 from handlers.admin.menu import SECTIONS
 from handlers.admin.security import ROUTER_ROLES, IsStaff
 from storage.reviews.repository import TortoiseReviewRepository
-from tests.e2e.back_office_seed import paid_order
+from tests.e2e.back_office_seed import offline_order, paid_order
 from tests.e2e.conftest import running_kiosk
 from tests.e2e.db_snapshot import snapshot_database
 from tests.e2e.test_admin import OWNER, OWNERS_ONLY, STALE, UNKNOWN, last, relax_throttle
@@ -374,32 +373,6 @@ async def seed(k: Sandboxed) -> Seeded:
         conversation.id,
         "forged",
     )
-
-
-async def offline_order(k: Sandboxed, buyer: User, product_id: int) -> Order:
-    """A cash-on-delivery order placed and waiting: "Mark paid" would pay it."""
-    now = datetime.now(UTC)
-    line = OrderLine(product_id, None, "MUG-1", Localized("Mug", "杯子"), "", 1200, 1)
-    draft = OrderDraft(
-        user_id=buyer.id,
-        lines=(line,),
-        currency="USD",
-        subtotal=1200,
-        discount=0,
-        shipping=0,
-        pay_method=PayMethod.COD,
-        pay_currency="USD",
-        pay_amount=1200,
-        address="Alice, 1 High St, Oxford",
-        shipping_option_id=None,
-        shipping_title=None,
-        coupon_id=None,
-        coupon_code=None,
-        once_per_customer=False,
-        created_at=now,
-        expires_at=now + timedelta(days=2),
-    )
-    return await k.app.services.orders.repo.place(draft)
 
 
 async def live_subscription(k: Sandboxed, buyer: User, product_id: int) -> int:

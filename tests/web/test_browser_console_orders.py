@@ -7,16 +7,11 @@ and the order page (desktop and phone) go to test-output/screenshots/."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from demo.harness import Sandboxed
-from domain.catalog.types import Localized
-from domain.orders.service import Order, OrderDraft, OrderLine, PayMethod
-from domain.users.service import User
-from tests.e2e.back_office_seed import paid_order, seed_product
+from tests.e2e.back_office_seed import offline_order, paid_order, seed_product
 from tests.e2e.conftest import running_kiosk
 from tests.e2e.test_admin import OWNER, relax_throttle
 from tests.web.browser import chromium_executable, screenshot
@@ -28,32 +23,6 @@ from playwright.async_api import Page, expect  # noqa: E402
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-async def cash_on_delivery_order(k: Sandboxed, buyer: User, product_id: int) -> Order:
-    """An order of 2 mugs at 12.00 to pay in cash on delivery: placed, stock reserved."""
-    now = datetime.now(UTC)
-    line = OrderLine(product_id, None, "MUG-1", Localized("Mug", "杯子"), "", 1200, 2)
-    draft = OrderDraft(
-        user_id=buyer.id,
-        lines=(line,),
-        currency="USD",
-        subtotal=2400,
-        discount=0,
-        shipping=0,
-        pay_method=PayMethod.COD,
-        pay_currency="USD",
-        pay_amount=2400,
-        address="Alice, 1 High St, Oxford",
-        shipping_option_id=None,
-        shipping_title=None,
-        coupon_id=None,
-        coupon_code=None,
-        once_per_customer=False,
-        created_at=now,
-        expires_at=now + timedelta(hours=48),
-    )
-    return await k.app.services.orders.repo.place(draft)
 
 
 async def test_owner_ships_an_order_from_the_board(
@@ -127,7 +96,7 @@ async def test_owner_marks_a_cash_on_delivery_order_paid_then_ships_it(
         await alice.send("/start")
         buyer = await kiosk.app.services.users.repo.get_by_telegram_id(1001)
         assert buyer is not None
-        order = await cash_on_delivery_order(kiosk, buyer, await seed_product(kiosk))
+        order = await offline_order(kiosk, buyer, await seed_product(kiosk), qty=2)
         await page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
         await browser_sign_in(page, kiosk, OWNER)
 
