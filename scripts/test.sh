@@ -102,5 +102,5 @@ start=$(date +%s)
 # Most of the suite waits on the emulated Telegram (a bot's reply, a quiet period), not on the
 # CPU: a few workers overlap those waits (each has its own Redis database and PostgreSQL
 # template, tests/conftest.py). KIOSK_TEST_WORKERS=0 runs it in one process.
-"$PY" -m pytest -q -p no:cacheprovider -n "${KIOSK_TEST_WORKERS:-3}" "$@"
+"$PY" -m pytest -q -p no:cacheprovider -n "${KIOSK_TEST_WORKERS:-4}" "$@"
 echo "suite took $(( $(date +%s) - start )) s"
