@@ -42,6 +42,9 @@ def staff_routers() -> list[Router]:
     from handlers.support import staff as support_staff
 
     return [
+        # First: a staff member's reply to a shopper's relayed message is an answer, whatever
+        # dialog they have open (else "Add codes" would take it as a code to sell).
+        support_staff.router,
         orders_admin.router,
         subscriptions_staff.router,
         subscriptions_admin.router,  # owners only
@@ -62,7 +65,6 @@ def staff_routers() -> list[Router]:
         campaign_admin.router,
         campaign_compose.router,
         loyalty_admin.router,
-        support_staff.router,
         support_maintenance.router,  # owners only
         admin_denied.router,  # last of them: managers pressing owners' buttons
     ]

@@ -251,3 +251,32 @@ async def test_maintenance_mode_and_payments_in_flight(shop: Sandboxed) -> None:
     await owner.press("🔓 Reopen the shop")
     replies = await bob.send("/start")
     assert "closed for now" not in replies[-1].content
+
+
+async def test_a_reply_to_a_shopper_is_an_answer_whatever_dialog_staff_have_open(
+    shop: Sandboxed,
+) -> None:
+    """The owner is half-way through a dialog that takes plain text (here a new product's
+    title; "Add codes" would sell it as a code) and replies to a shopper's relayed question:
+    the reply reaches the shopper, and the dialog is untouched."""
+    sb = shop.sandbox
+    owner = sb.user(9000, "Merchant")
+    await owner.send("/start")
+    bea = sb.user(3108, "Bea")
+    await bea.send("/start")
+    await bea.send("/contact")
+    await bea.send("Do you ship to Lyon?")
+    await sb.wait_idle()
+    question = last_with(owner, "Do you ship to Lyon?")
+    await owner.send("/admin")
+    await owner.press("📦 Goods")
+    await owner.press("➕ New product")
+    await owner.press("📦 Goods we ship")
+    assert "Send the product title in English" in owner.last_bot_message.content
+    replies = await owner.send("Yes, in three days.", reply_to=question)
+    assert "Sent to Bea" in replies[-1].content, owner.transcript()
+    (answer,) = bea.catch_up()  # the one message the bot sent Bea since her question
+    assert answer.content == "Yes, in three days.", bea.transcript()
+    assert "Yes, in three days." in bea.transcript(history=True)
+    replies = await owner.send("Lyon travel mug")  # the dialog still waits for its title
+    assert "Step 2/9" in replies[-1].content, owner.transcript()
