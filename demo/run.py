@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.settings import Settings
 from demo.back_office import owner_ships_and_reports
+from demo.digital import owner_sells_keys_and_shopper_asks
 from demo.harness import Sandboxed, run_sandboxed, storefront_url
 from demo.jobs import owner_schedules_campaign_and_gets_low_stock_alert
 from demo.loyalty import friends_earn_points_and_alerts
@@ -183,6 +184,10 @@ SCENES: list[tuple[str, Scene]] = [
     (
         "Friends earn points; a sold-out favourite comes back cheaper",
         friends_earn_points_and_alerts,
+    ),
+    (
+        "The owner sells licence keys; a shopper gets one at once and asks the shop a question",
+        owner_sells_keys_and_shopper_asks,
     ),
 ]
 

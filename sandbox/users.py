@@ -52,6 +52,7 @@ class SandboxUser:
         self.last_callback_answer: dict[str, Any] | None = None
         self.last_inline_answer: dict[str, Any] | None = None
         self.story: list[str] = []  # what happened, in order (transcript(history=True))
+        self._told = sb._seq  # the story holds the chat up to here
         self.replies = 0  # bot actions that count as an answer to this user
         self._reply_event = asyncio.Event()
         self._last_activity = 0.0
@@ -426,7 +427,13 @@ class SandboxUser:
             if m.from_bot and not m.deleted:
                 entry = m.render(self.bot.first_name, self.first_name)
                 self.story.append(("✎ " + entry) if m.edit_count else entry)
+        self._told = self.sb._seq
         return changed
+
+    def catch_up(self) -> list[SandboxMessage]:
+        """Read what the bot sent this user unprompted since their last action (a staff
+        member's answer, a shipping notice) into the story; returns those messages."""
+        return self._tell(self.changed_since(self._told), self._told)
 
     def transcript(self, history: bool = False) -> str:
         """Human-readable chat log.
