@@ -192,8 +192,18 @@ async def pay_invoice(
     order_info: dict[str, Any] | None = None,
     deliver_times: int = 1,
 ) -> PaymentResult:
-    """Walk Telegram's payment protocol as the user paying the newest (or given) invoice."""
-    inv = _find_invoice(user, message_id).invoice_params
+    """Walk Telegram's payment protocol as the user paying the newest (or given) invoice.
+    Like a person, wait (up to the reply timeout) for an invoice the bot is still sending
+    after its "order placed" message."""
+    deadline = time.monotonic() + user.sb.reply_timeout
+    while True:
+        try:
+            inv = _find_invoice(user, message_id).invoice_params
+            break
+        except SandboxError:
+            if message_id is not None or time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(0.02)
     assert inv is not None
     return await run_payment(
         user, inv, shipping_option_id, shipping_address, order_info, deliver_times

@@ -101,13 +101,10 @@ async def test_kill_9_mid_broadcast_then_restart_delivers_exactly_once(
         received = _received(sandbox, chats)
         assert sorted(set(received.values())) == [1], {c: n for c, n in received.items() if n != 1}
         counts = (await campaigns.report(campaign.id)).counts
-        # The message killed mid-flight was delivered; its row can only say "unknown".
-        assert (counts.sent, counts.unknown, counts.pending, counts.sending) == (
-            RECIPIENTS - 1,
-            1,
-            0,
-            0,
-        )
+        # The message killed mid-flight was delivered; its row can only say "unknown", as can
+        # any other of its batch accepted by Telegram before the kill (never sent again).
+        assert (counts.pending, counts.sending) == (0, 0)
+        assert counts.unknown >= 1 and counts.sent + counts.unknown == RECIPIENTS, counts
     finally:
         for process in processes:
             if process.poll() is None:
