@@ -41,17 +41,22 @@ async def offline_shop(
         yield running
 
 
-async def place(shop: Sandboxed, telegram_id: int, goods, button: str):  # type: ignore[no-untyped-def]
+async def review_of(shop: Sandboxed, telegram_id: int, mug_id: int):  # type: ignore[no-untyped-def]
     user = shop.sandbox.user(telegram_id, "Alice")
     await user.send("/start")
-    await user.press_data(f"cart:add:{goods.mug_id}:0")
+    await user.press_data(f"cart:add:{mug_id}:0")
     await user.send("/cart")
     await user.press("✅ Checkout")
     await add_address(user)
     await user.send("/cart")
     await user.press("✅ Checkout")
     await user.press("⭐ Alice Liddell, Christ Church, St Aldates, Oxford")
-    await user.press("Standard delivery — $5.00")
+    return (await user.press("Standard delivery — $5.00"))[-1]
+
+
+async def place(shop: Sandboxed, telegram_id: int, goods, button: str):  # type: ignore[no-untyped-def]
+    await review_of(shop, telegram_id, goods.mug_id)
+    user = shop.sandbox.user(telegram_id, "Alice")
     replies = await user.press(button)
     assert not any(m.raw.get("invoice") for m in user.messages), user.transcript()
     order = await OrderRow.get(user__telegram_id=telegram_id)
@@ -146,19 +151,6 @@ async def test_offline_methods_are_off_unless_the_merchant_turns_them_on(shop: S
     assert await OrderRow.filter(user__telegram_id=3003).count() == 0
     mug = await ProductRow.get(id=goods.mug_id)
     assert (mug.on_hand, mug.reserved) == (5, 0)
-
-
-async def review_of(shop: Sandboxed, telegram_id: int, mug_id: int):  # type: ignore[no-untyped-def]
-    user = shop.sandbox.user(telegram_id, "Alice")
-    await user.send("/start")
-    await user.press_data(f"cart:add:{mug_id}:0")
-    await user.send("/cart")
-    await user.press("✅ Checkout")
-    await add_address(user)
-    await user.send("/cart")
-    await user.press("✅ Checkout")
-    await user.press("⭐ Alice Liddell, Christ Church, St Aldates, Oxford")
-    return (await user.press("Standard delivery — $5.00"))[-1]
 
 
 async def test_the_review_says_how_long_each_method_holds_the_items(
