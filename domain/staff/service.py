@@ -8,7 +8,6 @@ replica and within `cache_ttl` seconds on the others.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -16,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, get_args
 
+from domain.kernel.cache import TtlReload
 from domain.kernel.errors import DomainError, NotFound, ValidationError
 from domain.kernel.i18n import N_
 from domain.staff.audit import AuditService
@@ -163,30 +163,19 @@ class StaffService:
         self._managers: frozenset[int] = frozenset()
         self._appointed: frozenset[int] = frozenset()
         self._flags: dict[str, bool] = {}
-        self._loaded_at: float | None = None
-        # One reload at a time: when the cache expires under load, every update in flight
-        # asks for a role at once, and without the lock each of them re-read the staff list
-        # (three queries each); the others wait for the one reload and use it.
-        self._reloading = asyncio.Lock()
+        self._cache = TtlReload(self._load, cache_ttl, clock)  # read on every update
 
     def invalidate(self) -> None:
-        self._loaded_at = None
+        self._cache.invalidate()
 
-    def _fresh(self) -> bool:
-        return self._loaded_at is not None and self.clock() - self._loaded_at < self.cache_ttl
+    async def _load(self) -> None:
+        managers = frozenset(await self.repo.manager_ids())
+        self._appointed = frozenset(await self.repo.appointed_owner_ids()) & managers
+        revenue = await self.repo.get_flag(MANAGERS_SEE_REVENUE, True)
+        self._managers, self._flags = managers, {MANAGERS_SEE_REVENUE: revenue}
 
     async def _refresh(self) -> None:
-        if self._fresh():
-            return
-        async with self._reloading:
-            if self._fresh():  # reloaded while this one waited
-                return
-            now = self.clock()
-            managers = frozenset(await self.repo.manager_ids())
-            self._appointed = frozenset(await self.repo.appointed_owner_ids()) & managers
-            revenue = await self.repo.get_flag(MANAGERS_SEE_REVENUE, True)
-            self._managers, self._flags = managers, {MANAGERS_SEE_REVENUE: revenue}
-            self._loaded_at = now
+        await self._cache.ensure()
 
     async def role_of(self, telegram_id: int) -> Role | None:
         """'owner', 'manager' or None; cached for a few seconds (replicas converge by TTL)."""

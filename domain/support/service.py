@@ -8,7 +8,6 @@ this process and within `cache_ttl` seconds by the other replicas.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from enum import StrEnum
 from statistics import median
 from typing import Protocol
 
+from domain.kernel.cache import TtlReload
 from domain.kernel.errors import DomainError, NotFound, ValidationError
 from domain.kernel.i18n import N_
 from domain.staff.audit import AuditService
@@ -130,29 +130,20 @@ class SupportService:
         self.clock = clock
         self._blocked: frozenset[int] = frozenset()
         self._maintenance = Maintenance()
-        self._loaded_at: float | None = None
-        # One reload at a time: every update in flight finds the cache expired at once, and
-        # without the lock each of them re-read the block list (StaffService does the same).
-        self._reloading = asyncio.Lock()
+        self._cache = TtlReload(self._load, cache_ttl, clock)  # the gate's, read per update
 
     # ---- the gate: read per update, from memory ----
 
     def invalidate(self) -> None:
-        self._loaded_at = None
+        self._cache.invalidate()
 
-    def _fresh(self) -> bool:
-        return self._loaded_at is not None and self.clock() - self._loaded_at < self.cache_ttl
+    async def _load(self) -> None:
+        blocked = frozenset(await self.repo.blocked_ids())
+        self._maintenance = await self.repo.maintenance()
+        self._blocked = blocked
 
     async def _refresh(self) -> None:
-        if self._fresh():
-            return
-        async with self._reloading:
-            if self._fresh():  # reloaded while this one waited
-                return
-            now = self.clock()
-            blocked = frozenset(await self.repo.blocked_ids())
-            self._maintenance = await self.repo.maintenance()
-            self._blocked, self._loaded_at = blocked, now
+        await self._cache.ensure()
 
     async def refusal(self, telegram_id: int) -> Refusal | None:
         """Why the shop won't serve this person now (blocked, or closed to shoppers), or None.
