@@ -34,6 +34,7 @@ class UpdateRec:
     payload: dict[str, Any]
     user_id: int | None
     delivered: asyncio.Event = field(default_factory=asyncio.Event)
+    confirmed: asyncio.Event = field(default_factory=asyncio.Event)  # as ``done``, awaitable
     attempts: int = 0
     done: bool = False  # confirmed / acknowledged / dropped
 
@@ -195,6 +196,7 @@ class BotState:
     def _finish(rec: UpdateRec) -> None:
         rec.done = True
         rec.delivered.set()  # nobody should wait forever on a dropped update
+        rec.confirmed.set()
 
     def fetch(self, offset: int | None, limit: int, allowed: list[str] | None) -> list[UpdateRec]:
         """Return (without removing) up to ``limit`` pending updates from ``offset``."""

@@ -98,6 +98,19 @@ class SandboxUser:
                     await asyncio.wait_for(self._reply_event.wait(), remaining)
                 except TimeoutError:
                     pass
+            # A bot that confirms an update once handled (Kiosk's polling, a webhook answered
+            # after handling) is still at work until then: a second message after a slow
+            # lookup may come later than the quiet period, so wait for the confirmation too
+            # (bounded: a bot that never confirms, e.g. one killed mid-update, is not waited on
+            # beyond the reply timeout, and that isn't an error here).
+            pending = [rec.confirmed.wait() for rec in recs if not rec.confirmed.is_set()]
+            if pending:
+                try:
+                    await asyncio.wait_for(
+                        asyncio.gather(*pending), max(0.0, deadline - time.monotonic())
+                    )
+                except TimeoutError:
+                    pass
         start = delivered_at
         while True:
             remaining = max(start, self._last_activity) + sb.settle - time.monotonic()

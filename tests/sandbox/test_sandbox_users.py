@@ -338,3 +338,37 @@ async def test_callback_query_expires(sb: Sandbox, polling, bot: Bot) -> None:
         "Bad Request: query is too old and response timeout expired or query ID is invalid"
     ]
     assert user.last_callback_answer is None
+
+
+async def test_a_reply_in_two_parts_is_awaited_until_the_update_is_confirmed(
+    sb: Sandbox, bot: Bot
+) -> None:
+    """A deep link answered by a welcome and, after a lookup slower than the quiet period, the
+    card: ``send`` returns both, as the bot confirms the update only once it handled it (the
+    CI failure of the console test, where the card came after ``send`` had returned)."""
+    dp = Dispatcher()
+
+    @dp.message(CommandStart())
+    async def start(message: Message) -> None:
+        await message.answer("Welcome")
+        await asyncio.sleep(sb.settle * 4)  # a slow catalogue read
+        await message.answer("Green tea — $9.50")
+
+    task = asyncio.create_task(
+        dp.start_polling(
+            bot,
+            handle_signals=False,
+            handle_as_tasks=False,  # the next getUpdates (the confirmation) after handling
+            polling_timeout=1,
+            close_bot_session=False,
+        )
+    )
+    try:
+        sam = sb.user(1010, first_name="Sam")
+        replies = await sam.send("/start p_1")
+        assert [m.text for m in replies] == ["Welcome", "Green tea — $9.50"]
+        assert sam.last_bot_message is not None
+        assert "$9.50" in sam.last_bot_message.content
+    finally:
+        await dp.stop_polling()
+        await asyncio.wait_for(task, 5)
