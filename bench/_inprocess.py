@@ -73,10 +73,13 @@ class Tally:
     sql: int = 0
     redis: int = 0
     api: Counter[str] = field(default_factory=Counter)
+    statements: Counter[str] | None = None  # by text, when asked for (--statements)
 
     def reset(self) -> None:
         self.sql, self.redis = 0, 0
         self.api.clear()
+        if self.statements is not None:
+            self.statements.clear()
 
 
 TALLY = Tally()
@@ -89,6 +92,9 @@ def _counting(cls: type, name: str, kind: str) -> None:
     async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
         if kind == "sql":
             TALLY.sql += 1
+            if TALLY.statements is not None:
+                text = args[0] if args and isinstance(args[0], str) else name.upper()
+                TALLY.statements[" ".join(text.split())[:160]] += 1
         else:
             TALLY.redis += 1
         return await original(self, *args, **kwargs)
@@ -553,6 +559,7 @@ class Figures:
     first_error: str = ""
     problems: list[str] = field(default_factory=list)  # correctness failures
     checked: str = ""  # what the correctness check saw
+    statements: Counter[str] = field(default_factory=Counter)  # by text (--statements)
 
     @property
     def updates(self) -> int:
@@ -590,6 +597,7 @@ def measured(label: str, run_holder: list[Figures]) -> Iterator[Run]:
                 Counter(TALLY.api),
                 errors.count,
                 errors.first,
+                statements=Counter(TALLY.statements or {}),
             )
         )
 
@@ -764,6 +772,13 @@ def print_figures(figures: Figures) -> None:
         print(f"         correctness: {f.checked}; {f.errors} ERROR log records")
     for problem in f.problems:
         print(f"         CORRECTNESS: {problem}")
+
+
+def print_statements(figures: Figures, top: int) -> None:
+    """The most frequent statements (by text, parameters apart), per update."""
+    print(f"  the {top} most frequent of {len(figures.statements)} distinct statements:")
+    for text, n in figures.statements.most_common(top):
+        print(f"    {n / figures.updates:5.2f}/upd  {text}")
 
 
 def ok(figures: Figures) -> bool:

@@ -43,6 +43,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -284,6 +285,7 @@ async def bench_inprocess(
     """Kiosk then echo, in this process; True when every correctness check passed."""
     print(f"\n== {backend}, in process ==")
     await flush(redis_url)
+    _inprocess.TALLY.statements = Counter() if args.statements else None
     shopper_ids = list(range(FIRST_USER, FIRST_USER + args.shoppers))
     profile = None
     if args.profile:
@@ -297,6 +299,8 @@ async def bench_inprocess(
         profile,
     )
     _inprocess.print_figures(kiosk)
+    if args.statements:
+        _inprocess.print_statements(kiosk, args.statements)
     echo = await _inprocess.bench_echo(kiosk.run, args.concurrency or args.shoppers)
     _inprocess.print_figures(echo)
     ratio = kiosk.rate / echo.rate
@@ -352,6 +356,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile", metavar="DIR", help="cProfile the bot into DIR/*.prof")
     parser.add_argument(
         "--inprocess", action="store_true", help="Kiosk's own cost: no emulator, no HTTP"
+    )
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="(--inprocess) print the N most frequent SQL statements per update",
     )
     return parser.parse_args()
 
