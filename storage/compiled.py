@@ -5,17 +5,22 @@ renders SQL, every time. For the reads behind nearly every update (the person wh
 product on screen) that cost more of the bot's CPU than the database's answer did
 (bench/throughput.py --profile). `CompiledGet` lets Tortoise render the query once per database
 dialect (the same SQL, placeholders and column list as `Model.get_or_none(field=...)`), then
-only binds new values and builds the model from the row as Tortoise's executor does. It runs on
-the connection Tortoise would choose, so it joins the caller's transaction like any query.
+only binds new values and builds the model from the row as Tortoise's executor does.
+`CompiledRows` does the same for a whole query (filters, joins, order, `values()`) written with
+Tortoise's own API. Both run on the connection Tortoise would choose, so they join the caller's
+transaction like any query.
 """
 
 from __future__ import annotations
 
+import types
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from tortoise import fields as tf
 from tortoise.exceptions import MultipleObjectsReturned
 from tortoise.models import Model
+from tortoise.queryset import QuerySet, ValuesQuery
 
 M = TypeVar("M", bound=Model)
 _SENTINEL = -7_340_032_000_001  # a value no real key has: marks where a bound value goes
@@ -57,3 +62,98 @@ class CompiledGet(Generic[M]):
         if len(rows) > 1:  # as get_or_none: the fields must be a unique key
             raise MultipleObjectsReturned(self.model)
         return self.model._init_from_db(**rows[0])
+
+
+Build = Callable[..., "QuerySet[Any] | ValuesQuery[Any]"]
+
+
+class CompiledRows(Generic[M]):
+    """A query written with Tortoise's API, its SQL rendered once per dialect.
+
+    `CompiledRows(Row, lambda rows, a: rows.filter(x=a).order_by("id"), int)` is called as
+    `await q.models(1)` == `await Row.filter(x=1).order_by("id")`; a builder ending in
+    `.values(...)` is called as `await q.dicts(1)`, its values converted as Tortoise converts
+    them. `rows` is `Row.all()` on the right connection; each later argument stands for a
+    parameter of the type given (int or str), used once in the query. Plain queries only: no
+    prefetch, select_related, annotations or `only()`.
+    """
+
+    def __init__(self, model: type[M], build: Build, *kinds: type) -> None:
+        for kind in kinds:
+            if kind not in (int, str):
+                raise TypeError(f"CompiledRows: parameters are int or str, not {kind}")
+        self.model = model
+        self.build = build
+        self.kinds = kinds
+        self._compiled: dict[str, tuple[str, list[Any], list[int], list[Any] | None]] = {}
+
+    def _marks(self) -> list[Any]:
+        return [
+            _SENTINEL - n if kind is int else f"\x00compiled:{n}\x00"
+            for n, kind in enumerate(self.kinds)
+        ]
+
+    def _compile(self, db: Any) -> tuple[str, list[Any], list[int], list[Any] | None]:
+        marks = self._marks()
+        query = self.build(self.model.all().using_db(db), *marks)
+        converters: list[Any] | None = None
+        if isinstance(query, ValuesQuery):
+            if query._single:
+                raise TypeError("CompiledRows: a list query, not get()/first()")
+            converters = [
+                (alias, convert)
+                for alias, field in query._fields_for_select.items()
+                if not isinstance(
+                    convert := query.resolve_to_python_value(query.model, field),
+                    types.LambdaType,
+                )
+            ]
+        elif isinstance(query, QuerySet):
+            plain = not (
+                query._prefetch_map
+                or query._select_related
+                or query._annotations
+                or query._fields_for_select
+                or query._single
+            )
+            if not plain or query.model is not self.model:
+                raise TypeError("CompiledRows: models of a plain query of this model only")
+        else:
+            raise TypeError(f"CompiledRows: a QuerySet or values() query, not {query!r}")
+        query._make_query()
+        sql, params = query.query.get_parameterized_sql()
+        params = list(params)
+        if any(params.count(mark) != 1 for mark in marks):
+            raise TypeError("CompiledRows: each parameter must be used once, as a value")
+        return sql, params, [params.index(mark) for mark in marks], converters
+
+    def _bound(self, values: tuple[Any, ...]) -> tuple[Any, str, list[Any], list[Any] | None]:
+        db = self.model._choose_db()
+        dialect = db.capabilities.dialect
+        compiled = self._compiled.get(dialect)
+        if compiled is None:
+            compiled = self._compiled[dialect] = self._compile(db)
+        sql, params, slots, converters = compiled
+        bound = list(params)
+        for slot, kind, value in zip(slots, self.kinds, values, strict=True):
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise TypeError(f"CompiledRows: {value!r} is not {kind.__name__}")
+            bound[slot] = value
+        return db, sql, bound, converters
+
+    async def models(self, *values: Any) -> list[M]:
+        db, sql, bound, converters = self._bound(values)
+        if converters is not None:
+            raise TypeError("CompiledRows: a values() query: use dicts()")
+        _, rows = await db.execute_query(sql, bound)
+        return [self.model._init_from_db(**row) for row in rows]
+
+    async def dicts(self, *values: Any) -> list[dict[str, Any]]:
+        db, sql, bound, converters = self._bound(values)
+        if converters is None:
+            raise TypeError("CompiledRows: a query of models: use models()")
+        rows: list[dict[str, Any]] = await db.execute_query_dict(sql, bound)
+        for row in rows:
+            for alias, convert in converters:
+                row[alias] = convert(row[alias])
+        return rows

@@ -29,7 +29,7 @@ from storage.catalog.models import (
     VariantRow,
 )
 from storage.catalog.sql import add_terms, document_terms, remove_terms, segmented_documents
-from storage.compiled import CompiledGet
+from storage.compiled import CompiledGet, CompiledRows
 from storage.inventory.ledger import apply_stock_movement
 
 # Fields a merchant may change through update_product, and the columns behind them.
@@ -150,10 +150,15 @@ async def category_path(category_id: int) -> list[tuple[int, Localized]]:
     return path
 
 
+_CATEGORIES = CompiledRows(
+    CategoryRow, lambda rows: rows.order_by("position", "id").values(*_CATEGORY_COLUMNS)
+)
+
+
 class TortoiseCatalogRepository:
     async def list_categories(self) -> list[Category]:
         # Read by every catalogue screen and card: the values, no model built per row.
-        rows = await CategoryRow.all().order_by("position", "id").values(*_CATEGORY_COLUMNS)
+        rows = await _CATEGORIES.dicts()
         return [
             Category(
                 id=r["id"],

@@ -30,6 +30,7 @@ from domain.loyalty.service import (
 from domain.orders.service import OrderDraft
 from domain.orders.states import OrderStatus, PaymentStatus
 from storage.columns import int_column
+from storage.compiled import CompiledRows
 from storage.loyalty.models import (
     LoyaltyAccountRow,
     LoyaltyEntryRow,
@@ -40,6 +41,11 @@ from storage.models import UserRow
 from storage.orders.models import OrderRow
 
 _CLOSED = (PaymentStatus.VOID, PaymentStatus.REFUNDED)
+_BALANCE = CompiledRows(  # the checkout's quote reads it
+    LoyaltyAccountRow,
+    lambda rows, user_id: rows.filter(user_id=user_id).limit(1).values("balance"),
+    int,
+)
 _RETRIES = 8  # take_up_to re-reads the balance when another writer moved it meanwhile
 
 
@@ -112,8 +118,8 @@ class TortoiseLoyaltyRepository:
     # ---- the ledger ----
 
     async def balance(self, user_id: int) -> int:
-        row = await LoyaltyAccountRow.get_or_none(user_id=user_id).only("id", "balance")
-        return int(row.balance) if row else 0
+        rows = await _BALANCE.dicts(user_id)
+        return int(rows[0]["balance"]) if rows else 0
 
     async def add(self, draft: LedgerDraft) -> LedgerEntry | None:
         if draft.points > 0:

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from domain.cart.service import CartItem
 from domain.kernel.idempotency import effect_key
 from domain.orders.pricing import Coupon, CouponKind
+from storage.compiled import CompiledGet, CompiledRows
 from storage.orders.effects import (
     EffectApplied,
     applied_result,
@@ -30,6 +31,17 @@ class _LineKey(TypedDict):
 
 
 _LINE_COLUMNS = ("id", "product_id", "variant_id", "quantity", "price_seen", "currency")
+_CART_OF = CompiledGet(CartRow, "user_id")
+# The cart left-joined to its lines, oldest first: every cart and checkout screen reads it.
+_CONTENTS = CompiledRows(
+    CartRow,
+    lambda rows, user_id: (
+        rows.filter(user_id=user_id)
+        .order_by("lines__added_at", "lines__id")
+        .values("coupon_code", *(f"lines__{c}" for c in _LINE_COLUMNS))
+    ),
+    int,
+)
 
 
 def _item(row: CartLineRow) -> CartItem:
@@ -79,7 +91,7 @@ async def remove_cart_units(user_id: int, units: list[tuple[int, int | None]]) -
 
 class TortoiseCartRepository:
     async def _cart(self, user_id: int) -> CartRow:
-        row = await CartRow.get_or_none(user_id=user_id)
+        row = await _CART_OF.get(user_id)
         if row is not None:
             return row
         try:
@@ -94,11 +106,7 @@ class TortoiseCartRepository:
     async def contents(self, user_id: int) -> tuple[list[CartItem], str | None]:
         """The lines (oldest first) and the coupon code in ONE statement (the cart left-joined
         to its lines), no model built per row: every cart and checkout screen reads both."""
-        rows = (
-            await CartRow.filter(user_id=user_id)
-            .order_by("lines__added_at", "lines__id")
-            .values("coupon_code", *(f"lines__{c}" for c in _LINE_COLUMNS))
-        )
+        rows = await _CONTENTS.dicts(user_id)
         items = [
             CartItem(
                 id=r["lines__id"],

@@ -13,7 +13,12 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
+from storage.compiled import CompiledRows
 from storage.orders.models import AppliedEffectRow
+
+_RESULT = CompiledRows(
+    AppliedEffectRow, lambda rows, key: rows.filter(key=key).limit(1).values("result_id"), str
+)
 
 
 class EffectApplied(Exception):
@@ -39,8 +44,8 @@ async def set_effect_result(key: str, result_id: int | None) -> None:
 
 async def applied_result(key: str) -> int | None:
     """The result id stored with `key` (None when it produced nothing, or is unknown)."""
-    row = await AppliedEffectRow.get_or_none(key=key).only("key", "result_id")
-    return row.result_id if row else None
+    rows = await _RESULT.dicts(key)
+    return rows[0]["result_id"] if rows else None
 
 
 async def prune_effects(before: datetime) -> int:

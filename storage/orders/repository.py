@@ -41,6 +41,7 @@ from domain.orders.states import (
 )
 from storage.catalog.repository import TortoiseCatalogRepository
 from storage.columns import int_column
+from storage.compiled import CompiledGet, CompiledRows
 from storage.digital.repository import product_kinds, revoke_units, take_units
 from storage.orders.carts import remove_cart_units
 from storage.orders.effects import (
@@ -61,6 +62,10 @@ from storage.orders.models import (
 )
 
 log = logging.getLogger(__name__)
+_ORDER = CompiledGet(OrderRow, "id")  # every order screen, payment and status change
+_ORDER_LINES = CompiledRows(
+    OrderLineRow, lambda rows, order_id: rows.filter(order_id=order_id), int
+)
 
 Unit = tuple[int, int | None]
 # Columns a transition may set besides the three statuses.
@@ -315,10 +320,10 @@ class TortoiseOrderRepository:
     # ---- reading ----
 
     async def get(self, order_id: int) -> Order | None:
-        row = await OrderRow.get_or_none(id=order_id)
+        row = await _ORDER.get(order_id)
         if row is None:
             return None
-        return _order(row, await OrderLineRow.filter(order_id=order_id))
+        return _order(row, await _ORDER_LINES.models(order_id))
 
     async def _with_lines(self, rows: list[OrderRow]) -> list[Order]:
         lines: dict[int, list[OrderLineRow]] = {r.id: [] for r in rows}

@@ -65,3 +65,75 @@ async def test_two_fields_and_transactions(db: str) -> None:
 async def test_only_integer_keys(db: str) -> None:
     with pytest.raises(TypeError):
         await CompiledGet(UserRow, "referral_code").get("c1")
+
+
+# ---- CompiledRows: a whole query rendered once ----
+
+
+async def test_rows_same_as_tortoise_values_models_and_text_keys(db: str) -> None:
+    from storage.catalog.models import CategoryRow
+    from storage.compiled import CompiledRows
+    from storage.orders.models import AppliedEffectRow
+
+    root = await CategoryRow.create(name_en="Tea", position=2)
+    await CategoryRow.create(name_en="Cups", position=1, active=False)
+    await CategoryRow.create(name_en="Green", parent_id=root.id, position=1)
+    columns = ("id", "parent_id", "name_en", "position", "active")
+    ordered = CompiledRows(
+        CategoryRow, lambda rows: rows.order_by("position", "id").values(*columns)
+    )
+    theirs = await CategoryRow.all().order_by("position", "id").values(*columns)
+    ours = await ordered.dicts()
+    assert ours == theirs and [r["name_en"] for r in ours] == ["Cups", "Green", "Tea"]
+    assert [type(r["active"]) for r in ours] == [
+        bool
+    ] * 3  # converted, as Tortoise does (SQLite: 0/1)
+
+    children = CompiledRows(
+        CategoryRow, lambda rows, parent: rows.filter(parent_id=parent).order_by("id"), int
+    )
+    models = await children.models(root.id)
+    assert [(c.id, c.name_en, c.active) for c in models] == [
+        (c.id, c.name_en, c.active) for c in await CategoryRow.filter(parent_id=root.id)
+    ]
+    assert await children.models(root.id + 1000) == []
+    models[0].name_zh = "绿茶"
+    await models[0].save()  # a usable model: updated in place
+    assert await CategoryRow.filter(name_zh="绿茶").count() == 1
+
+    await AppliedEffectRow.create(key="pay:1", result_id=7)
+    await AppliedEffectRow.create(key="pay:1'; --", result_id=8)
+    by_key = CompiledRows(
+        AppliedEffectRow, lambda rows, key: rows.filter(key=key).values("result_id"), str
+    )
+    assert await by_key.dicts("pay:1") == [{"result_id": 7}]
+    assert await by_key.dicts("pay:1'; --") == [{"result_id": 8}]  # bound, never spliced in
+    assert await by_key.dicts("pay:2") == []
+
+
+async def test_rows_join_the_callers_transaction_and_refuse_what_they_cannot_render(
+    db: str,
+) -> None:
+    from storage.catalog.models import CategoryRow
+    from storage.compiled import CompiledRows
+
+    named = CompiledRows(CategoryRow, lambda rows, name: rows.filter(name_en=name), str)
+    with pytest.raises(RuntimeError):
+        async with in_transaction():
+            await CategoryRow.create(name_en="Draft")
+            assert len(await named.models("Draft")) == 1  # seen inside its transaction
+            raise RuntimeError("roll back")
+    assert await named.models("Draft") == []
+
+    with pytest.raises(TypeError):
+        await named.models(5)  # an int where the query takes text
+    with pytest.raises(TypeError):
+        await named.dicts("Draft")  # models, not values
+    with pytest.raises(TypeError):  # a parameter the query doesn't use once
+        await CompiledRows(CategoryRow, lambda rows, a: rows.all(), int).models(1)
+    with pytest.raises(TypeError):
+        await CompiledRows(
+            CategoryRow, lambda rows, a: rows.filter(id=a).select_related("parent"), int
+        ).models(1)
+    with pytest.raises(TypeError):
+        CompiledRows(CategoryRow, lambda rows, a: rows, float)
