@@ -20,10 +20,11 @@ from typing import Any, Generic, TypeVar
 from tortoise import fields as tf
 from tortoise.exceptions import MultipleObjectsReturned
 from tortoise.models import Model
-from tortoise.queryset import QuerySet, ValuesQuery
+from tortoise.queryset import CountQuery, QuerySet, ValuesQuery
 
 M = TypeVar("M", bound=Model)
 _SENTINEL = -7_340_032_000_001  # a value no real key has: marks where a bound value goes
+_ROWS_SENTINEL = 7_340_032_000_001  # the same, positive: a limit or offset may be a parameter
 
 
 class CompiledGet(Generic[M]):
@@ -64,7 +65,8 @@ class CompiledGet(Generic[M]):
         return self.model._init_from_db(**rows[0])
 
 
-Build = Callable[..., "QuerySet[Any] | ValuesQuery[Any]"]
+Build = Callable[..., "QuerySet[Any] | ValuesQuery[Any] | CountQuery"]
+_COUNT: list[Any] = []  # the converters of a count() query: none, and not a values() one
 
 
 class CompiledRows(Generic[M]):
@@ -73,9 +75,10 @@ class CompiledRows(Generic[M]):
     `CompiledRows(Row, lambda rows, a: rows.filter(x=a).order_by("id"), int)` is called as
     `await q.models(1)` == `await Row.filter(x=1).order_by("id")`; a builder ending in
     `.values(...)` is called as `await q.dicts(1)`, its values converted as Tortoise converts
-    them. `rows` is `Row.all()` on the right connection; each later argument stands for a
-    parameter of the type given (int or str), used once in the query. Plain queries only: no
-    prefetch, select_related, annotations or `only()`.
+    them, and one ending in `.count()` as `await q.count(1)`. `rows` is `Row.all()` on the
+    right connection; each later argument stands for a parameter of the type given (int or
+    str), used once in the query (a limit or offset too). Plain queries only: no prefetch,
+    select_related, annotations or `only()`; a count without limit or offset.
     """
 
     def __init__(self, model: type[M], build: Build, *kinds: type) -> None:
@@ -89,7 +92,7 @@ class CompiledRows(Generic[M]):
 
     def _marks(self) -> list[Any]:
         return [
-            _SENTINEL - n if kind is int else f"\x00compiled:{n}\x00"
+            _ROWS_SENTINEL + n if kind is int else f"\x00compiled:{n}\x00"
             for n, kind in enumerate(self.kinds)
         ]
 
@@ -108,6 +111,10 @@ class CompiledRows(Generic[M]):
                     types.LambdaType,
                 )
             ]
+        elif isinstance(query, CountQuery):
+            if query._limit is not None or query._offset:
+                raise TypeError("CompiledRows: a count without limit or offset")
+            converters = _COUNT
         elif isinstance(query, QuerySet):
             plain = not (
                 query._prefetch_map
@@ -144,16 +151,23 @@ class CompiledRows(Generic[M]):
     async def models(self, *values: Any) -> list[M]:
         db, sql, bound, converters = self._bound(values)
         if converters is not None:
-            raise TypeError("CompiledRows: a values() query: use dicts()")
+            raise TypeError("CompiledRows: not a query of models")
         _, rows = await db.execute_query(sql, bound)
         return [self.model._init_from_db(**row) for row in rows]
 
     async def dicts(self, *values: Any) -> list[dict[str, Any]]:
         db, sql, bound, converters = self._bound(values)
-        if converters is None:
-            raise TypeError("CompiledRows: a query of models: use models()")
+        if converters is None or converters is _COUNT:
+            raise TypeError("CompiledRows: not a values() query")
         rows: list[dict[str, Any]] = await db.execute_query_dict(sql, bound)
         for row in rows:
             for alias, convert in converters:
                 row[alias] = convert(row[alias])
         return rows
+
+    async def count(self, *values: Any) -> int:
+        db, sql, bound, converters = self._bound(values)
+        if converters is not _COUNT:
+            raise TypeError("CompiledRows: not a count() query")
+        _, rows = await db.execute_query(sql, bound)
+        return int(next(iter(dict(rows[0]).values()))) if rows else 0

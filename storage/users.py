@@ -9,13 +9,17 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.users.service import Address, AddressDraft, TelegramIdentity, User
-from storage.compiled import CompiledGet
+from storage.compiled import CompiledGet, CompiledRows
 from storage.models import AddressRow, UserRow
 
 # last_seen is for reports and "inactive for N days" audiences: minute precision is plenty, and
 # not rewriting the row on every update keeps the hot path to a single indexed read.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 _BY_TELEGRAM_ID = CompiledGet(UserRow, "telegram_id")  # every update reads it
+_BY_ID = CompiledGet(UserRow, "id")  # telling a buyer about their order
+_ADDRESSES = CompiledRows(  # the checkout's address step
+    AddressRow, lambda rows, user_id: rows.filter(user_id=user_id).order_by("id"), int
+)
 _ADDRESS = CompiledGet(AddressRow, "id", "user_id")  # only the owner's: forged ids find nothing
 
 
@@ -54,7 +58,7 @@ def _address(row: AddressRow) -> Address:
 
 class TortoiseUserRepository:
     async def get(self, user_id: int) -> User | None:
-        row = await UserRow.get_or_none(id=user_id)
+        row = await _BY_ID.get(user_id)
         return _user(row) if row else None
 
     async def get_by_telegram_id(self, telegram_id: int) -> User | None:
@@ -115,7 +119,7 @@ class TortoiseUserRepository:
         return _user(await UserRow.get(id=user_id))
 
     async def list_addresses(self, user_id: int) -> list[Address]:
-        rows = await AddressRow.filter(user_id=user_id).order_by("id")
+        rows = await _ADDRESSES.models(user_id)
         return [_address(r) for r in rows]
 
     async def get_address(self, user_id: int, address_id: int) -> Address | None:

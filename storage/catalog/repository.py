@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
@@ -150,6 +151,41 @@ async def category_path(category_id: int) -> list[tuple[int, Localized]]:
     return path
 
 
+_FAVOURITE = CompiledRows(  # every card asks
+    FavouriteRow,
+    lambda rows, user_id, product_id: (
+        rows.filter(user_id=user_id, product_id=product_id).limit(1).values("id")
+    ),
+    int,
+    int,
+)
+
+
+@lru_cache(maxsize=64)
+def _count_in_categories(n: int) -> CompiledRows[ProductRow]:
+    """Active goods in `n` categories (a category screen: it and those below it)."""
+    return CompiledRows(
+        ProductRow,
+        lambda rows, *ids: rows.filter(category_id__in=list(ids), active=True).count(),
+        *(int,) * n,
+    )
+
+
+@lru_cache(maxsize=64)
+def _page_in_categories(n: int) -> CompiledRows[ProductRow]:
+    """A page of them, newest first (parameters: the ids, then offset and limit)."""
+    return CompiledRows(
+        ProductRow,
+        lambda rows, *args: (
+            rows.filter(category_id__in=list(args[:-2]), active=True)
+            .order_by("-created_at", "-id")
+            .offset(args[-2])
+            .limit(args[-1])
+        ),
+        *(int,) * (n + 2),
+    )
+
+
 _CATEGORIES = CompiledRows(
     CategoryRow, lambda rows: rows.order_by("position", "id").values(*_CATEGORY_COLUMNS)
 )
@@ -171,17 +207,16 @@ class TortoiseCatalogRepository:
         ]
 
     async def count_products(self, category_ids: Sequence[int]) -> int:
-        return await ProductRow.filter(category_id__in=list(category_ids), active=True).count()
+        ids = list(category_ids)
+        return await _count_in_categories(len(ids)).count(*ids) if ids else 0
 
     async def list_products(
         self, category_ids: Sequence[int], offset: int, limit: int
     ) -> list[Product]:
-        rows = (
-            await ProductRow.filter(category_id__in=list(category_ids), active=True)
-            .order_by("-created_at", "-id")
-            .offset(offset)
-            .limit(limit)
-        )
+        ids = list(category_ids)
+        if not ids:
+            return []
+        rows = await _page_in_categories(len(ids)).models(*ids, offset, limit)
         return [product_from_row(r) for r in rows]
 
     async def popular_products(
@@ -434,7 +469,7 @@ class TortoiseShopperListsRepository:
         return await FavouriteRow.filter(user_id=user_id, product_id=product_id).delete() > 0
 
     async def is_favourite(self, user_id: int, product_id: int) -> bool:
-        return await FavouriteRow.exists(user_id=user_id, product_id=product_id)
+        return bool(await _FAVOURITE.dicts(user_id, product_id))
 
     async def count_favourites(self, user_id: int) -> int:
         return await FavouriteRow.filter(user_id=user_id, product__active=True).count()

@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
@@ -32,6 +33,7 @@ from domain.digital.units import (
 from domain.inventory.ledger import StockReason
 from storage.catalog.models import DigitalUnitRow, ProductRow
 from storage.columns import int_column
+from storage.compiled import CompiledRows
 from storage.inventory.ledger import apply_stock_movement
 
 log = logging.getLogger(__name__)
@@ -57,8 +59,20 @@ def _unit(row: DigitalUnitRow) -> DigitalUnit:
 
 async def product_kinds(product_ids: Iterable[int]) -> dict[int, ProductKind]:
     ids = sorted(set(product_ids))
-    rows = await ProductRow.filter(id__in=ids).values_list("id", "kind")
-    return {int(pid): product_kind(str(kind)) for pid, kind in rows}
+    if not ids:
+        return {}
+    rows = await _kinds_of(len(ids)).dicts(*ids)
+    return {int(r["id"]): product_kind(str(r["kind"])) for r in rows}
+
+
+@lru_cache(maxsize=32)
+def _kinds_of(n: int) -> CompiledRows[ProductRow]:
+    """The kind of `n` goods (placing and paying an order ask it of its lines)."""
+    return CompiledRows(
+        ProductRow,
+        lambda rows, *ids: rows.filter(id__in=list(ids)).values("id", "kind"),
+        *(int,) * n,
+    )
 
 
 async def take_units(order_id: int, lines: Sequence[tuple[int, int, int]]) -> bool:

@@ -32,6 +32,10 @@ class _LineKey(TypedDict):
 
 _LINE_COLUMNS = ("id", "product_id", "variant_id", "quantity", "price_seen", "currency")
 _CART_OF = CompiledGet(CartRow, "user_id")
+_LINE = CompiledGet(CartLineRow, "cart_id", "product_id", "variant_id")  # adding to the cart
+_LINE_COUNT = CompiledRows(
+    CartLineRow, lambda rows, cart_id: rows.filter(cart_id=cart_id).count(), int
+)
 # The cart left-joined to its lines, oldest first: every cart and checkout screen reads it.
 _CONTENTS = CompiledRows(
     CartRow,
@@ -165,7 +169,7 @@ class TortoiseCartRepository:
     ) -> CartItem | None:
         cart_id = key["cart_id"]
         for _attempt in range(2):
-            row = await CartLineRow.get_or_none(**key)
+            row = await _LINE.get(cart_id, key["product_id"], key["variant_id"])
             if row is not None:
                 # Atomic, so two adds at once both count: add while under the cap, else cap.
                 added = await CartLineRow.filter(
@@ -176,7 +180,7 @@ class TortoiseCartRepository:
                 await row.refresh_from_db(fields=["quantity"])
                 await _touch(cart_id)
                 return _item(row)
-            if await CartLineRow.filter(cart_id=cart_id).count() >= max_lines:
+            if await _LINE_COUNT.count(cart_id) >= max_lines:
                 return None
             try:
                 async with in_transaction():  # a savepoint when called inside a transaction

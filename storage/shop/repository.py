@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from domain.shop.service import ShopDetails, ShopFacts
 from storage.catalog.models import CategoryRow, ProductRow
+from storage.compiled import CompiledGet
 from storage.orders.models import PaymentRow
 from storage.shop.models import OpenChecklistRow, ShopDetailsRow
 
 _ROW_ID = 1
+_DETAILS = CompiledGet(ShopDetailsRow, "id")  # the shop's name greets every /start
 
 
 class TortoiseShopDetailsRepository:
     async def get(self) -> ShopDetails:
-        row = await ShopDetailsRow.get_or_none(id=_ROW_ID)
+        row = await _DETAILS.get(_ROW_ID)
         if row is None:
             return ShopDetails()
         return ShopDetails(row.name, row.description, row.photo_file_id, row.shared)

@@ -30,9 +30,11 @@ from domain.subscriptions.service import (
     Summary,
 )
 from storage.columns import int_column
+from storage.compiled import CompiledGet
 from storage.models import UserRow
 from storage.subscriptions.models import ChargeRow, PlanRow, SubscriptionRow
 
+_PLAN_OF = CompiledGet(PlanRow, "product_id")  # every card asks whether it is a plan
 _KIND = {
     Decision.START: ChargeKind.FIRST,
     Decision.RENEW: ChargeKind.RENEWAL,
@@ -83,7 +85,7 @@ class TortoiseSubscriptionRepository:
         return _plan(row) if row else None
 
     async def plan_for_product(self, product_id: int) -> Plan | None:
-        row = await PlanRow.get_or_none(product_id=product_id)
+        row = await _PLAN_OF.get(product_id)
         return _plan(row) if row else None
 
     async def save_plan(

@@ -137,3 +137,37 @@ async def test_rows_join_the_callers_transaction_and_refuse_what_they_cannot_ren
         ).models(1)
     with pytest.raises(TypeError):
         CompiledRows(CategoryRow, lambda rows, a: rows, float)
+
+
+async def test_rows_count_limit_offset_and_lists(db: str) -> None:
+    from storage.catalog.models import CategoryRow
+    from storage.compiled import CompiledRows
+
+    for n in range(5):
+        await CategoryRow.create(name_en=f"C{n}", position=n, active=n != 2)
+    ids = await CategoryRow.all().order_by("id").values_list("id", flat=True)
+    active = CompiledRows(
+        CategoryRow,
+        lambda rows, *ids: rows.filter(id__in=list(ids), active=True).count(),
+        int,
+        int,
+        int,
+    )
+    assert (
+        await active.count(*ids[:3])
+        == 2
+        == await CategoryRow.filter(id__in=ids[:3], active=True).count()
+    )
+    assert await active.count(0, 0, 0) == 0
+    page = CompiledRows(
+        CategoryRow,
+        lambda rows, offset, limit: rows.order_by("-position").offset(offset).limit(limit),
+        int,
+        int,
+    )
+    assert [c.name_en for c in await page.models(1, 2)] == ["C3", "C2"]
+    assert [c.name_en for c in await page.models(4, 10)] == ["C0"]
+    with pytest.raises(TypeError):
+        await active.dicts(*ids[:3])  # a count, not values
+    with pytest.raises(TypeError):
+        await CompiledRows(CategoryRow, lambda rows: rows.limit(3).count()).count()
