@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from tortoise import fields as tf
 from tortoise.exceptions import MultipleObjectsReturned
 from tortoise.models import Model
-from tortoise.queryset import CountQuery, QuerySet, ValuesQuery
+from tortoise.queryset import CountQuery, DeleteQuery, QuerySet, UpdateQuery, ValuesQuery
 
 M = TypeVar("M", bound=Model)
 _SENTINEL = -7_340_032_000_001  # a value no real key has: marks where a bound value goes
@@ -65,8 +66,10 @@ class CompiledGet(Generic[M]):
         return self.model._init_from_db(**rows[0])
 
 
-Build = Callable[..., "QuerySet[Any] | ValuesQuery[Any] | CountQuery"]
-_COUNT: list[Any] = []  # the converters of a count() query: none, and not a values() one
+Build = Callable[..., "QuerySet[Any] | ValuesQuery[Any] | CountQuery | UpdateQuery | DeleteQuery"]
+_COUNT: list[Any] = []  # the "converters" of a count() query: none, and not a values() one
+_WRITE: list[Any] = []  # those of an update() or delete()
+_KINDS = (int, str, datetime)
 
 
 class CompiledRows(Generic[M]):
@@ -75,26 +78,30 @@ class CompiledRows(Generic[M]):
     `CompiledRows(Row, lambda rows, a: rows.filter(x=a).order_by("id"), int)` is called as
     `await q.models(1)` == `await Row.filter(x=1).order_by("id")`; a builder ending in
     `.values(...)` is called as `await q.dicts(1)`, its values converted as Tortoise converts
-    them, and one ending in `.count()` as `await q.count(1)`. `rows` is `Row.all()` on the
-    right connection; each later argument stands for a parameter of the type given (int or
-    str), used once in the query (a limit or offset too). Plain queries only: no prefetch,
-    select_related, annotations or `only()`; a count without limit or offset.
+    them, one ending in `.count()` as `await q.count(1)`, and an `.update(...)` or `.delete()`
+    as `await q.execute(1)` (the rows changed). `rows` is `Row.all()` on the right connection;
+    each later argument stands for a parameter of the type given (int, str, or an aware
+    datetime), used once in the query (a limit, an offset or a value set by an update too).
+    Plain queries only: no prefetch, select_related, annotations or `only()`; a count without
+    limit or offset.
     """
 
     def __init__(self, model: type[M], build: Build, *kinds: type) -> None:
         for kind in kinds:
-            if kind not in (int, str):
-                raise TypeError(f"CompiledRows: parameters are int or str, not {kind}")
+            if kind not in _KINDS:
+                raise TypeError(f"CompiledRows: parameters are int, str or datetime, not {kind}")
         self.model = model
         self.build = build
         self.kinds = kinds
         self._compiled: dict[str, tuple[str, list[Any], list[int], list[Any] | None]] = {}
 
     def _marks(self) -> list[Any]:
-        return [
-            _ROWS_SENTINEL + n if kind is int else f"\x00compiled:{n}\x00"
-            for n, kind in enumerate(self.kinds)
-        ]
+        marks: dict[type, Callable[[int], Any]] = {
+            int: lambda n: _ROWS_SENTINEL + n,
+            str: lambda n: f"\x00compiled:{n}\x00",
+            datetime: lambda n: datetime(1901, 2, 3, 4, 5, 6, n + 1, tzinfo=UTC),
+        }
+        return [marks[kind](n) for n, kind in enumerate(self.kinds)]
 
     def _compile(self, db: Any) -> tuple[str, list[Any], list[int], list[Any] | None]:
         marks = self._marks()
@@ -111,6 +118,8 @@ class CompiledRows(Generic[M]):
                     types.LambdaType,
                 )
             ]
+        elif isinstance(query, UpdateQuery | DeleteQuery):
+            converters = _WRITE
         elif isinstance(query, CountQuery):
             if query._limit is not None or query._offset:
                 raise TypeError("CompiledRows: a count without limit or offset")
@@ -143,8 +152,12 @@ class CompiledRows(Generic[M]):
         sql, params, slots, converters = compiled
         bound = list(params)
         for slot, kind, value in zip(slots, self.kinds, values, strict=True):
-            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-                raise TypeError(f"CompiledRows: {value!r} is not {kind.__name__}")
+            if (
+                not isinstance(value, kind)
+                or (kind is int and isinstance(value, bool))
+                or (isinstance(value, datetime) and value.tzinfo is None)
+            ):
+                raise TypeError(f"CompiledRows: {value!r} is not {kind.__name__} (aware)")
             bound[slot] = value
         return db, sql, bound, converters
 
@@ -157,7 +170,7 @@ class CompiledRows(Generic[M]):
 
     async def dicts(self, *values: Any) -> list[dict[str, Any]]:
         db, sql, bound, converters = self._bound(values)
-        if converters is None or converters is _COUNT:
+        if converters is None or converters is _COUNT or converters is _WRITE:
             raise TypeError("CompiledRows: not a values() query")
         rows: list[dict[str, Any]] = await db.execute_query_dict(sql, bound)
         for row in rows:
@@ -171,3 +184,11 @@ class CompiledRows(Generic[M]):
             raise TypeError("CompiledRows: not a count() query")
         _, rows = await db.execute_query(sql, bound)
         return int(next(iter(dict(rows[0]).values()))) if rows else 0
+
+    async def execute(self, *values: Any) -> int:
+        """An update's or delete's rows changed."""
+        db, sql, bound, converters = self._bound(values)
+        if converters is not _WRITE:
+            raise TypeError("CompiledRows: not an update() or delete()")
+        changed, _ = await db.execute_query(sql, bound)
+        return int(changed)

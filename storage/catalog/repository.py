@@ -151,6 +151,39 @@ async def category_path(category_id: int) -> list[tuple[int, Localized]]:
     return path
 
 
+_COUNT_VIEW = CompiledRows(  # every card opened
+    ProductRow, lambda rows, pid: rows.filter(id=pid).update(views=F("views") + 1), int
+)
+_SEEN_AGAIN = CompiledRows(  # a card opened again goes back to the top of the history
+    HistoryRow,
+    lambda rows, user_id, product_id, at: rows.filter(
+        user_id=user_id, product_id=product_id
+    ).update(viewed_at=at),
+    int,
+    int,
+    datetime,
+)
+_TRIM_HISTORY = CompiledRows(  # what lies beyond the newest `keep` of a user's history
+    HistoryRow,
+    lambda rows, user_id, again, keep: (
+        rows.filter(user_id=user_id)
+        .exclude(
+            id__in=Subquery(
+                HistoryRow.filter(user_id=again)
+                .order_by("-viewed_at", "-id")
+                .limit(keep)
+                .values("id")
+            )
+        )
+        .delete()
+    ),
+    int,
+    int,
+    int,
+)
+_COUNT_SALE = CompiledRows(
+    ProductRow, lambda rows, n, pid: rows.filter(id=pid).update(sales=F("sales") + n), int, int
+)
 _FAVOURITE = CompiledRows(  # every card asks
     FavouriteRow,
     lambda rows, user_id, product_id: (
@@ -262,7 +295,7 @@ class TortoiseCatalogRepository:
         return found
 
     async def count_view(self, product_id: int) -> None:
-        await ProductRow.filter(id=product_id).update(views=F("views") + 1)
+        await _COUNT_VIEW.execute(product_id)
 
     async def create_category(self, draft: CategoryDraft) -> Category:
         row = await CategoryRow.create(
@@ -387,7 +420,7 @@ class TortoiseCatalogRepository:
         """Reserved goods are sold: on_hand and reserved both drop by `quantity`, once."""
         sold = await _move(product_id, variant_id, StockReason.SALE, quantity, ref)
         if sold:
-            await ProductRow.filter(id=product_id).update(sales=F("sales") + quantity)
+            await _COUNT_SALE.execute(quantity, product_id)
         return sold
 
     async def restock(
@@ -490,15 +523,13 @@ class TortoiseShopperListsRepository:
         the top can't make the list longer). No transaction: each statement leaves a valid
         history, and a concurrent trim only deletes what is beyond `keep` anyway."""
         now = datetime.now(UTC)
-        mine = HistoryRow.filter(user_id=user_id)
-        if await mine.filter(product_id=product_id).update(viewed_at=now):
+        if await _SEEN_AGAIN.execute(user_id, product_id, now):
             return
         try:
             await HistoryRow.create(user_id=user_id, product_id=product_id, viewed_at=now)
         except IntegrityError:  # the same card opened twice at once: already recorded
             return
-        newest = mine.order_by("-viewed_at", "-id").limit(keep).values("id")
-        await mine.exclude(id__in=Subquery(newest)).delete()
+        await _TRIM_HISTORY.execute(user_id, user_id, keep)
 
     async def list_history(self, user_id: int, limit: int) -> list[Product]:
         rows = (

@@ -8,6 +8,8 @@ SUM(delta_reserved) of its movements (tests/integration/test_admin_stock.py chec
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import connections
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
@@ -17,12 +19,54 @@ from domain.catalog.service import Localized
 from domain.inventory.ledger import StockLevel, StockRow, UnitNotFound
 from storage.admin.models import StockMovementRow
 from storage.catalog.models import ProductRow, VariantRow
+from storage.compiled import CompiledRows
 
 
 def _unit(product_id: int, variant_id: int | None) -> QuerySet[ProductRow] | QuerySet[VariantRow]:
     if variant_id is None:
         return ProductRow.filter(id=product_id, has_variants=False)
     return VariantRow.filter(id=variant_id, product_id=product_id)
+
+
+def _move(variant: bool, only_active: bool) -> CompiledRows[Any]:
+    """The one conditional UPDATE of a unit, rendered once. Parameters: the deltas of on_hand
+    and reserved, the unit's key (the product's id; or the variant's and its product's), then
+    the floors on_hand >= -delta_on_hand, reserved >= -delta_reserved and
+    on_hand >= reserved + (delta_reserved - delta_on_hand)."""
+
+    def build(rows: Any, d_on_hand: int, d_reserved: int, *rest: int) -> Any:
+        if variant:
+            rows = rows.filter(id=rest[0], product_id=rest[1])
+        else:
+            rows = rows.filter(id=rest[0], has_variants=False)
+        if only_active:
+            rows = rows.filter(active=True)
+        floors = rest[-3:]
+        return (
+            rows.filter(on_hand__gte=floors[0])
+            .filter(reserved__gte=floors[1])
+            .filter(on_hand__gte=F("reserved") + floors[2])
+            .update(on_hand=F("on_hand") + d_on_hand, reserved=F("reserved") + d_reserved)
+        )
+
+    model: Any = VariantRow if variant else ProductRow
+    return CompiledRows(model, build, *(int,) * (7 if variant else 6))
+
+
+_MOVE = {(v, active): _move(v, active) for v in (False, True) for active in (False, True)}
+_LEVEL: dict[bool, CompiledRows[Any]] = {  # the unit's level after the move, by its key
+    False: CompiledRows(
+        ProductRow,
+        lambda rows, pid: rows.filter(id=pid, has_variants=False).values("on_hand", "reserved"),
+        int,
+    ),
+    True: CompiledRows(
+        VariantRow,
+        lambda rows, vid, pid: rows.filter(id=vid, product_id=pid).values("on_hand", "reserved"),
+        int,
+        int,
+    ),
+}
 
 
 async def apply_stock_movement(
@@ -45,16 +89,10 @@ async def apply_stock_movement(
     an inactive unit in the same UPDATE (checkout's reservations).
     """
     async with in_transaction() as conn:
-        unit = _unit(product_id, variant_id)
-        if only_active:
-            unit = unit.filter(active=True)
-        updated = (
-            await unit.using_db(conn)
-            .filter(on_hand__gte=-delta_on_hand)
-            .filter(reserved__gte=-delta_reserved)
-            .filter(on_hand__gte=F("reserved") + (delta_reserved - delta_on_hand))
-            .update(on_hand=F("on_hand") + delta_on_hand, reserved=F("reserved") + delta_reserved)
-        )
+        move = _MOVE[(variant_id is not None, only_active)]
+        key = (product_id,) if variant_id is None else (variant_id, product_id)
+        floors = (-delta_on_hand, -delta_reserved, delta_reserved - delta_on_hand)
+        updated = await move.execute(delta_on_hand, delta_reserved, *key, *floors)
         # The filter names one row by its key. SQLite counts rows changed by triggers too (a
         # variant's stock moving flips its product's variants_in_stock), so test for "none".
         if not updated:
@@ -71,9 +109,9 @@ async def apply_stock_movement(
             ref=ref[:64],
             actor=actor,
         )
-        row = await _unit(product_id, variant_id).using_db(conn).first()
-        assert row is not None  # updated a moment ago in this transaction
-    return StockLevel(product_id, variant_id, row.on_hand, row.reserved)
+        levels = await _LEVEL[variant_id is not None].dicts(*key)
+        assert levels  # updated a moment ago in this transaction
+    return StockLevel(product_id, variant_id, levels[0]["on_hand"], levels[0]["reserved"])
 
 
 async def ledger_balance(product_id: int, variant_id: int | None) -> tuple[int, int]:

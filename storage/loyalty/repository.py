@@ -41,6 +41,14 @@ from storage.models import UserRow
 from storage.orders.models import OrderRow
 
 _CLOSED = (PaymentStatus.VOID, PaymentStatus.REFUNDED)
+_SPENT_SINCE = CompiledRows(  # the membership tier, on every checkout
+    LoyaltySpendRow,
+    lambda rows, user_id, since: rows.filter(
+        user_id=user_id, reversed=False, at__gte=since
+    ).values("amount"),
+    int,
+    datetime,
+)
 _BALANCE = CompiledRows(  # the checkout's quote reads it
     LoyaltyAccountRow,
     lambda rows, user_id: rows.filter(user_id=user_id).limit(1).values("balance"),
@@ -192,10 +200,7 @@ class TortoiseLoyaltyRepository:
         )
 
     async def spend_since(self, user_id: int, since: datetime) -> int:
-        amounts = await int_column(
-            LoyaltySpendRow.filter(user_id=user_id, reversed=False, at__gte=since), "amount"
-        )
-        return sum(int(a) for a in amounts)
+        return sum(int(r["amount"]) for r in await _SPENT_SINCE.dicts(user_id, since))
 
     # ---- expiry ----
 

@@ -33,6 +33,21 @@ class _LineKey(TypedDict):
 _LINE_COLUMNS = ("id", "product_id", "variant_id", "quantity", "price_seen", "currency")
 _CART_OF = CompiledGet(CartRow, "user_id")
 _LINE = CompiledGet(CartLineRow, "cart_id", "product_id", "variant_id")  # adding to the cart
+_TOUCH = CompiledRows(
+    CartRow, lambda rows, cart_id, at: rows.filter(id=cart_id).update(updated_at=at), int, datetime
+)
+_DROP_LINE = CompiledRows(
+    CartLineRow,
+    lambda rows, cart_id, product_id, variant_id: rows.filter(
+        cart_id=cart_id, product_id=product_id, variant_id=variant_id
+    ).delete(),
+    int,
+    int,
+    int,
+)
+_CLEAR_COUPON = CompiledRows(
+    CartRow, lambda rows, user_id: rows.filter(user_id=user_id).update(coupon_code=None), int
+)
 _LINE_COUNT = CompiledRows(
     CartLineRow, lambda rows, cart_id: rows.filter(cart_id=cart_id).count(), int
 )
@@ -79,18 +94,21 @@ def coupon_from_row(row: CouponRow) -> Coupon:
 
 async def _touch(cart_id: int) -> None:
     """A line changed: the cart's updated_at is its last change (abandoned-cart reminders)."""
-    await CartRow.filter(id=cart_id).update(updated_at=datetime.now(UTC))
+    await _TOUCH.execute(cart_id, datetime.now(UTC))
 
 
 async def remove_cart_units(user_id: int, units: list[tuple[int, int | None]]) -> None:
     """Take these units out of the user's cart (joins the caller's transaction, if any)."""
-    cart = await CartRow.get_or_none(user_id=user_id)
+    cart = await _CART_OF.get(user_id)
     if cart is None:
         return
     for product_id, variant_id in units:
-        await CartLineRow.filter(
-            cart_id=cart.id, product_id=product_id, variant_id=variant_id or 0
-        ).delete()
+        await _DROP_LINE.execute(cart.id, product_id, variant_id or 0)
+
+
+async def clear_cart_coupon(user_id: int) -> None:
+    """Take the coupon off the user's cart (joins the caller's transaction, if any)."""
+    await _CLEAR_COUPON.execute(user_id)
 
 
 class TortoiseCartRepository:

@@ -16,6 +16,15 @@ from tortoise.exceptions import IntegrityError
 from storage.compiled import CompiledRows
 from storage.orders.models import AppliedEffectRow
 
+_SET_RESULT = CompiledRows(
+    AppliedEffectRow,
+    lambda rows, key, result: rows.filter(key=key).update(result_id=result),
+    str,
+    int,
+)
+_CLEAR_RESULT = CompiledRows(
+    AppliedEffectRow, lambda rows, key: rows.filter(key=key).update(result_id=None), str
+)
 _RESULT = CompiledRows(
     AppliedEffectRow, lambda rows, key: rows.filter(key=key).limit(1).values("result_id"), str
 )
@@ -39,7 +48,10 @@ async def claim_effect(key: str) -> None:
 
 async def set_effect_result(key: str, result_id: int | None) -> None:
     """Remember what the effect produced (in the same transaction as the claim)."""
-    await AppliedEffectRow.filter(key=key).update(result_id=result_id)
+    if result_id is None:
+        await _CLEAR_RESULT.execute(key)
+    else:
+        await _SET_RESULT.execute(key, result_id)
 
 
 async def applied_result(key: str) -> int | None:

@@ -43,7 +43,7 @@ from storage.catalog.repository import TortoiseCatalogRepository
 from storage.columns import int_column
 from storage.compiled import CompiledGet, CompiledRows
 from storage.digital.repository import product_kinds, revoke_units, take_units
-from storage.orders.carts import remove_cart_units
+from storage.orders.carts import clear_cart_coupon, remove_cart_units
 from storage.orders.effects import (
     EffectApplied,
     applied_result,
@@ -51,7 +51,6 @@ from storage.orders.effects import (
     set_effect_result,
 )
 from storage.orders.models import (
-    CartRow,
     CouponRow,
     CouponUseRow,
     OrderEventRow,
@@ -447,8 +446,10 @@ class TortoiseOrderRepository:
                 moved = await query.update(**values)
                 if moved != 1:
                     raise _NotInSourceStatus()
-                row = await OrderRow.get(id=order_id)
-                lines = await OrderLineRow.filter(order_id=order_id)
+                found = await _ORDER.get(order_id)
+                assert found is not None  # moved a moment ago in this transaction
+                row = found
+                lines = await _ORDER_LINES.models(order_id)
                 await self._move_stock(t.stock, lines, f"order:{order_id}")
                 if t.action is Action.PAY and row.digital:
                     await _take_units(order_id, lines)
@@ -460,7 +461,7 @@ class TortoiseOrderRepository:
                     buyer: int = row.user_id
                     units = [(ln.product_id, ln.variant_id) for ln in lines]
                     await remove_cart_units(buyer, units)
-                    await CartRow.filter(user_id=buyer).update(coupon_code=None)
+                    await clear_cart_coupon(buyer)
                 if t.release_coupon and row.coupon_id is not None:
                     await self._release_coupon(row.coupon_id, order_id)
                 if step.refund is not None:

@@ -30,10 +30,21 @@ from domain.subscriptions.service import (
     Summary,
 )
 from storage.columns import int_column
-from storage.compiled import CompiledGet
+from storage.compiled import CompiledGet, CompiledRows
 from storage.models import UserRow
 from storage.subscriptions.models import ChargeRow, PlanRow, SubscriptionRow
 
+_LIVE_TIERS = CompiledRows(  # the membership tier, on every checkout
+    SubscriptionRow,
+    lambda rows, user_id, cutoff: rows.filter(
+        user_id=user_id,
+        status=SubStatus.ACTIVE,
+        expires_at__gt=cutoff,
+        plan__benefit=Benefit.TIER,
+    ).values("plan__benefit_value"),
+    int,
+    datetime,
+)
 _PLAN_OF = CompiledGet(PlanRow, "product_id")  # every card asks whether it is a plan
 _KIND = {
     Decision.START: ChargeKind.FIRST,
@@ -218,13 +229,8 @@ class TortoiseSubscriptionRepository:
         return lapsed
 
     async def live_tiers(self, user_id: int, now: datetime) -> list[str]:
-        rows = await SubscriptionRow.filter(
-            user_id=user_id,
-            status=SubStatus.ACTIVE,
-            expires_at__gt=lapse_cutoff(now),
-            plan__benefit=Benefit.TIER,
-        ).prefetch_related("plan")
-        return [r.plan.benefit_value for r in rows]
+        rows = await _LIVE_TIERS.dicts(user_id, lapse_cutoff(now))
+        return [r["plan__benefit_value"] for r in rows]
 
     # ---- the merchant ----
 

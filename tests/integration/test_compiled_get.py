@@ -171,3 +171,36 @@ async def test_rows_count_limit_offset_and_lists(db: str) -> None:
         await active.dicts(*ids[:3])  # a count, not values
     with pytest.raises(TypeError):
         await CompiledRows(CategoryRow, lambda rows: rows.limit(3).count()).count()
+
+
+async def test_rows_update_and_delete_with_datetimes(db: str) -> None:
+    from storage.catalog.models import CategoryRow
+    from storage.compiled import CompiledRows
+    from storage.models import UserRow
+
+    alice, bob = await _user(6_000_000_020), await _user(6_000_000_021)
+    seen = CompiledRows(
+        UserRow,
+        lambda rows, uid, at: rows.filter(id=uid).update(last_seen_at=at),
+        int,
+        datetime,
+    )
+    later = datetime(2026, 12, 6, 23, 30, 15, 123456, tzinfo=UTC)
+    assert await seen.execute(alice.id, later) == 1
+    assert await seen.execute(alice.id + 1000, later) == 0
+    assert (await UserRow.get(id=alice.id)).last_seen_at == later
+    assert (await UserRow.get(id=bob.id)).last_seen_at != later  # only the row named
+    with pytest.raises(TypeError):
+        await seen.execute(alice.id, datetime(2026, 12, 6))  # naive: refused, nothing written
+    since = CompiledRows(
+        UserRow, lambda rows, at: rows.filter(last_seen_at__gte=at).values("id"), datetime
+    )
+    assert await since.dicts(later) == [{"id": alice.id}]
+
+    cups = await CategoryRow.create(name_en="Cups")
+    gone = CompiledRows(CategoryRow, lambda rows, cid: rows.filter(id=cid).delete(), int)
+    with pytest.raises(TypeError):
+        await gone.models(cups.id)  # a delete is executed, not read
+    assert await gone.execute(cups.id) == 1
+    assert await gone.execute(cups.id) == 0
+    assert not await CategoryRow.exists(id=cups.id)
