@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -85,32 +86,53 @@ async def apply_stock_movement(
     Returns the new level, or None when the movement is refused because on_hand or reserved
     would fall below zero or reserved would exceed on_hand. Raises UnitNotFound when the
     product/variant does not exist (or a variant product is addressed without variant_id).
-    Joins the caller's transaction when there is one (as a savepoint). `only_active` refuses
+    Joins the caller's transaction when there is one. `only_active` refuses
     an inactive unit in the same UPDATE (checkout's reservations).
     """
+    args = (product_id, variant_id, delta_on_hand, delta_reserved, reason, ref, actor)
+    current = connections.get("default")
+    if isinstance(current, TransactionalDBClient):
+        # Inside the caller's transaction (placing or paying an order): its commit or rollback
+        # covers the move and its ledger row together, and a refusal writes nothing (the
+        # UPDATE matched no row), so a savepoint would only add two statements.
+        return await _move_and_book(current, only_active, *args)
     async with in_transaction() as conn:
-        move = _MOVE[(variant_id is not None, only_active)]
-        key = (product_id,) if variant_id is None else (variant_id, product_id)
-        floors = (-delta_on_hand, -delta_reserved, delta_reserved - delta_on_hand)
-        updated = await move.execute(delta_on_hand, delta_reserved, *key, *floors)
-        # The filter names one row by its key. SQLite counts rows changed by triggers too (a
-        # variant's stock moving flips its product's variants_in_stock), so test for "none".
-        if not updated:
-            if not await _unit(product_id, variant_id).using_db(conn).exists():
-                raise UnitNotFound()
-            return None
-        await StockMovementRow.create(
-            using_db=conn,
-            product_id=product_id,
-            variant_id=variant_id,
-            delta_on_hand=delta_on_hand,
-            delta_reserved=delta_reserved,
-            reason=reason,
-            ref=ref[:64],
-            actor=actor,
-        )
-        levels = await _LEVEL[variant_id is not None].dicts(*key)
-        assert levels  # updated a moment ago in this transaction
+        return await _move_and_book(conn, only_active, *args)
+
+
+async def _move_and_book(
+    conn: BaseDBAsyncClient,
+    only_active: bool,
+    product_id: int,
+    variant_id: int | None,
+    delta_on_hand: int,
+    delta_reserved: int,
+    reason: str,
+    ref: str,
+    actor: int,
+) -> StockLevel | None:
+    move = _MOVE[(variant_id is not None, only_active)]
+    key = (product_id,) if variant_id is None else (variant_id, product_id)
+    floors = (-delta_on_hand, -delta_reserved, delta_reserved - delta_on_hand)
+    updated = await move.execute(delta_on_hand, delta_reserved, *key, *floors)
+    # The filter names one row by its key. SQLite counts rows changed by triggers too (a
+    # variant's stock moving flips its product's variants_in_stock), so test for "none".
+    if not updated:
+        if not await _unit(product_id, variant_id).using_db(conn).exists():
+            raise UnitNotFound()
+        return None
+    await StockMovementRow.create(
+        using_db=conn,
+        product_id=product_id,
+        variant_id=variant_id,
+        delta_on_hand=delta_on_hand,
+        delta_reserved=delta_reserved,
+        reason=reason,
+        ref=ref[:64],
+        actor=actor,
+    )
+    levels = await _LEVEL[variant_id is not None].dicts(*key)
+    assert levels  # updated a moment ago in this transaction
     return StockLevel(product_id, variant_id, levels[0]["on_hand"], levels[0]["reserved"])
 
 

@@ -89,6 +89,33 @@ async def test_concurrent_movements_never_oversell() -> None:
     assert await ledger_balance(product_id, None) == (3, 3)
 
 
+async def test_inside_a_callers_transaction_the_move_and_its_row_share_its_fate() -> None:
+    """Placing or paying an order moves stock inside its own transaction (no savepoint of the
+    ledger's own): a rollback of the caller takes the move and its ledger row back together,
+    a refusal inside it writes nothing, and a commit keeps both."""
+    from tortoise.transactions import in_transaction
+
+    _, products, units = await seed()
+    product_id = products[1]  # 3 on hand
+    variant_product, variant_id = units[-1]
+    with pytest.raises(RuntimeError):
+        async with in_transaction():
+            assert await apply_stock_movement(product_id, None, 0, 2, "reserve") is not None
+            assert await apply_stock_movement(variant_product, variant_id, 4, 0, "received")
+            assert await apply_stock_movement(product_id, None, 0, 2, "reserve") is None
+            raise RuntimeError("the order failed after its reservation")
+    row = await ProductRow.get(id=product_id)
+    assert (row.on_hand, row.reserved) == (3, 0)
+    assert await ledger_balance(product_id, None) == (3, 0)
+    assert await ledger_balance(variant_product, variant_id) == (0, 0)
+    async with in_transaction():
+        level = await apply_stock_movement(product_id, None, 0, 2, "reserve")
+        assert level == StockLevel(product_id, None, 3, 2)
+        assert await apply_stock_movement(product_id, None, 0, 2, "reserve") is None
+    row = await ProductRow.get(id=product_id)
+    assert (row.on_hand, row.reserved) == (3, 2) == await ledger_balance(product_id, None)
+
+
 async def test_a_variant_product_is_moved_only_through_its_variants() -> None:
     _, _, units = await seed()
     product_id, variant_id = units[-1]
