@@ -13,6 +13,7 @@ target can be checked against it. On uvloop, in one process, main-thread CPU per
   conversation state, every router tried in order, one edit and one callback answer), beside
   the bare echo bot fed the same number of presses;
 - **one Bot API call** through aiogram's client (serialised, answered, the answer checked);
+- **one Redis round trip** (a GET through redis-py's asyncio client), with Redis;
 - **one statement**, three ways, on the same user rows: Tortoise's query builder
   (`UserRow.get_or_none(id=...)`), the same read with its SQL rendered once
   (`storage/compiled.py`) and the driver alone (`execute_query` on Tortoise's connection, no
@@ -133,6 +134,16 @@ async def api_call(bot: Any, chat_id: int, calls: int) -> float:
     return await cpu_per_call(calls, send)
 
 
+async def redis_round_trip(redis_url: str, calls: int) -> float:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_url)
+    try:
+        return await cpu_per_call(calls, lambda i: client.get(f"kiosk:floor:{i % 50}"))
+    finally:
+        await client.aclose()
+
+
 async def measure(backend: str, url: str, redis_url: str | None, args: argparse.Namespace) -> None:
     from aiogram import Bot
 
@@ -163,6 +174,9 @@ async def measure(backend: str, url: str, redis_url: str | None, args: argparse.
     print(f"  one Bot API call (sendMessage)            {api:6.3f} ms")
     for name, ms in sql.items():
         print(f"  {name:<42}{ms:6.3f} ms")
+    if redis_url:
+        redis_ms = await redis_round_trip(redis_url, args.calls)
+        print(f"  {'one Redis round trip (GET)':<42}{redis_ms:6.3f} ms")
     compiled = sql["read, SQL rendered once (storage/compiled.py)"]
     if args.journey_sql is not None:
         floor = (
