@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -45,6 +46,18 @@ async def shop(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
         yield running
 
 
+def in_day(now: datetime, days_ago: int, zone: ZoneInfo, n: int) -> datetime:
+    """A moment inside the shop-local calendar day `days_ago` days before `now`'s. The
+    dashboard counts by calendar day, so `now - k days - m minutes` fell into the day before
+    when the suite ran just after midnight (CI: 105 views of the week's 120)."""
+    local = now.astimezone(zone)
+    if days_ago == 0:
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return max(midnight, local - timedelta(milliseconds=n + 1)).astimezone(UTC)
+    noon = (local - timedelta(days=days_ago)).replace(hour=12, minute=0, second=0, microsecond=0)
+    return (noon + timedelta(minutes=n)).astimezone(UTC)
+
+
 async def a_week_of_orders(running: Sandboxed) -> int:
     """Paid card orders spread over the last seven days (as the payment handlers record
     them); their total in the shop's currency."""
@@ -52,13 +65,14 @@ async def a_week_of_orders(running: Sandboxed) -> int:
     goods = [p for p in await s.catalog.popular(limit=60) if not p.has_variants and p.available]
     option = s.orders.config.shipping[0].id
     total, now = 0, datetime.now(UTC)
+    zone = ZoneInfo(running.settings.shop.timezone)
     for n in range(9):
         user, _ = await s.users.seen(TelegramIdentity(3000 + n, f"Buyer {n}", None, None, "en"))
         address = await s.users.add_address(
             user.id, AddressDraft("Ann Lee", "+1 555 123 4567", "Springfield", "1 Elm St", "12345")
         )
         await s.carts.add(user.id, goods[n % len(goods)].id, None, 1 + n % 3)
-        when = now - timedelta(days=(n * 5) % 7, minutes=5)
+        when = in_day(now, (n * 5) % 7, zone, n)
         order = await s.orders.place(user.id, address, option, PayMethod.CARD, when)
         payload = s.payments.signer.sign(order.id, order.expires_at)
         await s.payments.paid(
@@ -71,7 +85,7 @@ async def a_week_of_orders(running: Sandboxed) -> int:
             user_id=None,
             item_id=goods[n % len(goods)].id,
             kind="view" if n % 4 else "cart",
-            created_at=now - timedelta(days=n % 7, minutes=7 + n),
+            created_at=in_day(now, n % 7, zone, 7 + n),
         )
         for n in range(160)
     ]
