@@ -24,46 +24,7 @@ from tortoise.models import Model
 from tortoise.queryset import CountQuery, DeleteQuery, QuerySet, UpdateQuery, ValuesQuery
 
 M = TypeVar("M", bound=Model)
-_SENTINEL = -7_340_032_000_001  # a value no real key has: marks where a bound value goes
-_ROWS_SENTINEL = 7_340_032_000_001  # the same, positive: a limit or offset may be a parameter
-
-
-class CompiledGet(Generic[M]):
-    """`await CompiledGet(Row, "a", "b").get(x, y)` == `await Row.get_or_none(a=x, b=y)`."""
-
-    def __init__(self, model: type[M], *fields: str) -> None:
-        self.model = model
-        self.fields = fields
-        self._compiled: dict[str, tuple[str, list[Any], list[int]]] = {}
-
-    def _compile(self, db: Any) -> tuple[str, list[Any], list[int]]:
-        for name in self.fields:  # integers reach the driver as they are: no to_db_value
-            field = self.model._meta.fields_map[name]  # (foreign keys' "x_id": after init)
-            if not isinstance(field, tf.IntField | tf.BigIntField | tf.SmallIntField):
-                raise TypeError(f"CompiledGet: {self.model.__name__}.{name} isn't an integer")
-        marks = {name: _SENTINEL - n for n, name in enumerate(self.fields)}
-        query = self.model.filter(**marks).using_db(db).limit(2)  # as get_or_none does
-        query._make_query()
-        sql, params = query.query.get_parameterized_sql()
-        slots = [params.index(marks[name]) for name in self.fields]
-        return sql, list(params), slots
-
-    async def get(self, *values: Any) -> M | None:
-        db = self.model._choose_db()
-        dialect = db.capabilities.dialect
-        compiled = self._compiled.get(dialect)
-        if compiled is None:
-            compiled = self._compiled[dialect] = self._compile(db)
-        sql, params, slots = compiled
-        bound = list(params)
-        for slot, value in zip(slots, values, strict=True):
-            bound[slot] = value
-        _, rows = await db.execute_query(sql, bound)
-        if not rows:
-            return None
-        if len(rows) > 1:  # as get_or_none: the fields must be a unique key
-            raise MultipleObjectsReturned(self.model)
-        return self.model._init_from_db(**rows[0])
+_SENTINEL = 7_340_032_000_001  # a value no real key has: marks where a bound value goes
 
 
 Build = Callable[..., "QuerySet[Any] | ValuesQuery[Any] | CountQuery | UpdateQuery | DeleteQuery"]
@@ -97,7 +58,7 @@ class CompiledRows(Generic[M]):
 
     def _marks(self) -> list[Any]:
         marks: dict[type, Callable[[int], Any]] = {
-            int: lambda n: _ROWS_SENTINEL + n,
+            int: lambda n: _SENTINEL + n,
             str: lambda n: f"\x00compiled:{n}\x00",
             datetime: lambda n: datetime(1901, 2, 3, 4, 5, 6, n + 1, tzinfo=UTC),
         }
@@ -192,3 +153,35 @@ class CompiledRows(Generic[M]):
             raise TypeError("CompiledRows: not an update() or delete()")
         changed, _ = await db.execute_query(sql, bound)
         return int(changed)
+
+
+class CompiledGet(Generic[M]):
+    """`await CompiledGet(Row, "a", "b").get(x, y)` == `await Row.get_or_none(a=x, b=y)`, for
+    integer fields: a `CompiledRows` of `Row.filter(a=x, b=y).limit(2)`, as get_or_none reads."""
+
+    def __init__(self, model: type[M], *fields: str) -> None:
+        self.model = model
+        self.fields = fields
+        self._checked = False
+        self._rows: CompiledRows[M] = CompiledRows(
+            model,
+            lambda rows, *values: rows.filter(**dict(zip(fields, values, strict=True))).limit(2),
+            *(int,) * len(fields),
+        )
+
+    def _check(self) -> None:
+        for name in self.fields:  # integers reach the driver as they are: no to_db_value
+            field = self.model._meta.fields_map[name]  # (foreign keys' "x_id": after init)
+            if not isinstance(field, tf.IntField | tf.BigIntField | tf.SmallIntField):
+                raise TypeError(f"CompiledGet: {self.model.__name__}.{name} isn't an integer")
+        self._checked = True
+
+    async def get(self, *values: Any) -> M | None:
+        if not self._checked:
+            self._check()
+        rows = await self._rows.models(*values)
+        if not rows:
+            return None
+        if len(rows) > 1:  # as get_or_none: the fields must be a unique key
+            raise MultipleObjectsReturned(self.model)
+        return rows[0]

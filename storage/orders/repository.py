@@ -446,9 +446,8 @@ class TortoiseOrderRepository:
                 moved = await query.update(**values)
                 if moved != 1:
                     raise _NotInSourceStatus()
-                found = await _ORDER.get(order_id)
-                assert found is not None  # moved a moment ago in this transaction
-                row = found
+                row = await _ORDER.get(order_id)
+                assert row is not None  # moved a moment ago in this transaction
                 lines = await _ORDER_LINES.models(order_id)
                 await self._move_stock(t.stock, lines, f"order:{order_id}")
                 if t.action is Action.PAY and row.digital:
